@@ -1,0 +1,159 @@
+// Package schema builds, for one role, the GraphQL schema Hasura v2 would
+// generate from the catalog and metadata, together with the information the
+// planner needs to map every generated field back to database objects.
+package schema
+
+import (
+	"github.com/postgate/postgate/internal/catalog"
+	"github.com/postgate/postgate/internal/ir"
+	"github.com/postgate/postgate/internal/metadata"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Schema is the GraphQL schema of one role plus its resolution tables.
+type Schema struct {
+	Role string
+	// AST is the schema gqlparser validates queries against (introspection
+	// types included).
+	AST *ast.Schema
+	// Query, Mutation and Subscription map root field names to their meaning.
+	Query        map[string]*RootField
+	Mutation     map[string]*RootField
+	Subscription map[string]*RootField
+	// Objects maps a generated object type name ("author", "author_aggregate",
+	// ...) to the table it describes.
+	Objects map[string]*Table
+	// Tables maps every table visible to the role by name.
+	Tables map[catalog.QName]*Table
+}
+
+// RootKind says what a root field does.
+type RootKind int
+
+// Root field kinds.
+const (
+	RootSelect RootKind = iota
+	RootSelectByPK
+	RootSelectAggregate
+	RootSelectStream
+	RootFunction          // a tracked function returning SETOF <table>
+	RootFunctionAggregate // <function>_aggregate
+	RootInsert
+	RootInsertOne
+	RootUpdate
+	RootUpdateByPK
+	RootUpdateMany
+	RootDelete
+	RootDeleteByPK
+)
+
+// RootField is one generated root field.
+type RootField struct {
+	Name     string
+	Kind     RootKind
+	Table    *Table
+	Function *Function // for RootFunction / RootFunctionAggregate
+}
+
+// Table is a tracked table as one role sees it.
+type Table struct {
+	Name    catalog.QName
+	Catalog *catalog.Table
+	Meta    *metadata.Table
+	// GQLName is the base name of its GraphQL types ("author", or the custom name).
+	GQLName string
+	// Fields maps a GraphQL field name of the table's object type to its meaning.
+	Fields map[string]*Field
+	// ColumnField maps a column's database name to its GraphQL field name.
+	ColumnField map[string]string
+	// Perm is the role's permissions on the table (for admin: everything, no filters).
+	Perm Permissions
+	// IsEnum is true for enum tables (is_enum); EnumType names their GraphQL enum.
+	IsEnum   bool
+	EnumType string
+}
+
+// IR returns the table's name in the IR.
+func (t *Table) IR() ir.Table { return ir.Table{Schema: t.Name.Schema, Name: t.Name.Name} }
+
+// FieldKind says what a table field is.
+type FieldKind int
+
+// Field kinds.
+const (
+	FieldColumn FieldKind = iota
+	FieldObjectRel
+	FieldArrayRel
+	FieldArrayAggregate // <rel>_aggregate
+	FieldComputedScalar
+	FieldComputedSet // computed field returning SETOF <table>
+	FieldComputedSetAggregate
+)
+
+// Field is one field of a table's object type (and of its bool_exp / order_by inputs).
+type Field struct {
+	Name     string // GraphQL name
+	Kind     FieldKind
+	Column   *catalog.Column
+	Rel      *Relationship
+	Computed *Computed
+}
+
+// Relationship is an object or array relationship.
+type Relationship struct {
+	Name       string
+	Object     bool
+	Target     *Table // nil if the role cannot select from the target
+	TargetName catalog.QName
+	Mapping    []ir.ColumnPair
+}
+
+// IR returns the relationship in the IR.
+func (r *Relationship) IR() ir.Relationship {
+	return ir.Relationship{Target: ir.Table{Schema: r.TargetName.Schema, Name: r.TargetName.Name}, Mapping: r.Mapping}
+}
+
+// Computed is a computed field.
+type Computed struct {
+	Name     string
+	Function *catalog.Function
+	// TableArgIndex is the position of the row argument; SessionArgIndex is
+	// the position of the session argument, or -1.
+	TableArgIndex   int
+	SessionArgIndex int
+	// Returns is the returned table for set-returning computed fields.
+	Returns *Table
+	// ReturnType is the scalar type for scalar computed fields.
+	ReturnType catalog.ColumnType
+}
+
+// Function is a tracked function exposed as root fields.
+type Function struct {
+	Name            catalog.QName
+	Catalog         *catalog.Function
+	Meta            *metadata.Function
+	Returns         *Table
+	SessionArgIndex int // -1 when none
+}
+
+// Permissions is a role's access to a table. Nil pointers mean no access of
+// that kind. Filters and checks are parsed by the planner from the metadata
+// JSON (BoolExp) against the table.
+type Permissions struct {
+	Select *SelectPerm
+	Insert *metadata.InsertPermission
+	Update *metadata.UpdatePermission
+	Delete *metadata.DeletePermission
+}
+
+// SelectPerm is a resolved select permission.
+type SelectPerm struct {
+	// Columns are the database names of the selectable columns.
+	Columns           map[string]bool
+	ComputedFields    map[string]bool
+	Filter            metadata.BoolExp
+	Limit             *int
+	AllowAggregations bool
+	// Admin is true for the admin role (no filter, no limit).
+	Admin bool
+}
