@@ -1,0 +1,39 @@
+# Postgate build, run and test entry points. See README.md.
+
+GO ?= go
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: all build run test vet fmt bench clean help
+
+all: build
+
+## build: compile bin/postgate
+build:
+	$(GO) build -o bin/postgate ./cmd/postgate
+
+## run: install PostgreSQL if missing, then run `postgate serve` on the embedded database
+run:
+	bash scripts/run.sh $(ARGS)
+
+## test: run every test against a private PostgreSQL cluster started for the run
+test:
+	bash scripts/test.sh
+
+## vet: go vet and gofmt check
+vet:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l cmd internal)" || { gofmt -l cmd internal; exit 1; }
+
+## fmt: gofmt the tree
+fmt:
+	gofmt -w cmd internal
+
+## bench: benchmarks live in bench/
+bench:
+	@echo "benchmarks live in bench/ (not part of this build yet)"
+
+clean:
+	rm -rf bin
+
+help:
+	@grep -E "^## " Makefile | sed "s/^## /  /"
