@@ -3,7 +3,10 @@
 // passes from authentication to planning.
 package session
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // AdminRole is the role with unrestricted access.
 const AdminRole = "admin"
@@ -17,6 +20,9 @@ type Session struct {
 	// BackendOnly is true when the request may use backend_only permissions
 	// (admin secret present and x-hasura-use-backend-only-permissions: true).
 	BackendOnly bool
+	// Expires is when the credentials behind the session stop being valid
+	// (a JWT's exp, a webhook's cache expiry); zero when they do not expire.
+	Expires time.Time
 }
 
 // Admin returns the plain admin session.
