@@ -19,6 +19,10 @@ type Catalog struct {
 	Types     map[QName]*Type       // enum, composite, domain and other user types by name
 	// PostGIS reports whether the postgis extension is installed.
 	PostGIS bool
+	// Extensions maps each installed extension's name to its version.
+	Extensions map[string]string
+	// ServerVersion is the server_version_num setting, e.g. 150004.
+	ServerVersion int
 }
 
 // TableKind tells what kind of relation a Table is.
@@ -48,6 +52,8 @@ type Table struct {
 	ForeignKeys []*ForeignKey
 	// For views: whether rows can be inserted, updated or deleted.
 	Insertable, Updatable, Deletable bool
+	// IsPartition is true for a partition of a partitioned table.
+	IsPartition bool
 }
 
 // Column returns the column named name, or nil.
@@ -70,6 +76,12 @@ type Column struct {
 	IsIdentity  bool
 	IsGenerated bool
 	Description string
+	// IdentityAlways is true for GENERATED ALWAYS AS IDENTITY columns, which
+	// reject explicit values on insert.
+	IdentityAlways bool
+	// Default is the column's default (or generation) expression as
+	// Postgres prints it, e.g. "now()"; empty when none.
+	Default string
 }
 
 // ColumnType is a column's type as the engine needs it for schema and SQL.
@@ -92,6 +104,11 @@ type ColumnType struct {
 	EnumValues []string
 	// OID of the type.
 	OID uint32
+	// Base is the underlying type of a domain, else nil.
+	Base *ColumnType
+	// Kind is pg_type.typtype: 'b' base, 'c' composite, 'd' domain, 'e' enum,
+	// 'r' range, 'm' multirange, 'p' pseudo.
+	Kind byte
 }
 
 // IsArray reports whether the column type is an array.
@@ -136,6 +153,11 @@ type Function struct {
 	ReturnsTable bool
 	Volatility   Volatility
 	HasVariadic  bool
+	// Return describes the return type (the element type for SETOF).
+	Return ColumnType
+	// HasOutArgs is true when the function declares OUT, INOUT or TABLE
+	// arguments.
+	HasOutArgs bool
 }
 
 // FunctionArg is one input argument of a function.
@@ -151,4 +173,17 @@ type Type struct {
 	OID        uint32
 	Kind       byte // pg_type.typtype: 'e' enum, 'c' composite, 'd' domain, 'b' base, 'r' range
 	EnumValues []string
+	// Category is pg_type.typcategory (see ColumnType.Category).
+	Category    byte
+	Description string
+	// Base is the underlying type of a domain, else nil.
+	Base *ColumnType
+	// Fields lists the attributes of a composite type in order, else nil.
+	Fields []TypeField
+}
+
+// TypeField is one attribute of a composite type.
+type TypeField struct {
+	Name string
+	Type ColumnType
 }
