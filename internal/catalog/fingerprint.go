@@ -1,0 +1,87 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"sort"
+)
+
+// Fingerprint summarises the database's schema cheaply: a hash per
+// relation, per function name (all overloads) and per user type. Taking one
+// before and after arbitrary DDL and comparing them with Diff tells which
+// objects need reloading. It needs no superuser rights.
+type Fingerprint struct {
+	Relations map[QName]string
+	Functions map[QName]string
+	Types     map[QName]string
+}
+
+// Changes names the objects that were created, altered or dropped between
+// two fingerprints, each list in (schema, name) order.
+type Changes struct {
+	Relations []QName
+	Functions []QName
+	Types     []QName
+}
+
+// Empty reports whether nothing changed.
+func (c Changes) Empty() bool {
+	return len(c.Relations) == 0 && len(c.Functions) == 0 && len(c.Types) == 0
+}
+
+// TakeFingerprint reads the current fingerprint of the database behind q
+// (one query). Pass the same options as to Load.
+func TakeFingerprint(ctx context.Context, q Querier, opts ...Option) (Fingerprint, error) {
+	o := newOptions(opts)
+	fp := Fingerprint{Relations: map[QName]string{}, Functions: map[QName]string{}, Types: map[QName]string{}}
+	rows, err := q.Query(ctx, query("fingerprint"), o.exclude)
+	if err != nil {
+		return fp, fmt.Errorf("catalog: fingerprint: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, hash string
+		var n QName
+		if err := rows.Scan(&kind, &n.Schema, &n.Name, &hash); err != nil {
+			return fp, fmt.Errorf("catalog: fingerprint: %w", err)
+		}
+		switch kind {
+		case "r":
+			fp.Relations[n] = hash
+		case "f":
+			fp.Functions[n] = hash
+		case "t":
+			fp.Types[n] = hash
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fp, fmt.Errorf("catalog: fingerprint: %w", err)
+	}
+	return fp, nil
+}
+
+// Diff returns the objects whose hash differs between a and b, including
+// those present in only one of them.
+func Diff(a, b Fingerprint) Changes {
+	return Changes{
+		Relations: diffMap(a.Relations, b.Relations),
+		Functions: diffMap(a.Functions, b.Functions),
+		Types:     diffMap(a.Types, b.Types),
+	}
+}
+
+func diffMap(a, b map[QName]string) []QName {
+	var out []QName
+	for n, h := range a {
+		if h2, ok := b[n]; !ok || h2 != h {
+			out = append(out, n)
+		}
+	}
+	for n := range b {
+		if _, ok := a[n]; !ok {
+			out = append(out, n)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Less(out[j]) })
+	return out
+}
