@@ -1,0 +1,106 @@
+package sqlgen
+
+import (
+	"strings"
+
+	"github.com/postgate/postgate/internal/ir"
+)
+
+// aggregate writes a SELECT whose one column (j) is the <t>_aggregate object
+// for agg's rows. The summaries are computed over the same rows as nodes,
+// after where, order, distinct_on, limit and offset, as Hasura does.
+func (g *gen) aggregate(b *strings.Builder, agg *ir.Aggregate, p parentRow) {
+	a := g.alias()
+	src := rowSource{from: agg.From, where: agg.Where, order: agg.OrderBy, distinct: agg.DistinctOn,
+		limit: agg.Limit, offset: agg.Offset, permLimit: agg.PermLimit, parent: p}
+	var joins, obj strings.Builder
+	obj.WriteString("json_build_object(")
+	for i, f := range agg.Fields {
+		if i > 0 {
+			obj.WriteString(", ")
+		}
+		writeLiteral(&obj, f.Alias)
+		obj.WriteString(", ")
+		switch {
+		case f.Const != nil:
+			writeLiteral(&obj, *f.Const)
+			obj.WriteString("::text")
+		case f.Nodes != nil:
+			obj.WriteString("coalesce(json_agg(")
+			g.object(&obj, &joins, f.Nodes, a)
+			if len(agg.OrderBy) > 0 {
+				obj.WriteString(" ORDER BY ")
+				g.orderTerms(&obj, agg.OrderBy, a)
+			}
+			obj.WriteString("), '[]'::json)")
+		default:
+			g.summary(&obj, f.Summary, a)
+		}
+	}
+	obj.WriteByte(')')
+	b.WriteString("SELECT ")
+	b.WriteString(obj.String())
+	b.WriteString(" AS j FROM ")
+	cond := g.source(b, src, a)
+	b.WriteString(joins.String())
+	if cond != "" {
+		b.WriteString(" WHERE ")
+		b.WriteString(cond)
+	}
+}
+
+// summary writes the "aggregate" object: count and the per-operator objects.
+func (g *gen) summary(b *strings.Builder, fields []ir.SummaryField, a string) {
+	b.WriteString("json_build_object(")
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeLiteral(b, f.Alias)
+		b.WriteString(", ")
+		switch {
+		case f.Const != nil:
+			writeLiteral(b, *f.Const)
+			b.WriteString("::text")
+		case f.Count:
+			b.WriteString("count(")
+			if len(f.CountColumns) == 0 {
+				b.WriteByte('*')
+			} else {
+				if f.CountDistinct {
+					b.WriteString("DISTINCT ")
+				}
+				g.columnList(b, a, f.CountColumns)
+			}
+			b.WriteByte(')')
+		default:
+			if !validFunc(f.Op) || f.Op == "count" {
+				g.fail(errorf("unknown aggregate operator %q", f.Op))
+				b.WriteString("NULL")
+				continue
+			}
+			b.WriteString("json_build_object(")
+			for k, c := range f.Columns {
+				if k > 0 {
+					b.WriteString(", ")
+				}
+				writeLiteral(b, c.Alias)
+				b.WriteString(", ")
+				if c.Const != nil {
+					writeLiteral(b, *c.Const)
+					b.WriteString("::text")
+					continue
+				}
+				op := f.Op
+				g.encoded(b, c.Encoding, func() {
+					b.WriteString(op)
+					b.WriteByte('(')
+					col(b, a, c.Name)
+					b.WriteByte(')')
+				})
+			}
+			b.WriteByte(')')
+		}
+	}
+	b.WriteByte(')')
+}

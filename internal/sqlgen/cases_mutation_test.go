@@ -1,0 +1,3 @@
+package sqlgen
+
+func mutationCases() []goldenCase { return nil }

@@ -1,0 +1,44 @@
+// Package sqlgen turns the engine's intermediate representation (package ir)
+// into PostgreSQL statements. It is the only package that writes SQL syntax:
+// identifiers go through QuoteIdent, constants through an escaping literal
+// writer, and every request value becomes a numbered parameter.
+//
+// # Statements
+//
+// Query compiles one root query field into one statement that returns one row
+// with one json column: the field's value, built by PostgreSQL with
+// json_build_object and json_agg over LATERAL joins. Lists are [] when
+// empty; a single-row field (by_pk) is the JSON null when no row matches.
+// The engine writes these bytes into the response without decoding them.
+//
+// Mutation compiles one root mutation field into one statement (data
+// modifying CTEs plus the result) returning one row with two columns:
+//
+//  1. the field's JSON value (the mutation response object, or the row for
+//     *_one/*_by_pk fields);
+//  2. a boolean: true when every permission check (insert check, update
+//     check, upsert check, including nested inserts) held on every written
+//     row. When it is false the engine must roll the transaction back and
+//     answer Hasura's permission-error "Check constraint violation. insert
+//     check constraint failed" (or "update check constraint failed" for
+//     updates).
+//
+// # Parameters
+//
+// Statement.Params[i] is the value bound to $i+1. Every placeholder is
+// written as $n::text, cast in SQL to the value's type ($1::text::integer),
+// so every argument is bound as text: Args returns a Go string (the value's
+// PostgreSQL text form: numbers as written, booleans as true/false, json and
+// jsonb as JSON text, lists as array literals) or nil for NULL. This works
+// with every pgx query execution mode, including the default statement cache
+// and the simple protocol, and one cached statement serves every value. A
+// value PostgreSQL cannot parse as its type (e.g. "abc" for an integer)
+// fails with an SQLSTATE of class 22, which the engine reports as
+// data-exception.
+//
+// Integer literals in limit and offset are written inline; they come from
+// the query text, so a cached statement never serves another value.
+//
+// Types in the IR are SQL type names as format_type prints them (quoted
+// where needed); names that could end the cast are refused with *Error.
+package sqlgen

@@ -1,0 +1,200 @@
+package sqlgen
+
+import (
+	"strings"
+
+	"github.com/postgate/postgate/internal/ir"
+)
+
+// maxPairs is how many key/value pairs one json_build_object call takes
+// (PostgreSQL functions take at most 100 arguments).
+const maxPairs = 50
+
+// object writes a json_build_object of fields for the row under alias a.
+// Relationships add LEFT JOIN LATERAL items to joins; their value is the
+// joined item's j column.
+func (g *gen) object(b, joins *strings.Builder, fields []ir.Field, a string) {
+	if len(fields) <= maxPairs {
+		g.objectChunk(b, joins, fields, a)
+		return
+	}
+	g.longObject(b, joins, fields, a)
+}
+
+// longObject writes an object of more than maxPairs fields as the text
+// concatenation of several json_build_object chunks, cast back to json.
+func (g *gen) longObject(b, joins *strings.Builder, fields []ir.Field, a string) {
+	b.WriteString("('{' || ")
+	for i := 0; i < len(fields); i += maxPairs {
+		end := min(i+maxPairs, len(fields))
+		if i > 0 {
+			b.WriteString(" || ', ' || ")
+		}
+		b.WriteString("left(substr(")
+		g.objectChunk(b, joins, fields[i:end], a)
+		b.WriteString("::text, 2), -1)")
+	}
+	b.WriteString(" || '}')::json")
+}
+
+func (g *gen) objectChunk(b, joins *strings.Builder, fields []ir.Field, a string) {
+	b.WriteString("json_build_object(")
+	for i, f := range fields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeLiteral(b, f.Alias)
+		b.WriteString(", ")
+		g.fieldValue(b, joins, f.Value, a)
+	}
+	b.WriteByte(')')
+}
+
+// fieldValue writes the expression for one output field of the row a.
+func (g *gen) fieldValue(b, joins *strings.Builder, v ir.FieldValue, a string) {
+	switch x := v.(type) {
+	case ir.ColumnField:
+		g.columnValue(b, x, a)
+	case *ir.ColumnField:
+		g.columnValue(b, *x, a)
+	case ir.ConstField:
+		writeLiteral(b, x.Value)
+		b.WriteString("::text")
+	case *ir.ConstField:
+		writeLiteral(b, x.Value)
+		b.WriteString("::text")
+	case ir.ObjectRelField:
+		g.lateralRows(b, joins, x.Select, parentRow{alias: a, rel: &x.Rel}, true)
+	case *ir.ObjectRelField:
+		g.lateralRows(b, joins, x.Select, parentRow{alias: a, rel: &x.Rel}, true)
+	case ir.ArrayRelField:
+		g.lateralRows(b, joins, x.Select, parentRow{alias: a, rel: &x.Rel}, false)
+	case *ir.ArrayRelField:
+		g.lateralRows(b, joins, x.Select, parentRow{alias: a, rel: &x.Rel}, false)
+	case ir.ComputedSetField:
+		g.lateralRows(b, joins, x.Select, parentRow{alias: a}, x.Select != nil && x.Select.Single)
+	case *ir.ComputedSetField:
+		g.lateralRows(b, joins, x.Select, parentRow{alias: a}, x.Select != nil && x.Select.Single)
+	case ir.ArrayAggregateField:
+		g.lateralAggregate(b, joins, x.Aggregate, parentRow{alias: a, rel: &x.Rel})
+	case *ir.ArrayAggregateField:
+		g.lateralAggregate(b, joins, x.Aggregate, parentRow{alias: a, rel: &x.Rel})
+	case ir.ComputedScalarField:
+		g.encoded(b, x.Encoding, func() { g.call(b, x.Op.Function, x.Op.Args, a, true) })
+	case *ir.ComputedScalarField:
+		g.fieldValue(b, joins, *x, a)
+	default:
+		g.fail(errorf("unknown field kind %T", v))
+		b.WriteString("NULL")
+	}
+}
+
+func (g *gen) columnValue(b *strings.Builder, c ir.ColumnField, a string) {
+	if c.JSONPath != "" {
+		path, err := parseJSONPath(c.JSONPath)
+		if err != nil {
+			g.fail(err)
+			return
+		}
+		b.WriteByte('(')
+		col(b, a, c.Name)
+		b.WriteString(" #> ")
+		g.param(b, ir.Literal{Val: path, Type: "text[]"}, "")
+		b.WriteByte(')')
+		return
+	}
+	g.encoded(b, c.Encoding, func() { col(b, a, c.Name) })
+}
+
+// encoded writes the expression expr under encoding e.
+func (g *gen) encoded(b *strings.Builder, e ir.Encoding, expr func()) {
+	switch e {
+	case ir.EncodeText:
+		b.WriteByte('(')
+		expr()
+		b.WriteString(")::text")
+	case ir.EncodeGeoJSON:
+		b.WriteString("ST_AsGeoJSON(")
+		expr()
+		b.WriteString(", 15, 4)::json")
+	default:
+		expr()
+	}
+}
+
+// lateralRows joins a nested selection laterally to the row and writes its
+// value (the joined item's j column).
+func (g *gen) lateralRows(b, joins *strings.Builder, sel *ir.Select, p parentRow, single bool) {
+	if sel == nil {
+		g.fail(errorf("relationship field without a selection"))
+		b.WriteString("NULL")
+		return
+	}
+	j := g.alias()
+	s := *sel
+	s.Single = single
+	joins.WriteString(" LEFT JOIN LATERAL (")
+	g.rows(joins, &s, p)
+	joins.WriteString(") AS ")
+	joins.WriteString(j)
+	joins.WriteString(" ON true")
+	b.WriteString(j)
+	b.WriteString(".j")
+}
+
+func (g *gen) lateralAggregate(b, joins *strings.Builder, agg *ir.Aggregate, p parentRow) {
+	if agg == nil {
+		g.fail(errorf("aggregate field without a selection"))
+		b.WriteString("NULL")
+		return
+	}
+	j := g.alias()
+	joins.WriteString(" LEFT JOIN LATERAL (")
+	g.aggregate(joins, agg, p)
+	joins.WriteString(") AS ")
+	joins.WriteString(j)
+	joins.WriteString(" ON true")
+	b.WriteString(j)
+	b.WriteString(".j")
+}
+
+// parseJSONPath turns Hasura's JSON path argument ("$.a.b[0]", "a.b", or
+// "$['a']") into the text[] path of the #> operator.
+func parseJSONPath(p string) ([]any, error) {
+	s := strings.TrimPrefix(p, "$")
+	var out []any
+	for len(s) > 0 {
+		switch s[0] {
+		case '.':
+			s = s[1:]
+			i := strings.IndexAny(s, ".[")
+			if i < 0 {
+				i = len(s)
+			}
+			if i == 0 {
+				return nil, errorf("invalid JSON path %q", p)
+			}
+			out = append(out, s[:i])
+			s = s[i:]
+		case '[':
+			end := strings.IndexByte(s, ']')
+			if end < 0 {
+				return nil, errorf("invalid JSON path %q", p)
+			}
+			key := s[1:end]
+			if len(key) >= 2 && (key[0] == '\'' || key[0] == '"') && key[len(key)-1] == key[0] {
+				key = key[1 : len(key)-1]
+			}
+			out = append(out, key)
+			s = s[end+1:]
+		default:
+			i := strings.IndexAny(s, ".[")
+			if i < 0 {
+				i = len(s)
+			}
+			out = append(out, s[:i])
+			s = s[i:]
+		}
+	}
+	return out, nil
+}

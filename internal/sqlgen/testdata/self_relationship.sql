@@ -1,0 +1,1 @@
+SELECT coalesce(json_agg(json_build_object('name', _0."name", 'reports', _1.j) ORDER BY _0."id" ASC NULLS LAST), '[]'::json) AS j FROM "public"."author" AS _0 LEFT JOIN LATERAL (SELECT coalesce(json_agg(json_build_object('name', _2."name") ORDER BY _2."id" ASC NULLS LAST), '[]'::json) AS j FROM "public"."author" AS _2 WHERE _2."manager_id" = _0."id") AS _1 ON true
