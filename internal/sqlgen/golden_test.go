@@ -164,11 +164,11 @@ func compareGolden(t *testing.T, path string, got []byte) {
 
 // Helpers that keep the case tables short.
 
-func tbl(name string) ir.Table      { return ir.Table{Schema: "public", Name: name} }
-func from(name string) ir.From      { return ir.From{Table: tbl(name)} }
+func tbl(name string) ir.Table       { return ir.Table{Schema: "public", Name: name} }
+func from(name string) ir.From       { return ir.From{Table: tbl(name)} }
 func lit(v any, typ string) ir.Value { return ir.Literal{Val: v, Type: typ} }
-func num(s string) json.Number      { return json.Number(s) }
-func ptr[T any](v T) *T             { return &v }
+func num(s string) json.Number       { return json.Number(s) }
+func ptr[T any](v T) *T              { return &v }
 
 func cols(names ...string) []ir.Field {
 	out := make([]ir.Field, len(names))
@@ -202,8 +202,10 @@ func rel(target string, pairs ...string) ir.Relationship {
 	return r
 }
 
-func asc(c string) ir.OrderBy  { return ir.OrderBy{Expr: ir.OrderColumn{Name: c}} }
-func desc(c string) ir.OrderBy { return ir.OrderBy{Expr: ir.OrderColumn{Name: c}, Desc: true, NullsFirst: true} }
+func asc(c string) ir.OrderBy { return ir.OrderBy{Expr: ir.OrderColumn{Name: c}} }
+func desc(c string) ir.OrderBy {
+	return ir.OrderBy{Expr: ir.OrderColumn{Name: c}, Desc: true, NullsFirst: true}
+}
 
 func list(sel *ir.Select) *ir.Root { return &ir.Root{Alias: "r", Select: sel} }
 

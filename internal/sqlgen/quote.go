@@ -51,7 +51,7 @@ func writeTable(b *strings.Builder, t ir.Table) {
 
 // writeLiteral writes s as a SQL string literal that means s whatever the
 // setting of standard_conforming_strings: strings holding a backslash use the
-// E'' form with backslashes doubled. NUL bytes are removed.
+// E” form with backslashes doubled. NUL bytes are removed.
 func writeLiteral(b *strings.Builder, s string) {
 	if strings.IndexByte(s, '\\') >= 0 {
 		b.WriteByte('E')
