@@ -71,6 +71,11 @@ type Table struct {
 	// IsEnum is true for enum tables (is_enum); EnumType names their GraphQL enum.
 	IsEnum   bool
 	EnumType string
+	// Description is the description of the table's object type.
+	Description string
+	// QuotedName is the table name as Hasura quotes it in descriptions:
+	// "author", or "schema.author" outside public.
+	QuotedName string
 }
 
 // IR returns the table's name in the IR.
@@ -97,6 +102,11 @@ type Field struct {
 	Column   *catalog.Column
 	Rel      *Relationship
 	Computed *Computed
+	// Type is the GraphQL named type of a column or scalar computed field
+	// ("Int", "timestamptz", "color_enum"); EnumTable is set when the column
+	// references an enum table.
+	Type      string
+	EnumTable *Table
 }
 
 // Relationship is an object or array relationship.
@@ -106,6 +116,10 @@ type Relationship struct {
 	Target     *Table // nil if the role cannot select from the target
 	TargetName catalog.QName
 	Mapping    []ir.ColumnPair
+	// Nullable is false for object relationships Hasura types as non-null
+	// (a foreign key on non-nullable local columns to a table the role reads
+	// without a filter).
+	Nullable bool
 }
 
 // IR returns the relationship in the IR.
@@ -156,4 +170,18 @@ type SelectPerm struct {
 	AllowAggregations bool
 	// Admin is true for the admin role (no filter, no limit).
 	Admin bool
+	// Filters are the row filters to OR together. An ordinary role has
+	// exactly one (its Filter); an inherited role has one per parent role
+	// that can select from the table.
+	Filters []metadata.BoolExp
+	// Parents holds, for an inherited role, the resolved permission of each
+	// parent role that can select from the table (in role_set order), so a
+	// column can be returned only for rows a parent granting that column
+	// may see. Nil for ordinary roles.
+	Parents []*SelectPerm
+	// QueryRootFields and SubscriptionRootFields restrict the root fields
+	// ("select", "select_by_pk", "select_aggregate", "select_stream"); nil
+	// means all.
+	QueryRootFields        []string
+	SubscriptionRootFields []string
 }

@@ -1,0 +1,204 @@
+package schema
+
+import "github.com/vektah/gqlparser/v2/ast"
+
+// numericAggregates are the aggregate functions over numeric columns, in
+// Hasura's order; their results are Float except sum.
+var numericAggregates = []string{"avg", "stddev", "stddev_pop", "stddev_samp", "sum", "var_pop", "var_samp", "variance"}
+
+// orderByEnum declares the order_by enum.
+func (b *builder) orderByEnum() string {
+	if b.types["order_by"] == nil {
+		b.add(&ast.Definition{Kind: ast.Enum, Name: "order_by", Description: "column ordering options",
+			EnumValues: ast.EnumValueList{
+				{Name: "asc", Description: "in ascending order, nulls last"},
+				{Name: "asc_nulls_first", Description: "in ascending order, nulls first"},
+				{Name: "asc_nulls_last", Description: "in ascending order, nulls last"},
+				{Name: "desc", Description: "in descending order, nulls first"},
+				{Name: "desc_nulls_first", Description: "in descending order, nulls first"},
+				{Name: "desc_nulls_last", Description: "in descending order, nulls last"},
+			}})
+	}
+	return "order_by"
+}
+
+// orderByType declares <t>_order_by.
+func (b *builder) orderByType(t *Table) string {
+	name := t.GQLName + "_order_by"
+	if b.types[name] != nil {
+		return name
+	}
+	d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name, Description: `Ordering options when selecting data from "` + t.QuotedName + `".`})
+	ob := b.orderByEnum()
+	for _, f := range b.selectableColumns(t) {
+		d.Fields = append(d.Fields, field(f.Name, named(ob), ""))
+	}
+	for _, r := range b.relationships(t) {
+		if r.Target == nil {
+			continue
+		}
+		if r.Object {
+			d.Fields = append(d.Fields, field(r.Name, named(b.orderByType(r.Target)), ""))
+		} else if r.Target.aggregatable() {
+			d.Fields = append(d.Fields, field(r.Name+"_aggregate", named(b.aggregateOrderByType(r.Target)), ""))
+		}
+	}
+	for _, c := range b.computed(t) {
+		if c.Returns == nil && !hasExtraArgs(c) {
+			d.Fields = append(d.Fields, field(c.Name, named(ob), ""))
+		}
+	}
+	return name
+}
+
+// aggColumns splits the role's columns of t into numeric and comparable ones.
+func (b *builder) aggColumns(t *Table) (numeric, comparable []*Field) {
+	for _, f := range b.selectableColumns(t) {
+		if f.EnumTable != nil {
+			continue
+		}
+		k := kindOf(f.Type)
+		if k.numeric {
+			numeric = append(numeric, f)
+		}
+		if k.comparable {
+			comparable = append(comparable, f)
+		}
+	}
+	return numeric, comparable
+}
+
+// aggregateType declares <t>_aggregate and <t>_aggregate_fields with the
+// per-function field types.
+func (b *builder) aggregateType(t *Table) string {
+	name := t.GQLName + "_aggregate"
+	if b.types[name] != nil {
+		return name
+	}
+	q := t.QuotedName
+	fname := t.GQLName + "_aggregate_fields"
+	b.add(&ast.Definition{Kind: ast.Object, Name: name, Description: `aggregated selection of "` + q + `"`,
+		Fields: ast.FieldList{
+			field("aggregate", named(fname), ""),
+			field("nodes", nonNullList(nonNull(t.GQLName)), ""),
+		}})
+	b.out.Objects[name] = t
+	b.out.Objects[fname] = t
+	fields := b.add(&ast.Definition{Kind: ast.Object, Name: fname, Description: `aggregate fields of "` + q + `"`})
+	count := field("count", nonNull("Int"), "")
+	if sc := b.selectColumnType(t); sc != "" {
+		count.Arguments = ast.ArgumentDefinitionList{
+			arg("columns", listOf(nonNull(sc)), ""),
+			arg("distinct", named("Boolean"), ""),
+		}
+	} else {
+		count.Arguments = ast.ArgumentDefinitionList{arg("distinct", named("Boolean"), "")}
+	}
+	fields.Fields = append(fields.Fields, count)
+	numeric, comparable := b.aggColumns(t)
+	if len(numeric) > 0 {
+		for _, fn := range numericAggregates {
+			tn := t.GQLName + "_" + fn + "_fields"
+			d := b.add(&ast.Definition{Kind: ast.Object, Name: tn, Description: "aggregate " + fn + " on columns"})
+			for _, f := range numeric {
+				ty := "Float"
+				if fn == "sum" {
+					ty = b.scalar(f.Type)
+				}
+				d.Fields = append(d.Fields, field(f.Name, named(ty), ""))
+			}
+			b.out.Objects[tn] = t
+			fields.Fields = append(fields.Fields, field(fn, named(tn), ""))
+		}
+	}
+	if len(comparable) > 0 {
+		for _, fn := range []string{"max", "min"} {
+			tn := t.GQLName + "_" + fn + "_fields"
+			d := b.add(&ast.Definition{Kind: ast.Object, Name: tn, Description: "aggregate " + fn + " on columns"})
+			for _, f := range comparable {
+				d.Fields = append(d.Fields, field(f.Name, named(b.scalar(f.Type)), ""))
+			}
+			b.out.Objects[tn] = t
+			fields.Fields = append(fields.Fields, field(fn, named(tn), ""))
+		}
+	}
+	return name
+}
+
+// aggregateOrderByType declares <t>_aggregate_order_by and the per-function
+// order_by inputs.
+func (b *builder) aggregateOrderByType(t *Table) string {
+	name := t.GQLName + "_aggregate_order_by"
+	if b.types[name] != nil {
+		return name
+	}
+	q := t.QuotedName
+	ob := b.orderByEnum()
+	d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name, Description: `order by aggregate values of table "` + q + `"`,
+		Fields: ast.FieldList{field("count", named(ob), "")}})
+	numeric, comparable := b.aggColumns(t)
+	add := func(fn string, cols []*Field) {
+		tn := t.GQLName + "_" + fn + "_order_by"
+		od := b.add(&ast.Definition{Kind: ast.InputObject, Name: tn, Description: "order by " + fn + `() on columns of table "` + q + `"`})
+		for _, f := range cols {
+			od.Fields = append(od.Fields, field(f.Name, named(ob), ""))
+		}
+		d.Fields = append(d.Fields, field(fn, named(tn), ""))
+	}
+	if len(numeric) > 0 {
+		for _, fn := range numericAggregates {
+			add(fn, numeric)
+		}
+	}
+	if len(comparable) > 0 {
+		add("max", comparable)
+		add("min", comparable)
+	}
+	return name
+}
+
+// aggregateBoolExpType declares <t>_aggregate_bool_exp: count, and
+// bool_and/bool_or when t has boolean columns.
+func (b *builder) aggregateBoolExpType(t *Table) string {
+	name := t.GQLName + "_aggregate_bool_exp"
+	if b.types[name] != nil {
+		return name
+	}
+	d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name})
+	bexp := b.boolExpType(t)
+	cname := name + "_count"
+	countArgs := ast.FieldList{}
+	if sc := b.selectColumnType(t); sc != "" {
+		countArgs = append(countArgs, field("arguments", listOf(nonNull(sc)), ""))
+	}
+	b.add(&ast.Definition{Kind: ast.InputObject, Name: cname, Fields: append(countArgs,
+		field("distinct", named("Boolean"), ""),
+		field("filter", named(bexp), ""),
+		field("predicate", nonNull(b.scalarComparisonExp("Int")), ""),
+	)})
+	d.Fields = append(d.Fields, field("count", named(cname), ""))
+	var bools []string
+	for _, f := range b.selectableColumns(t) {
+		if f.EnumTable == nil && f.Type == "Boolean" {
+			bools = append(bools, f.Name)
+		}
+	}
+	if len(bools) == 0 {
+		return name
+	}
+	for _, fn := range []string{"bool_and", "bool_or"} {
+		en := t.GQLName + "_select_column_" + name + "_" + fn + "_arguments_columns"
+		b.add(&ast.Definition{Kind: ast.Enum, Name: en,
+			Description: `select "` + name + "_" + fn + `_arguments_columns" columns of table "` + t.QuotedName + `"`,
+			EnumValues:  enumValues("column name", bools...)})
+		in := name + "_" + fn
+		b.add(&ast.Definition{Kind: ast.InputObject, Name: in, Fields: ast.FieldList{
+			field("arguments", nonNull(en), ""),
+			field("distinct", named("Boolean"), ""),
+			field("filter", named(bexp), ""),
+			field("predicate", nonNull(b.scalarComparisonExp("Boolean")), ""),
+		}})
+		d.Fields = append(d.Fields, field(fn, named(in), ""))
+	}
+	return name
+}

@@ -1,0 +1,191 @@
+package schema
+
+import (
+	"sort"
+
+	"github.com/postgate/postgate/internal/catalog"
+	"github.com/postgate/postgate/internal/metadata"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator"
+)
+
+// AdminRole is the role that sees every tracked object without filters.
+const AdminRole = "admin"
+
+// Options tune Build.
+type Options struct {
+	// EnumValues holds the rows of each enum table (is_enum): the values of
+	// its primary key column and their comments. A column referencing an
+	// enum table whose values are missing is typed by its own scalar.
+	EnumValues map[catalog.QName][]EnumValue
+	// NoStreaming omits the <table>_stream subscription fields.
+	NoStreaming bool
+}
+
+// EnumValue is one row of an enum table.
+type EnumValue struct {
+	Value       string
+	Description string
+}
+
+// builder holds the state of one Build call.
+type builder struct {
+	cat       *catalog.Catalog
+	src       *metadata.Source
+	role      string
+	opts      Options
+	inherited map[string][]string
+	types     map[string]*ast.Definition
+	out       *Schema
+	// tables are the tables the role can see, in metadata order.
+	tables []*Table
+	// enumTables are every tracked enum table, visible or not.
+	enumTables map[catalog.QName]*Table
+	// all maps every tracked table (visible or not) by name.
+	all map[catalog.QName]*Table
+	// cols, rels and comps cache each visible table's selectable columns,
+	// relationships and computed fields.
+	cols  map[*Table][]*Field
+	rels  map[*Table][]*Relationship
+	comps map[*Table][]*Computed
+}
+
+// Build generates the GraphQL schema role sees for the tracked tables and
+// functions of src, as Hasura v2 would with its default naming convention.
+// The result is immutable and safe for concurrent use.
+func Build(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.InheritedRole, role string, o Options) (*Schema, error) {
+	b := &builder{
+		cat:        cat,
+		src:        src,
+		role:       role,
+		opts:       o,
+		inherited:  map[string][]string{},
+		types:      map[string]*ast.Definition{},
+		enumTables: map[catalog.QName]*Table{},
+		all:        map[catalog.QName]*Table{},
+		cols:       map[*Table][]*Field{},
+		rels:       map[*Table][]*Relationship{},
+		comps:      map[*Table][]*Computed{},
+		out: &Schema{
+			Role:         role,
+			Query:        map[string]*RootField{},
+			Mutation:     map[string]*RootField{},
+			Subscription: map[string]*RootField{},
+			Objects:      map[string]*Table{},
+			Tables:       map[catalog.QName]*Table{},
+		},
+	}
+	for _, ir := range inherited {
+		b.inherited[ir.RoleName] = ir.RoleSet
+	}
+	if src != nil {
+		b.resolveTables()
+		for _, t := range b.tables {
+			if t.Perm.Select != nil {
+				b.columnFields(t)
+			}
+		}
+		for _, t := range b.tables {
+			if t.Perm.Select != nil {
+				b.objectType(t)
+			}
+		}
+	}
+	query := &ast.Definition{Kind: ast.Object, Name: "query_root"}
+	sub := &ast.Definition{Kind: ast.Object, Name: "subscription_root"}
+	for _, t := range b.tables {
+		if t.Perm.Select != nil {
+			b.selectRootFields(t, query, sub)
+		}
+	}
+	if src != nil {
+		b.functionRootFields(query, sub)
+	}
+	if len(query.Fields) == 0 {
+		query.Fields = append(query.Fields, field("no_queries_available", nonNull("String"), ""))
+		sub = nil
+	}
+	b.out.AST = b.assemble(query, nil, sub)
+	return b.out, nil
+}
+
+// add registers a generated type definition.
+func (b *builder) add(d *ast.Definition) *ast.Definition {
+	b.types[d.Name] = d
+	return d
+}
+
+// scalar makes sure the scalar name is declared and returns it.
+func (b *builder) scalar(name string) string {
+	if !builtinScalars[name] && b.types[name] == nil {
+		b.add(&ast.Definition{Kind: ast.Scalar, Name: name})
+	}
+	return name
+}
+
+// assemble builds the gqlparser schema: the prelude (built-in scalars,
+// directives and introspection types), Hasura's @cached directive, every
+// generated type and the root types, with fields sorted by name as Hasura
+// lists them.
+func (b *builder) assemble(query, mutation, sub *ast.Definition) *ast.Schema {
+	prelude := validator.PreludeDocument()
+	s := &ast.Schema{
+		Types:         make(map[string]*ast.Definition, len(b.types)+len(prelude.Definitions)+3),
+		Directives:    map[string]*ast.DirectiveDefinition{},
+		PossibleTypes: map[string][]*ast.Definition{},
+		Implements:    map[string][]*ast.Definition{},
+	}
+	for _, d := range prelude.Definitions {
+		d.BuiltIn = true
+		s.Types[d.Name] = d
+	}
+	for _, d := range prelude.Directives {
+		s.Directives[d.Name] = d
+	}
+	s.Directives["cached"] = cachedDirective()
+	for _, d := range b.types {
+		sortDefinition(d)
+		s.Types[d.Name] = d
+	}
+	for _, root := range []*ast.Definition{query, mutation, sub} {
+		if root == nil {
+			continue
+		}
+		sortDefinition(root)
+		s.Types[root.Name] = root
+	}
+	s.Query = query
+	s.Mutation = mutation
+	s.Subscription = sub
+	query.Fields = append(query.Fields, validator.QueryIntrospectionFields()...)
+	for _, d := range s.Types {
+		if d.Kind == ast.Object || d.Kind == ast.InputObject {
+			s.PossibleTypes[d.Name] = []*ast.Definition{d}
+		}
+	}
+	return s
+}
+
+// cachedDirective is Hasura's @cached query directive.
+func cachedDirective() *ast.DirectiveDefinition {
+	return &ast.DirectiveDefinition{
+		Name:        "cached",
+		Description: "whether this query should be cached (Hasura Cloud only)",
+		Arguments: ast.ArgumentDefinitionList{
+			{Name: "ttl", Description: "measured in seconds", Type: nonNull("Int"), DefaultValue: &ast.Value{Kind: ast.IntValue, Raw: "60"}},
+			{Name: "refresh", Description: "refresh the cache entry", Type: nonNull("Boolean"), DefaultValue: &ast.Value{Kind: ast.BooleanValue, Raw: "false"}},
+		},
+		Locations: []ast.DirectiveLocation{ast.LocationQuery},
+	}
+}
+
+// sortDefinition orders fields, arguments and enum values by name.
+func sortDefinition(d *ast.Definition) {
+	sort.Slice(d.Fields, func(i, j int) bool { return d.Fields[i].Name < d.Fields[j].Name })
+	for _, f := range d.Fields {
+		if len(f.Arguments) > 1 {
+			sort.Slice(f.Arguments, func(i, j int) bool { return f.Arguments[i].Name < f.Arguments[j].Name })
+		}
+	}
+	sort.Slice(d.EnumValues, func(i, j int) bool { return d.EnumValues[i].Name < d.EnumValues[j].Name })
+}

@@ -1,0 +1,199 @@
+package schema
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/postgate/postgate/internal/metadata"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with testdata/name, rewriting it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the generated schema (run with -update and review the diff)", path)
+	}
+}
+
+// build builds the fixture schema for role.
+func build(t testing.TB, role string) *Schema {
+	t.Helper()
+	cat, src, opts := fixture(t)
+	s, err := Build(cat, src, nil, role, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// validate checks a query against a schema and returns the error messages.
+func validate(t *testing.T, s *Schema, query string) []string {
+	t.Helper()
+	doc, err := parser.ParseQuery(&ast.Source{Input: query})
+	if err != nil {
+		t.Fatalf("parse %q: %v", query, err)
+	}
+	var msgs []string
+	for _, e := range validator.Validate(s.AST, doc) {
+		msgs = append(msgs, e.Message)
+	}
+	return msgs
+}
+
+func TestBuildAdminGolden(t *testing.T) {
+	golden(t, "admin.graphql", build(t, AdminRole).SDL())
+}
+
+func TestBuildUserGolden(t *testing.T) {
+	golden(t, "user.graphql", build(t, "user").SDL())
+}
+
+func TestSchemaLoadsAsSDL(t *testing.T) {
+	// The printed SDL must be a valid schema on its own: every referenced
+	// type is declared and every input/enum is well formed.
+	for _, role := range []string{AdminRole, "user", "editor", "nobody"} {
+		sdl := build(t, role).SDL()
+		if _, err := validator.LoadSchema(validator.Prelude, &ast.Source{Name: role, Input: sdl}); err != nil {
+			t.Errorf("role %s: %v", role, err)
+		}
+	}
+}
+
+func TestAdminQueriesValidate(t *testing.T) {
+	s := build(t, AdminRole)
+	ok := []string{
+		`{ author(where: {name: {_ilike: "%a%"}, articles: {title: {_eq: "x"}}}, order_by: [{name: desc_nulls_last}], limit: 1, offset: 2, distinct_on: [name]) { id name info(path: "$.a") full_name articles(limit: 1) { id author { name } } articles_aggregate { aggregate { count(columns: [id], distinct: true) sum { id } avg { id } max { title published_at } } nodes { id } } } }`,
+		`{ author_by_pk(id: 1) { id } author_aggregate(where: {articles_aggregate: {count: {predicate: {_gt: 1}, arguments: [id], filter: {status: {_eq: draft}}}}}) { aggregate { count stddev { age } } } }`,
+		`{ article(where: {status: {_in: [draft, published]}, tags: {_eq: "{a}"}, author: {info: {_contains: {a: 1}, _has_key: "a", _cast: {String: {_like: "%"}}}}}, order_by: {author: {name: asc}}) { status tags published_at } }`,
+		`{ content_tag(where: {id: {_eq: "00000000-0000-0000-0000-000000000000"}}) { id label } content_tag_by_pk(id: "00000000-0000-0000-0000-000000000000") { label } }`,
+		`{ search_articles(args: {search: "x"}, where: {id: {_gt: 1}}) { id } search_articles_aggregate(args: {search: "x"}) { aggregate { count } } }`,
+		`{ author(order_by: {articles_aggregate: {count: asc, max: {title: desc}}, full_name: asc}, where: {full_name: {_eq: "x"}, is_active: {_eq: true}}) { id } }`,
+		`subscription { author_stream(batch_size: 10, cursor: {initial_value: {id: 1}, ordering: ASC}) { id } }`,
+		`{ __schema { queryType { name } } __type(name: "author") { name } }`,
+		`query @cached(ttl: 5) { author { id } }`,
+	}
+	for _, q := range ok {
+		if errs := validate(t, s, q); len(errs) > 0 {
+			t.Errorf("%s: %v", q, errs)
+		}
+	}
+}
+
+func TestRoleVisibility(t *testing.T) {
+	user := build(t, "user")
+	cases := []struct {
+		query string
+		want  string // substring of the first error; "" means valid
+	}{
+		{`{ author { id name } article { id title author_id author { name } } }`, ""},
+		{`{ author { email } }`, `Cannot query field "email" on type "author".`},
+		{`{ author_aggregate { aggregate { count } } }`, `Cannot query field "author_aggregate" on type "query_root".`},
+		{`{ author { articles(where: {title: {_eq: "a"}}) { id } } }`, ""},
+		{`{ author { articles_aggregate { aggregate { count } } } }`, `Cannot query field "articles_aggregate" on type "author".`},
+		{`{ author(where: {articles_aggregate: {count: {predicate: {_eq: 1}}}}) { id } }`, `Field "articles_aggregate" is not defined by type "author_bool_exp".`},
+		{`{ author { full_name } }`, `Cannot query field "full_name" on type "author".`},
+		{`{ article { published_at } }`, `Cannot query field "published_at" on type "article".`},
+		{`{ article_status { value } }`, `Cannot query field "article_status" on type "query_root".`},
+		{`{ content_tag { id } }`, `Cannot query field "content_tag" on type "query_root".`},
+		{`{ author_by_pk(id: 1) { id } article_by_pk(id: 1) { id } }`, ""},
+		{`{ search_articles(args: {search: "a"}) { id } }`, ""},
+		{`{ search_articles_aggregate(args: {search: "a"}) { aggregate { count } } }`, `Cannot query field "search_articles_aggregate" on type "query_root".`},
+	}
+	for _, c := range cases {
+		errs := validate(t, user, c.query)
+		switch {
+		case c.want == "" && len(errs) > 0:
+			t.Errorf("%s: unexpected %v", c.query, errs)
+		case c.want != "" && (len(errs) == 0 || !strings.Contains(errs[0], c.want)):
+			t.Errorf("%s: got %v, want %q", c.query, errs, c.want)
+		}
+	}
+	// The user's filter on author is {} and its FK column is non-null, so
+	// article.author stays non-null; editor reads authors through a filter,
+	// so Hasura makes the relationship nullable.
+	if got := user.AST.Types["article"].Fields.ForName("author").Type.String(); got != "author!" {
+		t.Errorf("user article.author: %s", got)
+	}
+	if user.Query["author_by_pk"] == nil || user.Query["author_by_pk"].Kind != RootSelectByPK {
+		t.Errorf("user author_by_pk root missing")
+	}
+	at := user.Objects["article"]
+	if at == nil || at.Perm.Select == nil || string(at.Perm.Select.Filter) != `{"published_at": {"_is_null": false}}` || *at.Perm.Select.Limit != 10 {
+		t.Errorf("article perm: %+v", at)
+	}
+	if f := at.Fields["author"]; f == nil || f.Kind != FieldObjectRel || f.Rel.Mapping[0].Outer != "author_id" || f.Rel.Mapping[0].Inner != "id" {
+		t.Errorf("article.author field: %+v", f)
+	}
+}
+
+func TestRoleWithoutPermissions(t *testing.T) {
+	s := build(t, "nobody")
+	q := s.AST.Query
+	if q.Name != "query_root" || len(q.Fields) != 3 || q.Fields.ForName("no_queries_available") == nil ||
+		q.Fields.ForName("no_queries_available").Type.String() != "String!" {
+		t.Errorf("query_root fields: %v", q.Fields)
+	}
+	if s.AST.Subscription != nil || s.AST.Mutation != nil {
+		t.Errorf("unexpected subscription or mutation root")
+	}
+}
+
+func TestEditorNullableObjectRelAndComputed(t *testing.T) {
+	s := build(t, "editor")
+	// editor cannot select article at all: no articles relationship.
+	if s.AST.Types["author"].Fields.ForName("articles") != nil {
+		t.Errorf("editor sees articles")
+	}
+	if s.AST.Types["author"].Fields.ForName("full_name") == nil {
+		t.Errorf("editor lacks full_name")
+	}
+	if s.Query["author_aggregate"] == nil {
+		t.Errorf("editor lacks author_aggregate")
+	}
+	if s.Query["author_by_pk"] == nil {
+		t.Errorf("editor lacks author_by_pk")
+	}
+}
+
+func TestInheritedRoleCombinesParents(t *testing.T) {
+	cat, src, opts := fixture(t)
+	s, err := Build(cat, src, []*metadata.InheritedRole{{RoleName: "both", RoleSet: []string{"user", "editor"}}}, "both", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.Objects["author"]
+	sp := a.Perm.Select
+	if !sp.Columns["email"] || !sp.Columns["name"] || len(sp.Filters) != 2 || len(sp.Parents) != 2 || !sp.AllowAggregations {
+		t.Errorf("combined author perm: %+v", sp)
+	}
+	for _, f := range []string{"email", "full_name", "articles"} {
+		if s.AST.Types["author"].Fields.ForName(f) == nil {
+			t.Errorf("inherited role lacks author.%s", f)
+		}
+	}
+	if s.Query["author_aggregate"] == nil {
+		t.Errorf("inherited role lacks author_aggregate")
+	}
+	// article comes from user alone: its permission is user's.
+	if ap := s.Objects["article"].Perm.Select; len(ap.Filters) != 1 || ap.Parents != nil {
+		t.Errorf("article perm: %+v", ap)
+	}
+}

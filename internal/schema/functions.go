@@ -1,0 +1,217 @@
+package schema
+
+import (
+	"strconv"
+
+	"github.com/postgate/postgate/internal/catalog"
+	"github.com/postgate/postgate/internal/metadata"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// computed resolves (once) the computed fields of t the role may select.
+func (b *builder) computed(t *Table) []*Computed {
+	if cs, ok := b.comps[t]; ok {
+		return cs
+	}
+	var cs []*Computed
+	sp := t.Perm.Select
+	for _, cf := range t.Meta.ComputedFields {
+		if sp == nil || !(sp.Admin || sp.ComputedFields[cf.Name]) {
+			continue
+		}
+		fn := b.function(qname(cf.Definition.Function))
+		if fn == nil {
+			continue
+		}
+		c := &Computed{Name: cf.Name, Function: fn, TableArgIndex: 0, SessionArgIndex: -1}
+		for i, a := range fn.Args {
+			if cf.Definition.TableArgument != nil && a.Name == *cf.Definition.TableArgument {
+				c.TableArgIndex = i
+			}
+			if cf.Definition.SessionArgument != nil && a.Name == *cf.Definition.SessionArgument {
+				c.SessionArgIndex = i
+			}
+		}
+		if fn.ReturnsTable {
+			rt := b.all[fn.ReturnType]
+			if rt == nil || rt.Perm.Select == nil {
+				continue
+			}
+			c.Returns = rt
+		} else {
+			c.ReturnType = catalog.ColumnType{Name: fn.ReturnType.Name, UDT: fn.ReturnType.Name, Schema: fn.ReturnType.Schema}
+		}
+		cs = append(cs, c)
+	}
+	b.comps[t] = cs
+	return cs
+}
+
+// function returns the catalog function named q (the first overload).
+func (b *builder) function(q catalog.QName) *catalog.Function {
+	if fs := b.cat.Functions[q]; len(fs) > 0 {
+		return fs[0]
+	}
+	return nil
+}
+
+// computedFields adds the role's computed fields to t's object type.
+func (b *builder) computedFields(t *Table, def *ast.Definition) {
+	for _, c := range b.computed(t) {
+		desc := `A computed field, executes function "` + quotedName(c.Function.Name) + `"`
+		for _, cf := range t.Meta.ComputedFields {
+			if cf.Name == c.Name && cf.Comment != nil {
+				desc = *cf.Comment
+			}
+		}
+		var args ast.ArgumentDefinitionList
+		if a := b.argsInput(c.Function, functionGQLName(c.Function.Name, nil), skipArgs(c.TableArgIndex, c.SessionArgIndex)); a != nil {
+			args = append(args, a)
+		}
+		if c.Returns != nil {
+			t.Fields[c.Name] = &Field{Name: c.Name, Kind: FieldComputedSet, Computed: c}
+			args = append(args, b.selectArgs(c.Returns)...)
+			def.Fields = append(def.Fields, field(c.Name, nonNullList(nonNull(c.Returns.GQLName)), desc, args...))
+			continue
+		}
+		st := b.scalar(scalarNameOf(c.Function.ReturnType))
+		t.Fields[c.Name] = &Field{Name: c.Name, Kind: FieldComputedScalar, Computed: c, Type: st}
+		def.Fields = append(def.Fields, field(c.Name, named(st), desc, args...))
+	}
+}
+
+// skipArgs returns a set of argument positions to leave out of <fn>_args.
+func skipArgs(idx ...int) map[int]bool {
+	m := map[int]bool{}
+	for _, i := range idx {
+		if i >= 0 {
+			m[i] = true
+		}
+	}
+	return m
+}
+
+// functionGQLName is the GraphQL name of a function.
+func functionGQLName(q catalog.QName, mf *metadata.Function) string {
+	if mf != nil && mf.Configuration != nil && mf.Configuration.CustomName != "" {
+		return mf.Configuration.CustomName
+	}
+	if q.Schema == "public" || q.Schema == "" {
+		return q.Name
+	}
+	return q.Schema + "_" + q.Name
+}
+
+// argsInput declares <name>_args for a function's input arguments (less
+// those in skip) and returns the "args" argument, or nil when the function
+// takes no other argument. args is required when an argument has no default.
+func (b *builder) argsInput(fn *catalog.Function, name string, skip map[int]bool) *ast.ArgumentDefinition {
+	return b.argsInputDesc(fn, name, skip, "")
+}
+
+// argsInputDesc is argsInput with a description for the argument.
+func (b *builder) argsInputDesc(fn *catalog.Function, name string, skip map[int]bool, desc string) *ast.ArgumentDefinition {
+	tn := name + "_args"
+	required := false
+	var fields ast.FieldList
+	for i, a := range fn.Args {
+		if skip[i] {
+			continue
+		}
+		n := a.Name
+		if n == "" {
+			n = "arg_" + strconv.Itoa(i+1)
+		}
+		fields = append(fields, field(n, named(b.scalar(scalarName(a.Type))), ""))
+		if !a.HasDefault {
+			required = true
+		}
+	}
+	if len(fields) == 0 {
+		return nil
+	}
+	if b.types[tn] == nil {
+		b.add(&ast.Definition{Kind: ast.InputObject, Name: tn, Fields: fields})
+	}
+	if required {
+		return arg("args", nonNull(tn), desc)
+	}
+	return arg("args", named(tn), desc)
+}
+
+// functionRootFields adds the root fields of tracked functions returning
+// rows of a table the role can select from.
+func (b *builder) functionRootFields(query, sub *ast.Definition) {
+	for _, mf := range b.src.Functions {
+		q := qname(mf.Function)
+		fn := b.function(q)
+		if fn == nil || !fn.ReturnsTable {
+			continue
+		}
+		rt := b.out.Tables[fn.ReturnType]
+		if rt == nil || rt.Perm.Select == nil {
+			continue
+		}
+		if exposedAsMutation(fn, mf) {
+			continue
+		}
+		session := -1
+		if mf.Configuration != nil && mf.Configuration.SessionArgument != nil {
+			for i, a := range fn.Args {
+				if a.Name == *mf.Configuration.SessionArgument {
+					session = i
+				}
+			}
+		}
+		f := &Function{Name: q, Catalog: fn, Meta: mf, Returns: rt, SessionArgIndex: session}
+		gql := functionGQLName(q, mf)
+		name := functionRootName(mf, "function", gql)
+		quoted := quotedName(q)
+		args := b.selectArgs(rt)
+		if a := b.argsInputDesc(fn, gql, skipArgs(session), `input parameters for function "`+quoted+`"`); a != nil {
+			args = append(args, a)
+		}
+		fd := field(name, nonNullList(nonNull(rt.GQLName)), `execute function "`+quoted+`" which returns "`+rt.QuotedName+`"`, args...)
+		rf := &RootField{Name: name, Kind: RootFunction, Table: rt, Function: f}
+		b.addRoot(query, sub, fd, rf)
+		if !rt.aggregatable() {
+			continue
+		}
+		aname := functionRootName(mf, "function_aggregate", gql+"_aggregate")
+		aargs := b.selectArgs(rt)
+		if a := b.argsInputDesc(fn, gql, skipArgs(session), `input parameters for function "`+quoted+`_aggregate"`); a != nil {
+			aargs = append(aargs, a)
+		}
+		afd := field(aname, nonNull(b.aggregateType(rt)), `execute function "`+quoted+`" and query aggregates on result of table type "`+rt.QuotedName+`"`, aargs...)
+		b.addRoot(query, sub, afd, &RootField{Name: aname, Kind: RootFunctionAggregate, Table: rt, Function: f})
+	}
+}
+
+// exposedAsMutation reports whether a function belongs to mutation_root.
+func exposedAsMutation(fn *catalog.Function, mf *metadata.Function) bool {
+	if mf.Configuration != nil && mf.Configuration.ExposedAs != "" {
+		return mf.Configuration.ExposedAs == "mutation"
+	}
+	return fn.Volatility == catalog.Volatile
+}
+
+// functionRootName returns a function's custom root field name or def.
+func functionRootName(mf *metadata.Function, key, def string) string {
+	if mf.Configuration != nil {
+		if r, ok := mf.Configuration.CustomRootFields[key]; ok && r.Name != nil && *r.Name != "" {
+			return *r.Name
+		}
+	}
+	return def
+}
+
+// addRoot adds a field to query_root and subscription_root.
+func (b *builder) addRoot(query, sub *ast.Definition, fd *ast.FieldDefinition, rf *RootField) {
+	query.Fields = append(query.Fields, fd)
+	b.out.Query[rf.Name] = rf
+	if sub != nil {
+		cp := *fd
+		sub.Fields = append(sub.Fields, &cp)
+		b.out.Subscription[rf.Name] = rf
+	}
+}
