@@ -1,0 +1,1 @@
+SELECT json_build_object('aggregate', json_build_object('all', count(*), 'ratings', count(_0."rating"), 'distinct_authors', count(DISTINCT _0."author_id"), 'distinct_pairs', count(DISTINCT (_0."author_id", _0."is_published")))) AS j FROM "public"."article" AS _0

@@ -1,0 +1,1 @@
+SELECT coalesce((SELECT json_build_object('qty', _0."qty", 'buyer', _1.j) AS j FROM "public"."Order" AS _0 LEFT JOIN LATERAL (SELECT json_build_object('userName', _2."userName") AS j FROM "public"."user" AS _2 WHERE _2."userId" = _0."user") AS _1 ON true WHERE ((_0."OrderId" = $1::text::integer) AND (_0."Line" = $2::text::integer))), 'null'::json) AS root

@@ -1,0 +1,1 @@
+SELECT coalesce(json_agg(json_build_object('id', _0."id", 'author', _1.j) ORDER BY _0."id" ASC NULLS LAST), '[]'::json) AS j FROM "public"."article" AS _0 LEFT JOIN LATERAL (SELECT json_build_object('name', _2."name") AS j FROM "public"."author" AS _2 WHERE _2."id" = _0."author_id" AND (_2."id" = $1::text::integer)) AS _1 ON true

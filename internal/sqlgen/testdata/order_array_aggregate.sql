@@ -1,0 +1,1 @@
+SELECT coalesce(json_agg(json_build_object('id', _0."id") ORDER BY (SELECT count(*) FROM "public"."comment" AS _1 WHERE _1."article_id" = _0."id") DESC NULLS FIRST, (SELECT max(_2."body") FROM "public"."comment" AS _2 WHERE _2."article_id" = _0."id") ASC NULLS LAST, _0."id" ASC NULLS LAST), '[]'::json) AS j FROM "public"."article" AS _0

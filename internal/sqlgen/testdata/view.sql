@@ -1,0 +1,1 @@
+SELECT coalesce(json_agg(json_build_object('id', _0."id", 'title', _0."title", 'author', _1.j) ORDER BY _0."id" ASC NULLS LAST), '[]'::json) AS j FROM "public"."published_article" AS _0 LEFT JOIN LATERAL (SELECT json_build_object('id', _2."id", 'name', _2."name") AS j FROM "public"."author" AS _2 WHERE _2."id" = _0."author_id") AS _1 ON true

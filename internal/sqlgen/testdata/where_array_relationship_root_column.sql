@@ -1,0 +1,1 @@
+SELECT coalesce(json_agg(json_build_object('id', _0."id") ORDER BY _0."id" ASC NULLS LAST), '[]'::json) AS j FROM "public"."author" AS _0 WHERE EXISTS (SELECT 1 FROM "public"."comment" AS _1 WHERE _1."commenter_id" = _0."id" AND EXISTS (SELECT 1 FROM "public"."article" AS _2 WHERE _2."id" = _1."article_id" AND (_2."author_id" <> _0."id")))

@@ -1,0 +1,1 @@
+SELECT coalesce(json_agg(json_build_object('id', _0."id") ORDER BY _0."id" ASC NULLS LAST), '[]'::json) AS j FROM "public"."author" AS _0 WHERE (((_0."info" @> $1::text::jsonb) AND (_0."info" ? $2::text)) OR ((_0."info" <@ $3::text::jsonb) AND (_0."info" ?| $4::text::text[]) AND (_0."info" ?& $5::text::text[])))
