@@ -1,0 +1,81 @@
+package auth
+
+import (
+	"crypto/sha512"
+	"crypto/subtle"
+	"net/http"
+	"strings"
+
+	"github.com/postgate/postgate/internal/apierr"
+	"github.com/postgate/postgate/internal/session"
+)
+
+const (
+	headerAdminSecret = "x-hasura-admin-secret"
+	headerAccessKey   = "x-hasura-access-key"
+	headerBackendOnly = "x-hasura-use-backend-only-permissions"
+)
+
+func digest(s string) [64]byte { return sha512.Sum512([]byte(s)) }
+
+// secretMatches compares SHA-512 digests in constant time against every
+// configured secret, without stopping at the first match.
+func (a *Authenticator) secretMatches(secret string) bool {
+	d := digest(secret)
+	match := 0
+	for _, s := range a.secrets {
+		match |= subtle.ConstantTimeCompare(d[:], s[:])
+	}
+	return match == 1
+}
+
+// requestAdminSecret returns the x-hasura-admin-secret header, else the
+// legacy x-hasura-access-key; an empty header still counts as sent.
+func requestAdminSecret(r *http.Request) (string, bool) {
+	for _, name := range []string{headerAdminSecret, headerAccessKey} {
+		if v := r.Header.Values(name); len(v) > 0 {
+			return v[len(v)-1], true
+		}
+	}
+	return "", false
+}
+
+// headerSession builds a session from the request's x-hasura-* headers:
+// the role is x-hasura-role, or fallback when absent. backendOK allows
+// x-hasura-use-backend-only-permissions (admin secret sent, or no auth).
+func headerSession(r *http.Request, fallback string, backendOK bool) (session.Session, error) {
+	vars := map[string]string{}
+	for name, vals := range r.Header {
+		if session.IsSessionVar(name) && len(vals) > 0 {
+			vars[strings.ToLower(name)] = vals[len(vals)-1]
+		}
+	}
+	role := fallback
+	if v := strings.TrimSpace(vars["x-hasura-role"]); v != "" {
+		role = vars["x-hasura-role"]
+	}
+	s := session.Session{Role: role, Vars: vars}
+	if v, ok := vars[headerBackendOnly]; ok && backendOK {
+		b, ok := parseHasuraBool(v)
+		if !ok {
+			return session.Session{}, apierr.New(apierr.BadRequest, headerBackendOnly+
+				":  Not a valid boolean text. True values are [\"true\",\"t\",\"yes\",\"y\"] and  False values are "+
+				"[\"false\",\"f\",\"no\",\"n\"]. All values are case insensitive")
+		}
+		s.BackendOnly = b
+	}
+	delete(vars, headerAdminSecret)
+	delete(vars, headerAccessKey)
+	vars["x-hasura-role"] = role
+	return s, nil
+}
+
+func parseHasuraBool(v string) (value, ok bool) {
+	switch strings.ToLower(v) {
+	case "true", "t", "yes", "y":
+		return true, true
+	case "false", "f", "no", "n":
+		return false, true
+	}
+	return false, false
+}

@@ -1,0 +1,123 @@
+package auth
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/postgate/postgate/internal/apierr"
+	"github.com/postgate/postgate/internal/session"
+)
+
+// foundToken is a token read from the place one secret expects it.
+type foundToken struct {
+	v     *verifier
+	token string
+}
+
+// authenticateJWT is Hasura's processJwt: every configured secret looks
+// for a token where it expects one; a secret whose issuer differs from the
+// token's does not match. No match means an unauthenticated request, only
+// issuer mismatches mean JWTNotInIssuer, several matches are ambiguous.
+func (a *Authenticator) authenticateJWT(r *http.Request) (session.Session, error) {
+	var matches []foundToken
+	mismatched := false
+	for _, v := range a.verifiers {
+		tokens, err := tokensAt(r, v.spec.header)
+		if err != nil {
+			return session.Session{}, err
+		}
+		for _, tok := range tokens {
+			iss, hasIss := unverifiedIssuer(tok)
+			if v.spec.hasIssuer && hasIss && iss != v.spec.issuer {
+				mismatched = true
+				continue
+			}
+			matches = append(matches, foundToken{v: v, token: tok})
+		}
+	}
+	switch {
+	case len(matches) == 0 && mismatched:
+		return session.Session{}, invalidJWT(reasonNotInIssuer)
+	case len(matches) == 0:
+		if a.unauthorizedRole == "" {
+			return session.Session{}, invalidHeaders(msgMissingJWT)
+		}
+		return a.unauthorizedSession(r), nil
+	case len(matches) > 1:
+		return session.Session{}, invalidHeaders(msgMultipleJWTs)
+	}
+	return a.sessionFromToken(r.Context(), r, matches[0])
+}
+
+func (a *Authenticator) sessionFromToken(ctx context.Context, r *http.Request, m foundToken) (session.Session, error) {
+	claims, exp, err := m.v.verify(ctx, m.token)
+	if err != nil {
+		return session.Session{}, err
+	}
+	hc, err := extractClaims(m.v.spec.claims, claims)
+	if err != nil {
+		return session.Session{}, err
+	}
+	role := hc.defaultRole
+	if want := r.Header.Get("X-Hasura-Role"); strings.TrimSpace(want) != "" {
+		role = want
+	}
+	if !slices.Contains(hc.allowedRoles, role) {
+		return session.Session{}, accessDenied(msgRoleNotAllowed)
+	}
+	vars := hc.vars
+	delete(vars, headerAdminSecret)
+	delete(vars, headerAccessKey)
+	vars["x-hasura-role"] = role
+	return session.Session{Role: role, Vars: vars, Expires: exp}, nil
+}
+
+// tokensAt returns the tokens found where loc says, each header value
+// once. A malformed Authorization header is an error when secrets expect
+// tokens there.
+func tokensAt(r *http.Request, loc tokenLocation) ([]string, *apierr.Error) {
+	var out []string
+	switch loc.kind {
+	case headerAuthorization:
+		for _, h := range r.Header.Values("Authorization") {
+			f := strings.Fields(h)
+			if len(f) != 2 || f[0] != "Bearer" {
+				return nil, invalidHeaders(msgMalformedAuthHeader)
+			}
+			out = append(out, f[1])
+		}
+	case headerCookie:
+		for _, c := range r.Cookies() {
+			if c.Name == loc.name {
+				out = append(out, c.Value)
+			}
+		}
+	case headerCustom:
+		out = append(out, r.Header.Values(loc.name)...)
+	}
+	return out, nil
+}
+
+// unverifiedIssuer reads "iss" from a token without verifying it; used only
+// to pick which secret should verify the token.
+func unverifiedIssuer(token string) (string, bool) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 || len(parts[1]) > maxTokenBytes {
+		return "", false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", false
+	}
+	var c struct {
+		Iss *string `json:"iss"`
+	}
+	if json.Unmarshal(payload, &c) != nil || c.Iss == nil {
+		return "", false
+	}
+	return *c.Iss, true
+}

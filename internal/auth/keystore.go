@@ -1,0 +1,121 @@
+package auth
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// keyStore hands out the keys that may verify a token with the given kid
+// ("" when the token names none).
+type keyStore interface {
+	keys(ctx context.Context, kid string) []verifyKey
+}
+
+// staticStore is the single key of a secret with "key": it verifies every
+// token whatever kid the token names.
+type staticStore struct{ key verifyKey }
+
+func (s staticStore) keys(context.Context, string) []verifyKey { return []verifyKey{s.key} }
+
+// fetchFunc loads a key set. expires is when it should be loaded again
+// (zero when its source gave no expiry).
+type fetchFunc func(ctx context.Context) (keys []verifyKey, expires time.Time, err error)
+
+// keyCache holds a fetched key set and refreshes it: when it expires, when
+// its last load failed (after retryAfter), and once per refetchGap when a
+// token names a key id the set lacks, so that rotation at the issuer is
+// picked up at once without letting forged kids hammer the issuer.
+type keyCache struct {
+	fetch      fetchFunc
+	now        func() time.Time
+	defaultTTL time.Duration // used when the source gives no expiry
+	retryAfter time.Duration // wait after a failed load
+	refetchGap time.Duration // least time between two loads for unknown kids
+	onError    func(error)
+
+	mu          sync.Mutex
+	set         []verifyKey
+	loaded      bool
+	nextRefresh time.Time
+	lastLoad    time.Time // start of the last load attempt
+	inflight    chan struct{}
+}
+
+func (c *keyCache) keys(ctx context.Context, kid string) []verifyKey {
+	c.mu.Lock()
+	due := !c.loaded || !c.now().Before(c.nextRefresh)
+	c.mu.Unlock()
+	if due {
+		c.refresh(ctx)
+	}
+	found := c.match(kid)
+	if len(found) == 0 && kid != "" {
+		c.mu.Lock()
+		allowed := c.now().Sub(c.lastLoad) >= c.refetchGap
+		c.mu.Unlock()
+		if allowed {
+			c.refresh(ctx)
+			found = c.match(kid)
+		}
+	}
+	return found
+}
+
+func (c *keyCache) match(kid string) []verifyKey {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if kid == "" {
+		return c.set
+	}
+	var out []verifyKey
+	for _, k := range c.set {
+		if k.kid == kid {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// refresh loads the set once; concurrent callers share one load.
+func (c *keyCache) refresh(ctx context.Context) {
+	c.mu.Lock()
+	if ch := c.inflight; ch != nil {
+		c.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+		return
+	}
+	ch := make(chan struct{})
+	c.inflight = ch
+	c.lastLoad = c.now()
+	c.mu.Unlock()
+
+	// The load outlives a cancelled request: other callers wait on it.
+	keys, expires, err := c.fetch(context.WithoutCancel(ctx))
+
+	c.mu.Lock()
+	now := c.now()
+	if err != nil {
+		if c.onError != nil {
+			c.onError(err)
+		}
+		c.nextRefresh = now.Add(c.retryAfter)
+		c.loaded = true
+	} else {
+		c.set, c.loaded = keys, true
+		switch {
+		case expires.IsZero():
+			c.nextRefresh = now.Add(c.defaultTTL)
+		case expires.Before(now.Add(time.Second)):
+			c.nextRefresh = now.Add(time.Second)
+		default:
+			c.nextRefresh = expires
+		}
+	}
+	c.inflight = nil
+	c.mu.Unlock()
+	close(ch)
+}

@@ -1,0 +1,197 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jws"
+
+	"github.com/postgate/postgate/internal/apierr"
+)
+
+// maxTokenBytes bounds the size of a token we are willing to look at.
+const maxTokenBytes = 16 << 10
+
+// verifier checks tokens against one JWT secret.
+type verifier struct {
+	spec  *jwtSpec
+	store keyStore
+	now   func() time.Time
+	// audiences, when set, supplies the accepted audiences at request time
+	// (an in-process issuer whose APIs can change); it overrides spec.audience.
+	audiences func(ctx context.Context) ([]string, error)
+}
+
+// verify checks the signature and registered claims of token and returns
+// its claims and expiry.
+func (v *verifier) verify(ctx context.Context, token string) (map[string]any, time.Time, *apierr.Error) {
+	if len(token) > maxTokenBytes {
+		return nil, time.Time{}, invalidJWT("JWSError (CompactDecodeError token too large)")
+	}
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, time.Time{}, invalidJWT(fmt.Sprintf("JWSError (CompactDecodeError Invalid number of parts: Expected 3 parts; got %d)", len(parts)))
+	}
+	hdrBytes, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		return nil, time.Time{}, invalidJWT("JWSError (CompactDecodeError Invalid base64url in header)")
+	}
+	var hdr struct {
+		Alg string `json:"alg"`
+		Kid string `json:"kid"`
+	}
+	if err := json.Unmarshal(hdrBytes, &hdr); err != nil {
+		return nil, time.Time{}, invalidJWT("JWSError (JSONDecodeError invalid JOSE header)")
+	}
+	alg, ok := signatureAlgorithm(hdr.Alg)
+	if !ok {
+		return nil, time.Time{}, invalidJWT(reasonAlgorithm)
+	}
+	var payload []byte
+	var tried bool
+	for _, k := range v.store.keys(ctx, hdr.Kid) {
+		if !k.accepts(hdr.Alg) {
+			continue
+		}
+		tried = true
+		p, err := jws.Verify([]byte(token), jws.WithKey(alg, k.key), jws.WithAlgorithmMatch(true), jws.WithCompact())
+		if err == nil {
+			payload = p
+			break
+		}
+	}
+	if payload == nil {
+		if !tried {
+			return nil, time.Time{}, invalidJWT(reasonNoUsableKeys)
+		}
+		return nil, time.Time{}, invalidJWT(reasonInvalidSignature)
+	}
+	claims, err := decodeClaims(payload)
+	if err != nil {
+		return nil, time.Time{}, invalidJWT(fmt.Sprintf("JWTClaimsSetDecodeError %q", err.Error()))
+	}
+	exp, aerr := v.checkClaims(ctx, claims)
+	if aerr != nil {
+		return nil, time.Time{}, aerr
+	}
+	return claims, exp, nil
+}
+
+type registered struct {
+	exp, nbf, iat          time.Time
+	hasExp, hasNbf, hasIat bool
+	iss                    string
+	hasIss                 bool
+	aud                    []string
+	hasAud                 bool
+}
+
+func decodeClaims(payload []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	var claims map[string]any
+	if err := dec.Decode(&claims); err != nil || claims == nil {
+		return nil, fmt.Errorf("Error in $: parsing ClaimsSet failed, expected Object")
+	}
+	if _, err := readRegistered(claims); err != nil {
+		return nil, err
+	}
+	return claims, nil
+}
+
+func readRegistered(c map[string]any) (registered, error) {
+	var r registered
+	date := func(name string, dst *time.Time, has *bool) error {
+		raw, ok := c[name]
+		if !ok || raw == nil {
+			return nil
+		}
+		n, ok := raw.(json.Number)
+		if !ok {
+			return fmt.Errorf("Error in $.%s: parsing NumericDate failed, expected Number, but encountered %s", name, valueKind(raw))
+		}
+		f, err := n.Float64()
+		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
+			return fmt.Errorf("Error in $.%s: parsing NumericDate failed", name)
+		}
+		sec, frac := math.Modf(f)
+		*dst, *has = time.Unix(int64(sec), int64(frac*1e9)), true
+		return nil
+	}
+	if err := date("exp", &r.exp, &r.hasExp); err != nil {
+		return r, err
+	}
+	if err := date("nbf", &r.nbf, &r.hasNbf); err != nil {
+		return r, err
+	}
+	if err := date("iat", &r.iat, &r.hasIat); err != nil {
+		return r, err
+	}
+	if raw, ok := c["iss"]; ok && raw != nil {
+		s, ok := raw.(string)
+		if !ok {
+			return r, fmt.Errorf("Error in $.iss: parsing StringOrURI failed, expected String, but encountered %s", valueKind(raw))
+		}
+		r.iss, r.hasIss = s, true
+	}
+	if raw, ok := c["aud"]; ok && raw != nil {
+		switch a := raw.(type) {
+		case string:
+			r.aud = []string{a}
+		case []any:
+			for _, e := range a {
+				s, ok := e.(string)
+				if !ok {
+					return r, fmt.Errorf("Error in $.aud: parsing StringOrURI failed, expected String, but encountered %s", valueKind(e))
+				}
+				r.aud = append(r.aud, s)
+			}
+		default:
+			return r, fmt.Errorf("Error in $.aud: parsing Audience failed, expected String or Array, but encountered %s", valueKind(raw))
+		}
+		r.hasAud = true
+	}
+	return r, nil
+}
+
+// checkClaims validates exp, iat, nbf, iss and aud in that order, with the
+// configured skew.
+func (v *verifier) checkClaims(ctx context.Context, c map[string]any) (time.Time, *apierr.Error) {
+	r, _ := readRegistered(c)
+	now, skew := v.now(), v.spec.skew
+	if r.hasExp && now.After(r.exp.Add(skew)) {
+		return time.Time{}, invalidJWT(reasonExpired)
+	}
+	if r.hasIat && r.iat.After(now.Add(skew)) {
+		return time.Time{}, invalidJWT(reasonIssuedAtFuture)
+	}
+	if r.hasNbf && now.Add(skew).Before(r.nbf) {
+		return time.Time{}, invalidJWT(reasonNotYetValid)
+	}
+	if v.spec.hasIssuer && r.hasIss && r.iss != v.spec.issuer {
+		return time.Time{}, invalidJWT(reasonNotInIssuer)
+	}
+	want := v.spec.audience
+	if v.audiences != nil {
+		a, err := v.audiences(ctx)
+		if err != nil {
+			return time.Time{}, invalidJWT(reasonNotInAudience)
+		}
+		want = a
+	}
+	if want != nil && !slices.ContainsFunc(r.aud, func(a string) bool { return slices.Contains(want, a) }) {
+		return time.Time{}, invalidJWT(reasonNotInAudience)
+	}
+	var exp time.Time
+	if r.hasExp {
+		exp = r.exp
+	}
+	return exp, nil
+}
