@@ -177,7 +177,7 @@ func TestIntrospectionQueryInvariants(t *testing.T) {
 		s := build(t, role)
 		res := introspect(t, s, introspectionQuery, nil)
 		var schema struct {
-			QueryType        struct{ Name string } `json:"queryType"`
+			QueryType        struct{ Name string }  `json:"queryType"`
 			SubscriptionType *struct{ Name string } `json:"subscriptionType"`
 			MutationType     *struct{ Name string } `json:"mutationType"`
 			Types            []introType            `json:"types"`
