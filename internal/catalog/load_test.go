@@ -142,6 +142,9 @@ func TestLoadColumns(t *testing.T) {
 	if !u.Column("id").IdentityAlways {
 		t.Error("id should be GENERATED ALWAYS")
 	}
+	if ft := u.Column("Name").FullType; ft != "character varying(64)" {
+		t.Errorf("full type %q", ft)
+	}
 	if d := u.Column("created").Default; d != "now()" {
 		t.Errorf("default %q", d)
 	}

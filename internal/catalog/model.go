@@ -82,6 +82,10 @@ type Column struct {
 	// Default is the column's default (or generation) expression as
 	// Postgres prints it, e.g. "now()"; empty when none.
 	Default string
+	// FullType is the type with its modifiers as Postgres prints it, e.g.
+	// "character varying(64)" or "numeric(10,2)" (user types may be
+	// unqualified here when on the search path).
+	FullType string
 }
 
 // ColumnType is a column's type as the engine needs it for schema and SQL.

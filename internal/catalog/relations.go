@@ -22,6 +22,7 @@ type colJSON struct {
 	Name      string `json:"name"`
 	Num       int    `json:"num"`
 	Type      uint32 `json:"type"`
+	FullType  string `json:"full_type"`
 	NotNull   bool   `json:"notnull"`
 	HasDef    bool   `json:"hasdef"`
 	Identity  string `json:"identity"`
@@ -98,6 +99,7 @@ func (r relRow) table(res *resolver) *Table {
 			IdentityAlways: c.Identity == "a",
 			IsGenerated:    c.Generated != "",
 			Default:        c.Default,
+			FullType:       c.FullType,
 			Description:    c.Comment,
 		})
 	}
