@@ -32,7 +32,7 @@ func (b *builder) boolExpType(t *Table) string {
 		if c.Returns != nil {
 			d.Fields = append(d.Fields, field(c.Name, named(b.boolExpType(c.Returns)), ""))
 		} else if !hasExtraArgs(c) {
-			d.Fields = append(d.Fields, field(c.Name, named(b.scalarComparisonExp(b.scalar(scalarNameOf(c.Function.ReturnType)))), ""))
+			d.Fields = append(d.Fields, field(c.Name, named(b.scalarComparisonExp(b.scalar(scalarName(c.ReturnType)))), ""))
 		}
 	}
 	return name

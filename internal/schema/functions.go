@@ -39,7 +39,10 @@ func (b *builder) computed(t *Table) []*Computed {
 			}
 			c.Returns = rt
 		} else {
-			c.ReturnType = catalog.ColumnType{Name: fn.ReturnType.Name, UDT: fn.ReturnType.Name, Schema: fn.ReturnType.Schema}
+			c.ReturnType = fn.Return
+			if c.ReturnType.UDT == "" {
+				c.ReturnType = catalog.ColumnType{Name: fn.ReturnType.Name, UDT: fn.ReturnType.Name, Schema: fn.ReturnType.Schema}
+			}
 		}
 		cs = append(cs, c)
 	}
@@ -74,7 +77,7 @@ func (b *builder) computedFields(t *Table, def *ast.Definition) {
 			def.Fields = append(def.Fields, field(c.Name, nonNullList(nonNull(c.Returns.GQLName)), desc, args...))
 			continue
 		}
-		st := b.scalar(scalarNameOf(c.Function.ReturnType))
+		st := b.scalar(scalarName(c.ReturnType))
 		t.Fields[c.Name] = &Field{Name: c.Name, Kind: FieldComputedScalar, Computed: c, Type: st}
 		def.Fields = append(def.Fields, field(c.Name, named(st), desc, args...))
 	}

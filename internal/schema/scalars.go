@@ -39,6 +39,9 @@ type scalarKind struct {
 
 // scalarName returns the GraphQL scalar for a Postgres column type.
 func scalarName(t catalog.ColumnType) string {
+	if t.Kind == 'd' && t.Base != nil {
+		return scalarName(*t.Base)
+	}
 	if t.IsArray() || t.Category == 'A' {
 		if strings.HasPrefix(t.UDT, "_") || t.Elem == nil {
 			return t.UDT
@@ -56,15 +59,6 @@ func scalarName(t catalog.ColumnType) string {
 		return n
 	}
 	return udt
-}
-
-// scalarNameOf returns the GraphQL scalar for a type named by a function's
-// return type.
-func scalarNameOf(q catalog.QName) string {
-	if n, ok := pgScalarNames[q.Name]; ok {
-		return n
-	}
-	return q.Name
 }
 
 // kindOf returns the operator/aggregate class of a GraphQL scalar produced
