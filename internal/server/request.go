@@ -1,0 +1,168 @@
+package server
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/postgate/postgate/internal/apierr"
+	"github.com/postgate/postgate/internal/logging"
+	"github.com/postgate/postgate/internal/session"
+)
+
+// readBody reads the request body up to the configured limit.
+func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	limit := s.cfg.MaxBodyBytes
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, apierr.ErrBodyTooLarge
+		}
+		return nil, apierr.New(apierr.BadRequest, "could not read the request body").Wrap(err)
+	}
+	return body, nil
+}
+
+// checkJSON returns Hasura's invalid-json error when body is not one JSON value.
+func checkJSON(body []byte) error {
+	if json.Valid(body) {
+		return nil
+	}
+	trimmed := bytes.TrimSpace(body)
+	msg := "Error in $: Failed reading: not a valid json value"
+	switch {
+	case len(trimmed) == 0:
+		msg = "Error in $: not enough input"
+	case trailingData(trimmed):
+		msg = "Error in $: endOfInput"
+	case trimmed[0] != '{' && trimmed[0] != '[' && trimmed[0] != '"':
+		tok := string(trimmed)
+		if i := strings.IndexAny(tok, " \t\r\n"); i >= 0 {
+			tok = tok[:i]
+		}
+		if len(tok) > 32 {
+			tok = tok[:32]
+		}
+		msg += " at '" + tok + "'"
+	}
+	return apierr.New(apierr.InvalidJSON, msg)
+}
+
+// trailingData reports whether b starts with a complete JSON value followed
+// by more input.
+func trailingData(b []byte) bool {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var v json.RawMessage
+	if err := dec.Decode(&v); err != nil {
+		return false
+	}
+	return dec.More() || dec.InputOffset() < int64(len(b))
+}
+
+// authenticate resolves the session: through the Authenticator, or in
+// no-auth mode as admin, switched to the x-hasura-role header's role with the
+// request's x-hasura-* headers as variables.
+func (s *server) authenticate(r *http.Request, body []byte) (session.Session, error) {
+	if s.opts.Auth != nil {
+		return s.opts.Auth.Authenticate(r, body)
+	}
+	return headerSession(r.Header), nil
+}
+
+func headerSession(h http.Header) session.Session {
+	vars := map[string]string{}
+	for name, values := range h {
+		if session.IsSessionVar(name) && len(values) > 0 {
+			vars[strings.ToLower(name)] = values[0]
+		}
+	}
+	role := strings.TrimSpace(vars["x-hasura-role"])
+	if role == "" {
+		role = session.AdminRole
+	}
+	vars["x-hasura-role"] = role
+	backendOnly := strings.EqualFold(strings.TrimSpace(vars["x-hasura-use-backend-only-permissions"]), "true")
+	return session.Session{Role: role, Vars: vars, BackendOnly: backendOnly}
+}
+
+// handleCORS applies the CORS policy and answers preflight requests; it
+// reports whether the request has been answered.
+func (s *server) handleCORS(w http.ResponseWriter, r *http.Request) bool {
+	c := s.cfg.CORS
+	origin := r.Header.Get("Origin")
+	if c.Disabled || origin == "" {
+		return false
+	}
+	h := w.Header()
+	h.Add("Vary", "Origin")
+	preflight := r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != ""
+	if !c.Allows(origin) {
+		if preflight {
+			w.WriteHeader(http.StatusNoContent) // no CORS headers: the browser refuses
+			return true
+		}
+		return false
+	}
+	h.Set("Access-Control-Allow-Origin", origin)
+	h.Set("Access-Control-Allow-Credentials", "true")
+	h.Set("Access-Control-Allow-Methods", "GET,POST,PUT,PATCH,DELETE,OPTIONS")
+	if !preflight {
+		return false
+	}
+	if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+		h.Set("Access-Control-Allow-Headers", req)
+	}
+	h.Set("Access-Control-Max-Age", "1728000")
+	w.WriteHeader(http.StatusNoContent)
+	return true
+}
+
+// logRequest writes the request's http-log line.
+func (s *server) logRequest(r *http.Request, rec *recorder, rs *reqState, took time.Duration) {
+	if !logging.Enabled(s.log, "http-log") {
+		return
+	}
+	status := rec.status
+	if !rec.wrote {
+		status = http.StatusOK
+	}
+	var vars map[string]string
+	if rs.session != nil {
+		vars = rs.session.Vars
+	}
+	ip := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(ip); err == nil {
+		ip = host
+	}
+	d := logging.HTTP{
+		RequestID: rs.id,
+		Operation: logging.HTTPOperation{
+			QueryExecutionTime: took.Seconds(),
+			UserVars:           vars,
+			ResponseSize:       rec.size,
+		},
+		HTTPInfo: logging.HTTPInfo{Status: status, HTTPVersion: r.Proto, URL: r.URL.Path, IP: ip, Method: r.Method},
+	}
+	if rs.err != nil {
+		d.Operation.Error = rs.err
+	}
+	logging.Request(s.log, d)
+}
+
+// newRequestID returns a random UUID (version 4).
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,138 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/postgate/postgate/internal/apierr"
+	"github.com/postgate/postgate/internal/session"
+)
+
+// reqState is what the layers of one request learn about it, for handlers
+// and the http-log line.
+type reqState struct {
+	id      string
+	body    []byte
+	session *session.Session
+	err     json.RawMessage // the error object answered, for the log
+}
+
+// ServeHTTP routes a request through request ids, CORS, panic recovery,
+// authentication and the admin check, then logs it.
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rs := &reqState{id: r.Header.Get("X-Request-Id")}
+	if rs.id == "" || len(rs.id) > 128 {
+		rs.id = newRequestID()
+	}
+	w.Header().Set("X-Request-Id", rs.id)
+	rec := &recorder{ResponseWriter: w}
+	rt, known := s.routes[r.URL.Path]
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("panic while serving a request", "request_id", rs.id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			if !rec.wrote {
+				s.fail(rec, rs, known && rt.graphql, false, apierr.New(apierr.Unexpected, "internal error").WithStatus(http.StatusInternalServerError))
+			}
+		}
+		s.logRequest(r, rec, rs, time.Since(start))
+	}()
+
+	if s.handleCORS(rec, r) {
+		return
+	}
+	if !known {
+		s.notFound(rec, rs)
+		return
+	}
+	if r.Method != rt.method {
+		if r.Method == http.MethodGet || r.Method == http.MethodPost {
+			// Hasura answers a GET or POST on a route of the other method
+			// as an unknown resource.
+			s.notFound(rec, rs)
+			return
+		}
+		rec.Header().Set("Allow", rt.method)
+		s.fail(rec, rs, false, false, apierr.New("method-not-allowed", "method not allowed").WithStatus(http.StatusMethodNotAllowed))
+		return
+	}
+	legacy := r.URL.Path == "/v1alpha1/graphql"
+	if rt.auth {
+		body, err := s.readBody(rec, r)
+		if err != nil {
+			s.fail(rec, rs, rt.graphql, legacy, err)
+			return
+		}
+		rs.body = body
+		sess, err := s.authenticate(r, body)
+		if err != nil {
+			s.fail(rec, rs, rt.graphql, legacy, err)
+			return
+		}
+		rs.session = &sess
+		if rt.admin && !sess.IsAdmin() {
+			s.fail(rec, rs, false, false, apierr.New(apierr.AccessDenied, "restricted access : admin only"))
+			return
+		}
+	}
+	rt.handle(rec, r, rs)
+}
+
+// recorder remembers the status and size of a response.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	size   int
+	wrote  bool
+}
+
+func (r *recorder) WriteHeader(status int) {
+	if !r.wrote {
+		r.status, r.wrote = status, true
+	}
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if !r.wrote {
+		r.WriteHeader(http.StatusOK)
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.size += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// fail answers err in the format of the endpoint: Hasura's API error object,
+// or a GraphQL errors list. /v1/graphql answers request-level errors with
+// status 200, as Hasura does; the legacy /v1alpha1/graphql keeps the status.
+func (s *server) fail(w http.ResponseWriter, rs *reqState, graphql, legacy bool, err error) {
+	e := apierr.From(err)
+	opts := apierr.Options{DevMode: s.cfg.DevMode}
+	rs.err = apierr.APIBody(e, opts)
+	if !graphql {
+		writeJSON(w, e.Status, rs.err)
+		return
+	}
+	status := e.Status
+	if !legacy && status != http.StatusRequestEntityTooLarge && status < 500 {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, apierr.GraphQLBody(e, opts))
+}
+
+func (s *server) notFound(w http.ResponseWriter, rs *reqState) {
+	s.fail(w, rs, false, false, apierr.New(apierr.NotFound, "resource does not exist").WithStatus(http.StatusNotFound))
+}
+
+// writeJSON writes a JSON body with Hasura's content type.
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
