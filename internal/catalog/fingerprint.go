@@ -32,7 +32,16 @@ func (c Changes) Empty() bool {
 // TakeFingerprint reads the current fingerprint of the database behind q
 // (one query). Pass the same options as to Load.
 func TakeFingerprint(ctx context.Context, q Querier, opts ...Option) (Fingerprint, error) {
-	o := newOptions(opts)
+	var fp Fingerprint
+	err := inSnapshot(ctx, q, func(q Querier) error {
+		var err error
+		fp, err = fingerprint(ctx, q, newOptions(opts))
+		return err
+	})
+	return fp, err
+}
+
+func fingerprint(ctx context.Context, q Querier, o options) (Fingerprint, error) {
 	fp := Fingerprint{Relations: map[QName]string{}, Functions: map[QName]string{}, Types: map[QName]string{}}
 	rows, err := q.Query(ctx, query("fingerprint"), o.exclude)
 	if err != nil {

@@ -33,6 +33,16 @@ func split(names []QName) (schemas, rels []string) {
 }
 
 func load(ctx context.Context, q Querier, o options, f *filter) (*Catalog, error) {
+	var c *Catalog
+	err := inSnapshot(ctx, q, func(q Querier) error {
+		var err error
+		c, err = loadIn(ctx, q, o, f)
+		return err
+	})
+	return c, err
+}
+
+func loadIn(ctx context.Context, q Querier, o options, f *filter) (*Catalog, error) {
 	c := &Catalog{
 		Tables:    map[QName]*Table{},
 		Functions: map[QName][]*Function{},

@@ -5,12 +5,17 @@
 WITH ns AS (
   SELECT oid, nspname FROM pg_catalog.pg_namespace
    WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema' AND nspname <> ALL ($1::text[])
+), refs AS (
+  -- foreign keys by referenced relation (pg_constraint has no index on confrelid)
+  SELECT confrelid, string_agg(oid || ':' || xmin, ',' ORDER BY oid) AS h
+    FROM pg_catalog.pg_constraint WHERE confrelid <> 0 GROUP BY confrelid
 )
 SELECT 'r', ns.nspname, c.relname, md5(concat_ws('|', c.oid, c.xmin, c.relkind,
          (SELECT string_agg(a.attnum || ':' || a.xmin, ',' ORDER BY a.attnum)
             FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0),
          (SELECT string_agg(k.oid || ':' || k.xmin, ',' ORDER BY k.oid)
-            FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid OR k.confrelid = c.oid),
+            FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid),
+         refs.h,
          (SELECT string_agg(i.indexrelid || ':' || i.xmin, ',' ORDER BY i.indexrelid)
             FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid),
          (SELECT string_agg(ad.adnum || ':' || ad.xmin, ',' ORDER BY ad.adnum)
@@ -23,6 +28,7 @@ SELECT 'r', ns.nspname, c.relname, md5(concat_ws('|', c.oid, c.xmin, c.relkind,
          (SELECT string_agg(rw.oid || ':' || rw.xmin, ',' ORDER BY rw.oid)
             FROM pg_catalog.pg_rewrite rw WHERE rw.ev_class = c.oid)))
   FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
+  LEFT JOIN refs ON refs.confrelid = c.oid
  WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p')
 UNION ALL
 SELECT 'f', ns.nspname, p.proname, md5(string_agg(concat_ws(':', p.oid, p.xmin,
