@@ -1,7 +1,3 @@
-// Package metadata holds Hasura v2's metadata (format version 3): the tracked
-// tables and functions of each source, their relationships, computed fields,
-// customisations and permissions. Sections Postgate does not implement yet are
-// kept verbatim so that export returns them unchanged.
 package metadata
 
 import (
@@ -292,6 +288,8 @@ type InsertPermission struct {
 	Set         map[string]any `json:"set,omitempty"`
 	Columns     Columns        `json:"columns"`
 	BackendOnly bool           `json:"backend_only,omitempty"`
+	// ValidateInput is Hasura's input validation webhook, kept verbatim.
+	ValidateInput json.RawMessage `json:"validate_input,omitempty"`
 }
 
 // UpdatePermissionDef is a role's update permission on a table.
@@ -308,6 +306,8 @@ type UpdatePermission struct {
 	Check       BoolExp        `json:"check,omitempty"`
 	Set         map[string]any `json:"set,omitempty"`
 	BackendOnly bool           `json:"backend_only,omitempty"`
+	// ValidateInput is Hasura's input validation webhook, kept verbatim.
+	ValidateInput json.RawMessage `json:"validate_input,omitempty"`
 }
 
 // DeletePermissionDef is a role's delete permission on a table.
@@ -321,6 +321,8 @@ type DeletePermissionDef struct {
 type DeletePermission struct {
 	Filter      BoolExp `json:"filter"`
 	BackendOnly bool    `json:"backend_only,omitempty"`
+	// ValidateInput is Hasura's input validation webhook, kept verbatim.
+	ValidateInput json.RawMessage `json:"validate_input,omitempty"`
 }
 
 // Function is a tracked SQL function.
@@ -328,6 +330,7 @@ type Function struct {
 	Function      TableName             `json:"function"`
 	Configuration *FunctionConfig       `json:"configuration,omitempty"`
 	Permissions   []*FunctionPermission `json:"permissions,omitempty"`
+	Comment       *string               `json:"comment,omitempty"`
 }
 
 // FunctionConfig customises a tracked function.
@@ -379,4 +382,66 @@ func (m *Metadata) Source(name string) *Source {
 		}
 	}
 	return nil
+}
+
+// FKOn is a parsed foreign_key_constraint_on: either columns of the table
+// that holds the relationship (Table nil), or columns of Table, whose foreign
+// key points back at the relationship's table.
+type FKOn struct {
+	Table   *TableName
+	Columns []string
+}
+
+// ParseFKOn decodes a foreign_key_constraint_on value: "col", ["a","b"],
+// {"table": T, "column": c} or {"table": T, "columns": [...]}.
+func ParseFKOn(raw json.RawMessage) (FKOn, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return FKOn{}, fmt.Errorf("foreign_key_constraint_on is empty")
+	}
+	switch raw[0] {
+	case '"':
+		var c string
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return FKOn{}, err
+		}
+		return FKOn{Columns: []string{c}}, nil
+	case '[':
+		var cs []string
+		if err := json.Unmarshal(raw, &cs); err != nil {
+			return FKOn{}, err
+		}
+		if len(cs) == 0 {
+			return FKOn{}, fmt.Errorf("foreign_key_constraint_on: empty list of columns")
+		}
+		return FKOn{Columns: cs}, nil
+	case '{':
+		var r RemoteFK
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&r); err != nil {
+			return FKOn{}, err
+		}
+		return r.parsed()
+	}
+	return FKOn{}, fmt.Errorf("foreign_key_constraint_on: expected a column, a list of columns or an object")
+}
+
+// parsed validates a remote foreign key reference.
+func (r RemoteFK) parsed() (FKOn, error) {
+	if r.Table.Name == "" {
+		return FKOn{}, fmt.Errorf(`key "table" not found`)
+	}
+	cols := r.Columns
+	if r.Column != "" {
+		if len(cols) > 0 {
+			return FKOn{}, fmt.Errorf(`only one of "column" and "columns" may be given`)
+		}
+		cols = []string{r.Column}
+	}
+	if len(cols) == 0 {
+		return FKOn{}, fmt.Errorf(`key "column" or "columns" not found`)
+	}
+	t := r.Table
+	return FKOn{Table: &t, Columns: cols}, nil
 }

@@ -1,0 +1,318 @@
+package metadata
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/postgate/postgate/internal/apierr"
+	"github.com/postgate/postgate/internal/catalog"
+)
+
+// request is the envelope of every metadata and query API call.
+type request struct {
+	Type            string          `json:"type"`
+	Args            json.RawMessage `json:"args"`
+	ResourceVersion *int64          `json:"resource_version"`
+	Version         int             `json:"version"`
+}
+
+// opFunc runs one operation on the working state and returns its result.
+type opFunc func(o *opCtx, args json.RawMessage) (any, error)
+
+// opCtx is the working state of one API request: a private copy of the
+// stored metadata that operations edit, and what is known about it.
+type opCtx struct {
+	ctx context.Context
+	s   *Service
+	// md is the working copy of the stored metadata.
+	md *Metadata
+	// cat is the data database's catalog.
+	cat *catalog.Catalog
+	// bad lists md's inconsistent objects as last checked.
+	bad []InconsistentObject
+	// changed is set when md was modified.
+	changed bool
+	// version is the stored resource_version the request started from.
+	version int64
+	// v2 is set for requests with "version": 2.
+	v2 bool
+	// allowInconsistent lets the next commit keep new inconsistencies.
+	allowInconsistent bool
+	// reloadCatalog asks for a fresh catalog before the result is published.
+	reloadCatalog bool
+	// legacy is set for /v1/query, whose messages predate sources.
+	legacy bool
+	// fp is the fingerprint of cat.
+	fp catalog.Fingerprint
+}
+
+// successMsg is Hasura's reply to a successful change.
+var successMsg = map[string]string{"message": "success"}
+
+// parseRequest decodes an API envelope.
+func (s *Service) parseRequest(body []byte) (*request, error) {
+	if len(body) > s.opts.MaxBodyBytes {
+		return nil, apierr.From(apierr.ErrBodyTooLarge)
+	}
+	var raw any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil || dec.More() {
+		return nil, apierr.New(apierr.InvalidJSON, "invalid json").Wrap(err)
+	}
+	if _, ok := raw.(map[string]any); !ok {
+		return nil, apierr.New(apierr.ParseFailed, fmt.Sprintf("expected Object, but encountered %s", jsonKind(raw)))
+	}
+	var r request
+	if err := decodeStrict(body, &r, "$"); err != nil {
+		return nil, err
+	}
+	if r.Type == "" {
+		return nil, apierr.New(apierr.ParseFailed, `key "type" not found`)
+	}
+	return &r, nil
+}
+
+// Metadata answers POST /v1/metadata.
+func (s *Service) Metadata(ctx context.Context, body []byte) (json.RawMessage, error) {
+	r, err := s.parseRequest(body)
+	if err != nil {
+		return nil, err
+	}
+	if r.Version != 0 && r.Version != 1 && r.Version != 2 {
+		return nil, apierr.Newf(apierr.ParseFailed, "unexpected version %d", r.Version)
+	}
+	ops := s.metadataOps()
+	if _, ok := ops[r.Type]; !ok {
+		return nil, unknownCommand(r.Type)
+	}
+	return s.run(ctx, r, !readOnlyOps[r.Type], func(o *opCtx) (any, error) {
+		o.v2 = r.Version == 2
+		return o.dispatch(ops, r.Type, r.Args, "$.args")
+	})
+}
+
+// unknownCommand is Hasura's error for an unknown metadata "type".
+func unknownCommand(t string) *apierr.Error {
+	if backend, cmd, ok := strings.Cut(t, "_"); ok && backend == "pg" {
+		return apierr.Newf(apierr.ParseFailed, "unknown metadata command %q for backend postgres", cmd)
+	}
+	prefix, _, _ := strings.Cut(t, "_")
+	return apierr.Newf(apierr.ParseFailed, "unknown metadata command %q; %q was not recognized as a valid backend name", t, prefix)
+}
+
+// run executes fn on a working copy of the current metadata under the
+// writer lock, then stores and publishes the result when it changed.
+func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn func(o *opCtx) (any, error)) (json.RawMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.refreshLocked(ctx); err != nil {
+		return nil, apierr.Internalf("metadata: refresh: %v", err)
+	}
+	cur := s.Current()
+	if r.ResourceVersion != nil && *r.ResourceVersion != cur.Version {
+		return nil, conflict(*r.ResourceVersion)
+	}
+	o := &opCtx{ctx: ctx, s: s, md: cur.Stored.Clone(), cat: cur.Catalog, bad: cur.Inconsistent, version: cur.Version, fp: cur.fp}
+	if freshCatalog {
+		// Schema changes made outside Postgate since the last request are
+		// seen at once, as Hasura sees them.
+		fp, err := catalog.TakeFingerprint(ctx, s.data)
+		if err != nil {
+			return nil, apierr.Internalf("metadata: fingerprint: %v", err)
+		}
+		if ch := catalog.Diff(o.fp, fp); !ch.Empty() {
+			cat, err := o.cat.Refresh(ctx, s.data, ch)
+			if err != nil {
+				return nil, apierr.Internalf("metadata: introspect: %v", err)
+			}
+			o.cat, o.fp = cat, fp
+			_, o.bad = checkConsistency(ctx, o.md, cat, s.opts.Source, fetchEnumValues(s.data))
+			o.reloadCatalog = true
+		}
+	}
+	res, err := fn(o)
+	if err != nil {
+		return nil, err
+	}
+	if o.changed {
+		doc, err := json.Marshal(o.md)
+		if err != nil {
+			return nil, apierr.Internalf("metadata: encode: %v", err)
+		}
+		rv, err := s.store.save(ctx, doc, o.version)
+		if err != nil {
+			if e := apierr.As(err); e != nil {
+				return nil, e
+			}
+			return nil, apierr.Internalf("metadata: save: %v", err)
+		}
+		o.version = rv
+	}
+	if o.changed || o.reloadCatalog {
+		stored, _ := Parse(rawJSON(o.md))
+		snap := s.build(ctx, stored, o.version, o.cat, s.data)
+		snap.fp = o.fp
+		s.publish(snap)
+	}
+	return rawJSON(res), nil
+}
+
+// dispatch runs one operation; path is the JSON path of its args, used to
+// place errors.
+func (o *opCtx) dispatch(ops map[string]opFunc, typ string, args json.RawMessage, path string) (any, error) {
+	f, ok := ops[typ]
+	if !ok {
+		return nil, unknownCommand(typ)
+	}
+	res, err := f(o, args)
+	if err != nil {
+		return nil, placeError(err, path)
+	}
+	return res, nil
+}
+
+// placeError rewrites an error's path (relative to the operation's args,
+// "$" meaning the args themselves) to its place in the request.
+func placeError(err error, path string) error {
+	e := apierr.As(err)
+	if e == nil || e.Code == apierr.ConflictCode || e.Code == apierr.PostgresError {
+		return err
+	}
+	if e.Path == "" || e.Path == "$" {
+		e.Path = path
+	} else if strings.HasPrefix(e.Path, "$") && !strings.HasPrefix(e.Path, "$.args") {
+		e.Path = path + strings.TrimPrefix(e.Path, "$")
+	}
+	return e
+}
+
+// changedMetadata records that md was modified and checks that the change
+// made no object inconsistent; otherwise the change is refused with the
+// first new inconsistency, as Hasura does.
+func (o *opCtx) changedMetadata() error {
+	o.changed = true
+	fresh, all := o.newInconsistencies()
+	if len(fresh) > 0 && !o.allowInconsistent {
+		return inconsistencyError(fresh)
+	}
+	o.bad = all
+	return nil
+}
+
+// inconsistencyError is Hasura's error for a change that would make objects
+// inconsistent: the first reason, with every new object in "internal".
+func inconsistencyError(objs []InconsistentObject) *apierr.Error {
+	list := make([]any, len(objs))
+	for i, b := range objs {
+		list[i] = b.errorEntry()
+	}
+	reasons := make([]string, 0, 1)
+	reasons = append(reasons, objs[0].Reason)
+	for _, b := range objs[1:] {
+		if b.Name == objs[0].Name {
+			reasons = append(reasons, b.Reason)
+		}
+	}
+	e := apierr.New(apierr.ConstraintViolation, strings.Join(reasons, ", ")).WithInternal(list)
+	e.InternalPublic = true
+	return e
+}
+
+// decodeStrict decodes b into v, rejecting unknown keys and wrong types with
+// Hasura's parse-failed error at the offending path (relative to base).
+func decodeStrict(b []byte, v any, base string) error {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		b = []byte("null")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return parseError(err, base)
+	}
+	if dec.More() {
+		return apierr.New(apierr.ParseFailed, "unexpected data after the JSON value").WithPath(base)
+	}
+	return nil
+}
+
+// parseError turns a JSON decoding error into parse-failed.
+func parseError(err error, base string) *apierr.Error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		path := base
+		if te.Field != "" {
+			path += "." + te.Field
+		}
+		return apierr.Newf(apierr.ParseFailed, "expected %s, but encountered %s", goTypeName(te.Type.Kind().String()), jsonValueName(te.Value)).WithPath(path).Wrap(err)
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return apierr.New(apierr.InvalidJSON, "invalid json").WithPath(base).Wrap(err)
+	}
+	msg := err.Error()
+	if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return apierr.Newf(apierr.ParseFailed, "unexpected key %s", f).WithPath(base).Wrap(err)
+	}
+	msg = strings.TrimPrefix(msg, "json: ")
+	return apierr.New(apierr.ParseFailed, msg).WithPath(base).Wrap(err)
+}
+
+func goTypeName(kind string) string {
+	switch kind {
+	case "string":
+		return "String"
+	case "bool":
+		return "Boolean"
+	case "slice", "array":
+		return "Array"
+	case "map", "struct":
+		return "Object"
+	case "int", "int64", "int32", "float64", "uint32":
+		return "Number"
+	}
+	return kind
+}
+
+func jsonValueName(v string) string {
+	switch v {
+	case "string":
+		return "String"
+	case "number":
+		return "Number"
+	case "bool":
+		return "Boolean"
+	case "array":
+		return "Array"
+	case "object":
+		return "Object"
+	}
+	return v
+}
+
+// jsonKind names the JSON type of a decoded value.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "Null"
+	case string:
+		return "String"
+	case bool:
+		return "Boolean"
+	case json.Number, float64:
+		return "Number"
+	case []any:
+		return "Array"
+	}
+	return "Object"
+}
+
+// required reports a missing key.
+func required(key string) *apierr.Error {
+	return apierr.Newf(apierr.ParseFailed, "key %q not found", key)
+}

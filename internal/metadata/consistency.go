@@ -1,0 +1,562 @@
+package metadata
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/postgate/postgate/internal/catalog"
+)
+
+// InconsistentObject is a metadata object that does not match the database
+// (or other metadata). It is kept in the stored metadata and left out of what
+// the engine serves, as Hasura does.
+type InconsistentObject struct {
+	// Type is Hasura's object type: table, object_relation, array_relation,
+	// computed_field, select_permission, ..., function, function_permission,
+	// source.
+	Type string `json:"type"`
+	// Name identifies the object, e.g. "table author in source default".
+	Name string `json:"name"`
+	// Reason says what is wrong, without Hasura's "Inconsistent object: " prefix.
+	Reason string `json:"reason"`
+	// Definition is the object's metadata.
+	Definition json.RawMessage `json:"definition"`
+
+	// Where the object lives, to name it in dependency errors and drop it.
+	source string
+	table  *TableName
+	object string // relationship, computed field, role or function name
+	kind   string // permission kind for permissions
+}
+
+// report is the JSON of an inconsistent object in get_inconsistent_metadata.
+func (o InconsistentObject) report() map[string]any {
+	return map[string]any{"type": o.Type, "name": o.Name, "reason": "Inconsistent object: " + o.Reason, "definition": o.Definition}
+}
+
+// errorEntry is the JSON of an inconsistent object in an error's internal list.
+func (o InconsistentObject) errorEntry() map[string]any {
+	return map[string]any{"type": o.Type, "reason": o.Reason, "definition": o.Definition}
+}
+
+// enumFetcher reads the primary key (and comment) values of an enum table.
+type enumFetcher func(ctx context.Context, t *catalog.Table, pk, comment string) ([]string, error)
+
+// checker compares metadata with a catalog and collects what does not match.
+type checker struct {
+	ctx    context.Context
+	cat    *catalog.Catalog
+	source string
+	enums  enumFetcher
+	out    []InconsistentObject
+}
+
+// checkConsistency returns the consistent part of md (a copy) and the
+// inconsistent objects. source names the one source backed by the data
+// database; every other source is reported as unavailable.
+func checkConsistency(ctx context.Context, md *Metadata, cat *catalog.Catalog, source string, enums enumFetcher) (*Metadata, []InconsistentObject) {
+	c := &checker{ctx: ctx, cat: cat, source: source, enums: enums}
+	good := md.Clone()
+	var sources []*Source
+	for _, s := range good.Sources {
+		if s.Name != source || cat == nil {
+			c.out = append(c.out, InconsistentObject{Type: "source", Name: "source " + s.Name, Reason: fmt.Sprintf("source %s is not available", q(s.Name)),
+				Definition: rawJSON(map[string]any{"name": s.Name, "kind": s.Kind}), source: s.Name})
+			continue
+		}
+		c.checkSource(s)
+		sources = append(sources, s)
+	}
+	good.Sources = sources
+	if good.Sources == nil {
+		good.Sources = []*Source{}
+	}
+	return good, c.out
+}
+
+func (c *checker) tableObj(t *Table, typ, obj, reason string, def json.RawMessage) {
+	tn := t.Table
+	kind, _ := strings.CutSuffix(typ, "_permission")
+	c.out = append(c.out, InconsistentObject{Type: typ, Name: obj + " in table " + t.Table.display() + " in source " + c.source,
+		Reason: reason, Definition: def, source: c.source, table: &tn, object: obj, kind: kind})
+}
+
+// checkSource prunes s in place.
+func (c *checker) checkSource(s *Source) {
+	// 1. Tables and their own configuration.
+	var tables []*Table
+	seen := map[TableName]bool{}
+	for _, t := range s.Tables {
+		name := "table " + t.Table.display() + " in source " + s.Name
+		tn := t.Table
+		addTable := func(reason string) {
+			c.out = append(c.out, InconsistentObject{Type: "table", Name: name, Reason: reason, Definition: rawJSON(t.Table), source: s.Name, table: &tn})
+		}
+		if seen[t.Table] {
+			addTable("duplication definition for table")
+			continue
+		}
+		seen[t.Table] = true
+		ct := c.cat.Tables[t.Table.qname()]
+		if ct == nil {
+			addTable("no such table/view exists in source: " + t.Table.quoted())
+			continue
+		}
+		if reason := c.tableConfigProblem(t, ct); reason != "" {
+			addTable(reason)
+			continue
+		}
+		if t.IsEnum {
+			if reason := c.enumProblem(t, ct); reason != "" {
+				addTable(reason)
+				continue
+			}
+		}
+		tables = append(tables, t)
+	}
+	s.Tables = tables
+	if s.Tables == nil {
+		s.Tables = []*Table{}
+	}
+	// 2. Functions (computed fields depend on them being in the catalog only).
+	var funcs []*Function
+	for _, f := range s.Functions {
+		if reason := c.functionProblem(s, f); reason != "" {
+			c.out = append(c.out, InconsistentObject{Type: "function", Name: "function " + f.Function.display() + " in source " + s.Name,
+				Reason: reason, Definition: rawJSON(f.Function), source: s.Name, table: &f.Function})
+			continue
+		}
+		funcs = append(funcs, f)
+	}
+	s.Functions = funcs
+	// 3. Relationships and computed fields.
+	for _, t := range s.Tables {
+		ct := c.cat.Tables[t.Table.qname()]
+		fields := map[string]bool{}
+		for _, col := range ct.Columns {
+			fields[col.Name] = true
+		}
+		var objs []*ObjectRelationship
+		for _, r := range t.ObjectRelationships {
+			def := relDefinition(t.Table, r.Name, r.Using, r.Comment)
+			if reason := c.relProblem(s, t, ct, r.Name, true, r.Using.ForeignKeyConstraintOn, nil, r.Using.ManualConfiguration, fields); reason != "" {
+				c.tableObj(t, "object_relation", r.Name, inTable(t, "in relationship "+q(r.Name)+": "+reason), def)
+				continue
+			}
+			fields[r.Name] = true
+			objs = append(objs, r)
+		}
+		t.ObjectRelationships = objs
+		var arrs []*ArrayRelationship
+		for _, r := range t.ArrayRelationships {
+			def := relDefinition(t.Table, r.Name, r.Using, r.Comment)
+			var fk json.RawMessage
+			if r.Using.ForeignKeyConstraintOn != nil {
+				fk = rawJSON(r.Using.ForeignKeyConstraintOn)
+			}
+			if reason := c.relProblem(s, t, ct, r.Name, false, fk, r.Using.ForeignKeyConstraintOn, r.Using.ManualConfiguration, fields); reason != "" {
+				c.tableObj(t, "array_relation", r.Name, inTable(t, "in relationship "+q(r.Name)+": "+reason), def)
+				continue
+			}
+			fields[r.Name] = true
+			arrs = append(arrs, r)
+		}
+		t.ArrayRelationships = arrs
+		var cfs []*ComputedField
+		for _, cf := range t.ComputedFields {
+			def := rawJSON(map[string]any{"table": t.Table, "name": cf.Name, "definition": cf.Definition, "comment": cf.Comment})
+			reason := ""
+			if fields[cf.Name] {
+				reason = fmt.Sprintf("column/relationship %s of table %s already exists", q(cf.Name), t.Table.quoted())
+			} else {
+				reason = c.computedFieldProblem(t, cf)
+			}
+			if reason != "" {
+				c.tableObj(t, "computed_field", cf.Name, inTable(t, "in computed field "+q(cf.Name)+": "+reason), def)
+				continue
+			}
+			fields[cf.Name] = true
+			cfs = append(cfs, cf)
+		}
+		t.ComputedFields = cfs
+	}
+	// 4. Permissions (they may traverse relationships of other tables).
+	for _, t := range s.Tables {
+		c.checkPermissions(s, t)
+	}
+	// 5. Function permissions.
+	for _, f := range s.Functions {
+		var perms []*FunctionPermission
+		for _, p := range f.Permissions {
+			if p.Role == "admin" {
+				c.out = append(c.out, InconsistentObject{Type: "function_permission", Name: p.Role + " permission for function " + f.Function.display() + " in source " + s.Name,
+					Reason: "cannot define permission for admin role", Definition: rawJSON(map[string]any{"function": f.Function, "role": p.Role}),
+					source: s.Name, table: &f.Function, object: p.Role})
+				continue
+			}
+			perms = append(perms, p)
+		}
+		f.Permissions = perms
+	}
+}
+
+// inTable prefixes a reason with the table, as Hasura does.
+func inTable(t *Table, reason string) string {
+	return "in table " + t.Table.quoted() + ": " + reason
+}
+
+// relDefinition is a relationship's definition in reports.
+func relDefinition(table TableName, name string, using any, comment *string) json.RawMessage {
+	return rawJSON(map[string]any{"table": table, "name": name, "using": using, "comment": comment})
+}
+
+// tableConfigProblem checks a table's column customisation.
+func (c *checker) tableConfigProblem(t *Table, ct *catalog.Table) string {
+	if t.Configuration == nil {
+		return ""
+	}
+	var cols []string
+	for col := range t.Configuration.ColumnConfig {
+		cols = append(cols, col)
+	}
+	for col := range t.Configuration.CustomColumnNames {
+		cols = append(cols, col)
+	}
+	sort.Strings(cols)
+	for _, col := range cols {
+		if ct.Column(col) == nil {
+			custom := t.Configuration.ColumnConfig[col].CustomName
+			if custom == "" {
+				custom = t.Configuration.CustomColumnNames[col]
+			}
+			return fmt.Sprintf("the custom field name %s was given for the column %s, but no such column exists", q(custom), q(col))
+		}
+	}
+	return ""
+}
+
+// enumProblem validates an enum table: a single-column text primary key, at
+// most one other (text) column, at least one row, and valid value names.
+func (c *checker) enumProblem(t *Table, ct *catalog.Table) string {
+	var errs []string
+	pk := ""
+	switch {
+	case ct.PrimaryKey == nil || len(ct.PrimaryKey.Columns) == 0:
+		errs = append(errs, "the table must have a primary key")
+	case len(ct.PrimaryKey.Columns) > 1:
+		cols := slices.Clone(ct.PrimaryKey.Columns)
+		sort.Strings(cols)
+		errs = append(errs, "the table’s primary key must not span multiple columns ("+strings.Join(cols, ", ")+")")
+	default:
+		col := ct.Column(ct.PrimaryKey.Columns[0])
+		if col != nil && !isText(col.Type) {
+			errs = append(errs, fmt.Sprintf("the table’s primary key (%s) must have type \"text\", not type %s", q(col.Name), q(col.Type.Name)))
+		} else {
+			pk = ct.PrimaryKey.Columns[0]
+		}
+	}
+	var others []*catalog.Column
+	for _, col := range ct.Columns {
+		if ct.PrimaryKey != nil && slices.Contains(ct.PrimaryKey.Columns, col.Name) {
+			continue
+		}
+		others = append(others, col)
+	}
+	comment := ""
+	switch {
+	case len(others) == 1:
+		if isText(others[0].Type) {
+			comment = others[0].Name
+		} else {
+			errs = append(errs, fmt.Sprintf("the table’s comment column (%s) must have type \"text\", not type %s", q(others[0].Name), q(others[0].Type.Name)))
+		}
+	case len(others) > 1:
+		var names []string
+		for _, o := range others {
+			names = append(names, o.Name)
+		}
+		sort.Strings(names)
+		errs = append(errs, fmt.Sprintf("the table must have exactly one primary key and optionally one comment column, not %d columns (%s)", len(names), strings.Join(names, ", ")))
+	}
+	if pk != "" && len(errs) == 0 && c.enums != nil {
+		values, err := c.enums(c.ctx, ct, pk, comment)
+		switch {
+		case err != nil:
+			errs = append(errs, "its values could not be read")
+		case len(values) == 0:
+			errs = append(errs, "the table must have at least one row")
+		default:
+			var bad []string
+			for _, v := range values {
+				if !isGraphQLName(v) || v == "true" || v == "false" || v == "null" {
+					bad = append(bad, v)
+				}
+			}
+			if len(bad) > 0 {
+				sort.Strings(bad)
+				if len(bad) == 1 {
+					errs = append(errs, "the value "+q(bad[0])+" is not a valid GraphQL enum value name")
+				} else {
+					quoted := make([]string, len(bad))
+					for i, b := range bad {
+						quoted[i] = q(b)
+					}
+					list := strings.Join(quoted[:len(quoted)-1], ", ")
+					if len(bad) == 2 {
+						errs = append(errs, "the values "+list+" and "+quoted[1]+" are not valid GraphQL enum value names")
+					} else {
+						errs = append(errs, "the values "+list+", and "+quoted[len(quoted)-1]+" are not valid GraphQL enum value names")
+					}
+				}
+			}
+		}
+	}
+	if len(errs) == 0 {
+		return ""
+	}
+	msg := "the table " + t.Table.quoted() + " cannot be used as an enum "
+	if len(errs) == 1 {
+		return msg + "because " + errs[0]
+	}
+	var b strings.Builder
+	b.WriteString(msg + "for the following reasons:\n")
+	for _, e := range errs {
+		b.WriteString("  • " + e + "\n")
+	}
+	return b.String()
+}
+
+// isText reports whether a column type is text.
+func isText(t catalog.ColumnType) bool { return t.UDT == "text" }
+
+// isGraphQLName reports whether s matches /[_A-Za-z][_0-9A-Za-z]*/.
+func isGraphQLName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r == '_', r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case r >= '0' && r <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// fetchEnumValues reads an enum table's values with q.
+func fetchEnumValues(qr catalog.Querier) enumFetcher {
+	return func(ctx context.Context, t *catalog.Table, pk, _ string) ([]string, error) {
+		rows, err := qr.Query(ctx, "SELECT "+quoteIdent(pk)+"::text FROM "+quoteIdent(t.Name.Schema)+"."+quoteIdent(t.Name.Name))
+		if err != nil {
+			return nil, err
+		}
+		return pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+}
+
+// quoteIdent quotes a SQL identifier.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// trackedTable returns the consistent tracked table named n with its catalog entry.
+func (c *checker) trackedTable(s *Source, n TableName) (*Table, *catalog.Table) {
+	t := s.FindTable(n)
+	if t == nil {
+		return nil, nil
+	}
+	return t, c.cat.Tables[n.qname()]
+}
+
+// relProblem validates one relationship definition.
+func (c *checker) relProblem(s *Source, t *Table, ct *catalog.Table, name string, object bool, fkRaw json.RawMessage, _ *RemoteFK, manual *ManualRelationship, fields map[string]bool) string {
+	if fields[name] {
+		return fmt.Sprintf("column/relationship %s of table %s already exists", q(name), t.Table.quoted())
+	}
+	if manual != nil {
+		if len(fkRaw) > 0 {
+			return `only one of "foreign_key_constraint_on" and "manual_configuration" may be given`
+		}
+		rt, rct := c.trackedTable(s, manual.RemoteTable)
+		if rt == nil || rct == nil {
+			return "table " + manual.RemoteTable.quoted() + " does not exist"
+		}
+		if len(manual.ColumnMapping) == 0 {
+			return "column_mapping must not be empty"
+		}
+		for _, lc := range sortedKeys(manual.ColumnMapping) {
+			if ct.Column(lc) == nil {
+				return fmt.Sprintf("no such column exists: %s", q(lc))
+			}
+			rc := manual.ColumnMapping[lc]
+			if rct.Column(rc) == nil {
+				return fmt.Sprintf("no such column exists in table %s: %s", manual.RemoteTable.quoted(), q(rc))
+			}
+		}
+		return ""
+	}
+	if len(fkRaw) == 0 {
+		return `one of "foreign_key_constraint_on" and "manual_configuration" is required`
+	}
+	fk, err := ParseFKOn(fkRaw)
+	if err != nil {
+		return err.Error()
+	}
+	if !object && fk.Table == nil {
+		return "array relationships need foreign_key_constraint_on of the form {table, columns}"
+	}
+	if fk.Table == nil {
+		for _, col := range fk.Columns {
+			if ct.Column(col) == nil {
+				return fmt.Sprintf("no such column exists: %s", q(col))
+			}
+		}
+		f := findFK(ct.ForeignKeys, fk.Columns, nil)
+		if f == nil {
+			return "no foreign constraint exists on the given column"
+		}
+		if rt, _ := c.trackedTable(s, fromQName(f.RefTable)); rt == nil {
+			return "table " + fromQName(f.RefTable).quoted() + " is not tracked"
+		}
+		return ""
+	}
+	rt, rct := c.trackedTable(s, *fk.Table)
+	if rt == nil || rct == nil {
+		return "table " + fk.Table.quoted() + " does not exist"
+	}
+	for _, col := range fk.Columns {
+		if rct.Column(col) == nil {
+			return fmt.Sprintf("no such column exists in table %s: %s", fk.Table.quoted(), q(col))
+		}
+	}
+	ref := t.Table.qname()
+	if findFK(rct.ForeignKeys, fk.Columns, &ref) == nil {
+		return "no foreign constraint exists on the given column"
+	}
+	return ""
+}
+
+// findFK returns the foreign key over exactly cols (any order), pointing at
+// ref when given.
+func findFK(fks []*catalog.ForeignKey, cols []string, ref *catalog.QName) *catalog.ForeignKey {
+	for _, f := range fks {
+		if ref != nil && f.RefTable != *ref {
+			continue
+		}
+		if sameSet(f.Columns, cols) {
+			return f
+		}
+	}
+	return nil
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	sort.Strings(x)
+	sort.Strings(y)
+	return slices.Equal(x, y)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// lookupFunction returns the single function named n, or a reason.
+func (c *checker) lookupFunction(n TableName) (*catalog.Function, string) {
+	fs := c.cat.Functions[n.qname()]
+	switch len(fs) {
+	case 0:
+		return nil, "no such function exists: " + n.quoted()
+	case 1:
+		return fs[0], ""
+	}
+	return nil, "function " + n.quoted() + " is overloaded. Overloaded functions are not supported"
+}
+
+// functionProblem validates a tracked function.
+func (c *checker) functionProblem(s *Source, f *Function) string {
+	fn, reason := c.lookupFunction(f.Function)
+	if reason != "" {
+		return reason
+	}
+	if fn.HasVariadic {
+		return "function " + f.Function.quoted() + " has variadic arguments, which are not supported"
+	}
+	if !fn.ReturnsTable {
+		return "function " + f.Function.quoted() + " does not return a table (SETOF <table> or <table>)"
+	}
+	if s.FindTable(fromQName(fn.ReturnType)) == nil {
+		return "the function " + f.Function.quoted() + " returns type " + fromQName(fn.ReturnType).quoted() + ", which is not a tracked table"
+	}
+	if f.Configuration != nil {
+		if e := f.Configuration.ExposedAs; e != "" && e != "query" && e != "mutation" {
+			return `exposed_as must be "query" or "mutation"`
+		}
+		if sa := f.Configuration.SessionArgument; sa != nil {
+			if !hasArg(fn, *sa, "json") {
+				return "session argument " + q(*sa) + " is not an input argument of type json"
+			}
+		}
+	}
+	return ""
+}
+
+// hasArg reports whether fn takes an argument name (of base type udt when given).
+func hasArg(fn *catalog.Function, name, udt string) bool {
+	for _, a := range fn.Args {
+		if a.Name == name && (udt == "" || a.Type.UDT == udt || (udt == "json" && a.Type.UDT == "jsonb")) {
+			return true
+		}
+	}
+	return false
+}
+
+// computedFieldProblem validates a computed field's function.
+func (c *checker) computedFieldProblem(t *Table, cf *ComputedField) string {
+	fn, reason := c.lookupFunction(cf.Definition.Function)
+	if reason != "" {
+		return reason
+	}
+	if len(fn.Args) == 0 {
+		return "the function " + cf.Definition.Function.quoted() + " has no input arguments; its first argument must be of type " + t.Table.quoted()
+	}
+	idx := 0
+	if ta := cf.Definition.TableArgument; ta != nil {
+		idx = -1
+		for i, a := range fn.Args {
+			if a.Name == *ta {
+				idx = i
+			}
+		}
+		if idx < 0 {
+			return "table argument " + q(*ta) + " not found in the function " + cf.Definition.Function.quoted()
+		}
+	}
+	arg := fn.Args[idx]
+	if arg.Type.UDT != t.Table.Name || (arg.Type.Schema != "" && arg.Type.Schema != t.Table.Schema) {
+		if cf.Definition.TableArgument != nil {
+			return "the type of table argument " + q(*cf.Definition.TableArgument) + " is not the table " + t.Table.quoted()
+		}
+		return "first argument of the function " + cf.Definition.Function.quoted() + " is not of type " + t.Table.quoted()
+	}
+	if sa := cf.Definition.SessionArgument; sa != nil && !hasArg(fn, *sa, "json") {
+		return "session argument " + q(*sa) + " is not an input argument of type json"
+	}
+	if fn.Volatility == catalog.Volatile {
+		return "the function " + cf.Definition.Function.quoted() + " is of type VOLATILE; cannot be added as a computed field"
+	}
+	return ""
+}

@@ -1,0 +1,185 @@
+package metadata
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/postgate/postgate/internal/apierr"
+	"github.com/postgate/postgate/internal/catalog"
+)
+
+// Snapshot is one immutable state of the metadata as the engine serves it.
+// Nothing in a Snapshot is modified after it is published; a change builds
+// a new one.
+type Snapshot struct {
+	// Version is hdb_metadata's resource_version.
+	Version int64
+	// Metadata is the consistent part of the stored metadata: what the
+	// engine serves.
+	Metadata *Metadata
+	// Stored is the metadata as stored (inconsistent objects and sections
+	// not implemented yet included), for export.
+	Stored *Metadata
+	// Catalog is the data database's catalog the metadata was checked against.
+	Catalog *catalog.Catalog
+	// Inconsistent lists the stored objects that do not match the database.
+	Inconsistent []InconsistentObject
+
+	// fp is the catalog's fingerprint, to notice schema changes cheaply.
+	fp catalog.Fingerprint
+}
+
+// Options configures a Service.
+type Options struct {
+	// Source is the name of the source backed by the data database
+	// ("default" when empty).
+	Source string
+	// MaxBodyBytes bounds a request body (64 MiB when zero).
+	MaxBodyBytes int
+}
+
+// Service owns the metadata: it loads and stores it, checks it against the
+// data database, answers the admin APIs and publishes Snapshots.
+type Service struct {
+	store store
+	data  *pgxpool.Pool
+	opts  Options
+
+	mu  sync.Mutex // serialises writers within this instance
+	cur atomic.Pointer[Snapshot]
+
+	lmu       sync.Mutex
+	listeners []func(*Snapshot)
+}
+
+// Open prepares the catalog tables in the metadata database, loads the stored
+// metadata (an empty document with source "default" when there is none),
+// introspects the data database and publishes the first Snapshot.
+// Inconsistent objects never make Open fail; they are reported.
+func Open(ctx context.Context, metaPool, dataPool *pgxpool.Pool, opts Options) (*Service, error) {
+	if opts.Source == "" {
+		opts.Source = "default"
+	}
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 64 << 20
+	}
+	s := &Service{store: store{pool: metaPool}, data: dataPool, opts: opts}
+	if err := s.store.init(ctx); err != nil {
+		return nil, fmt.Errorf("metadata: prepare hdb_catalog: %w", err)
+	}
+	if err := s.reload(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Current returns the latest Snapshot.
+func (s *Service) Current() *Snapshot { return s.cur.Load() }
+
+// OnChange registers f to be called with every new Snapshot (in the order
+// they are published, from the goroutine that published it).
+func (s *Service) OnChange(f func(*Snapshot)) {
+	s.lmu.Lock()
+	defer s.lmu.Unlock()
+	s.listeners = append(s.listeners, f)
+}
+
+// publish makes snap current and tells the listeners.
+func (s *Service) publish(snap *Snapshot) {
+	s.cur.Store(snap)
+	s.lmu.Lock()
+	ls := append([]func(*Snapshot){}, s.listeners...)
+	s.lmu.Unlock()
+	for _, f := range ls {
+		f(snap)
+	}
+}
+
+// reload reads the stored metadata and the catalog afresh and publishes them.
+func (s *Service) reload(ctx context.Context) error {
+	doc, rv, err := s.store.load(ctx)
+	if err != nil {
+		return fmt.Errorf("metadata: load: %w", err)
+	}
+	md := Empty()
+	if doc != nil {
+		if md, err = Parse(doc); err != nil {
+			return fmt.Errorf("metadata: stored document: %w", err)
+		}
+	}
+	fp, err := catalog.TakeFingerprint(ctx, s.data)
+	if err != nil {
+		return fmt.Errorf("metadata: introspect data database: %w", err)
+	}
+	cat, err := catalog.Load(ctx, s.data)
+	if err != nil {
+		return fmt.Errorf("metadata: introspect data database: %w", err)
+	}
+	snap := s.build(ctx, md, rv, cat, s.data)
+	snap.fp = fp
+	s.publish(snap)
+	return nil
+}
+
+// build checks md against cat and makes a Snapshot.
+func (s *Service) build(ctx context.Context, md *Metadata, rv int64, cat *catalog.Catalog, qr catalog.Querier) *Snapshot {
+	good, bad := checkConsistency(ctx, md, cat, s.opts.Source, fetchEnumValues(qr))
+	return &Snapshot{Version: rv, Metadata: good, Stored: md, Catalog: cat, Inconsistent: bad}
+}
+
+// Refresh re-reads the metadata when another instance changed it (its
+// resource_version moved) and reports whether it did.
+func (s *Service) Refresh(ctx context.Context) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refreshLocked(ctx)
+}
+
+func (s *Service) refreshLocked(ctx context.Context) (bool, error) {
+	rv, err := s.store.version(ctx)
+	if err != nil {
+		return false, err
+	}
+	if cur := s.Current(); cur != nil && cur.Version == rv {
+		return false, nil
+	}
+	return true, s.reload(ctx)
+}
+
+// Watch calls Refresh every interval until ctx ends, so that changes made by
+// other instances are picked up.
+func (s *Service) Watch(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_, _ = s.Refresh(ctx)
+		}
+	}
+}
+
+// Health reports whether the metadata and data databases answer; when strict,
+// inconsistent metadata is an error too.
+func (s *Service) Health(ctx context.Context, strict bool) error {
+	if _, err := s.store.version(ctx); err != nil {
+		return apierr.Internalf("metadata database: %v", err)
+	}
+	if err := s.data.Ping(ctx); err != nil {
+		return apierr.Internalf("data database: %v", err)
+	}
+	if strict && len(s.Current().Inconsistent) > 0 {
+		return apierr.New(apierr.Inconsistent, "inconsistent objects in schema").WithStatus(500)
+	}
+	return nil
+}
+
+// exportJSON encodes md for export_metadata.
+func exportJSON(md *Metadata) json.RawMessage { return rawJSON(md) }

@@ -1,0 +1,152 @@
+package metadata
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestOpenEmptyDatabase(t *testing.T) {
+	e := newEnv(t)
+	snap := e.svc.Current()
+	if snap == nil || snap.Version != 1 {
+		t.Fatalf("snapshot = %+v, want version 1", snap)
+	}
+	if len(snap.Metadata.Sources) != 1 || snap.Metadata.Sources[0].Name != "default" {
+		t.Fatalf("sources = %+v, want one source default", snap.Metadata.Sources)
+	}
+	var n int
+	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM hdb_catalog.hdb_version`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("hdb_version rows = %d, %v; want 1", n, err)
+	}
+	// Opening again (a second instance or a restart) keeps the single row.
+	e.reopen()
+	if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM hdb_catalog.hdb_metadata`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("hdb_metadata rows = %d, %v; want 1", n, err)
+	}
+}
+
+func TestMetadataSurvivesRestart(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	e.meta(`{"type":"pg_track_table","args":{"table":"author"}}`)
+	e.meta(`{"type":"pg_track_table","args":{"table":{"schema":"public","name":"article"}}}`)
+	e.meta(`{"type":"pg_create_object_relationship","args":{"table":"article","name":"author","using":{"foreign_key_constraint_on":"author_id"}}}`)
+	e.meta(`{"type":"pg_create_select_permission","args":{"table":"author","role":"user","permission":{"columns":"*","filter":{"id":"X-Hasura-User-Id"}}}}`)
+	before := e.meta(`{"type":"export_metadata","args":{}}`)
+
+	svc := e.reopen()
+	after, err := svc.Metadata(context.Background(), []byte(`{"type":"export_metadata","args":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonEqual(t, after, string(before))
+	snap := svc.Current()
+	if snap.Version != 5 {
+		t.Errorf("version = %d, want 5", snap.Version)
+	}
+	src := snap.Metadata.Source("default")
+	if src.FindTable(TableName{"public", "article"}) == nil || len(src.FindTable(TableName{"public", "article"}).ObjectRelationships) != 1 {
+		t.Errorf("served metadata lost the relationship: %s", rawJSON(snap.Metadata))
+	}
+}
+
+func TestOnChangeAndCurrent(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	var got []*Snapshot
+	var mu sync.Mutex
+	e.svc.OnChange(func(s *Snapshot) { mu.Lock(); got = append(got, s); mu.Unlock() })
+	e.meta(`{"type":"pg_track_table","args":{"table":"author"}}`)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != 1 || got[0] != e.svc.Current() {
+		t.Fatalf("listeners saw %d snapshots; want the current one", len(got))
+	}
+	if got[0].Catalog.Tables[TableName{"public", "author"}.qname()] == nil {
+		t.Errorf("snapshot catalog lacks author")
+	}
+}
+
+func TestResourceVersionConflict(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	e.meta(`{"type":"pg_track_table","args":{"table":"author"},"resource_version":1}`)
+	err := e.fail(e.svc.Metadata, `{"type":"pg_track_table","args":{"table":"article"},"resource_version":1}`)
+	wantErr(t, err, "conflict", "metadata resource version referenced (1) did not match current version", "$")
+	if err.Status != http.StatusConflict {
+		t.Errorf("status = %d, want 409", err.Status)
+	}
+	res := e.meta(`{"type":"export_metadata","version":2,"args":{}}`)
+	var v struct {
+		ResourceVersion int64 `json:"resource_version"`
+	}
+	_ = json.Unmarshal(res, &v)
+	if v.ResourceVersion != 2 {
+		t.Errorf("resource_version = %d, want 2", v.ResourceVersion)
+	}
+}
+
+func TestConcurrentWriters(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	// Two instances on the same database, each with version 1 in hand.
+	other := e.reopen()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, svc := range []*Service{e.svc, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			table := []string{"author", "article"}[i]
+			_, errs[i] = svc.Metadata(context.Background(), []byte(`{"type":"pg_track_table","args":{"table":"`+table+`"},"resource_version":1}`))
+		}()
+	}
+	wg.Wait()
+	wins, conflicts := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			wins++
+		case strings.Contains(err.Error(), "did not match current version"):
+			conflicts++
+		default:
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if wins != 1 || conflicts != 1 {
+		t.Fatalf("wins = %d, conflicts = %d; want 1 and 1", wins, conflicts)
+	}
+	// The loser sees the winner's change after a refresh.
+	for _, svc := range []*Service{e.svc, other} {
+		if _, err := svc.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if svc.Current().Version != 2 || len(svc.Current().Metadata.Sources[0].Tables) != 1 {
+			t.Errorf("after refresh: version %d, tables %d", svc.Current().Version, len(svc.Current().Metadata.Sources[0].Tables))
+		}
+	}
+}
+
+func TestHealth(t *testing.T) {
+	e := newEnv(t)
+	e.sql(`CREATE TABLE t (id int primary key)`)
+	e.meta(`{"type":"pg_track_table","args":{"table":"t"}}`)
+	if err := e.svc.Health(context.Background(), true); err != nil {
+		t.Fatalf("healthy: %v", err)
+	}
+	e.ok(e.svc.QueryV2, `{"type":"run_sql","args":{"sql":"DROP TABLE t","cascade":true}}`)
+	if err := e.svc.Health(context.Background(), false); err != nil {
+		t.Errorf("non-strict: %v", err)
+	}
+	e.sql(`CREATE TABLE u (id int primary key)`)
+	e.meta(`{"type":"pg_track_table","args":{"table":"u"}}`)
+	e.sql(`DROP TABLE u`)
+	e.meta(`{"type":"reload_metadata","args":{}}`)
+	if err := e.svc.Health(context.Background(), true); err == nil {
+		t.Errorf("strict health with an inconsistent table: want an error")
+	}
+}
