@@ -424,3 +424,10 @@ type Root struct {
 	Select    *Select
 	Aggregate *Aggregate
 }
+
+// SessionJSON is the whole session (every x-hasura-* variable) as a json
+// object, bound at execution; it is what a function's session argument
+// receives.
+type SessionJSON struct{}
+
+func (SessionJSON) isValue() {}

@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"container/list"
+	"encoding/json"
+	"sync"
+
+	"github.com/postgate/postgate/internal/plan"
+	"github.com/postgate/postgate/internal/sqlgen"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// cacheKey identifies a query document as one role sends it.
+type cacheKey struct {
+	gen   uint64
+	role  string
+	query string
+	op    string
+}
+
+// entry is a parsed and validated operation with the plans compiled for
+// it (one per combination of shape-deciding variable values).
+type entry struct {
+	key cacheKey
+	op  *ast.OperationDefinition
+	err error // validation result, cached as well
+
+	mu    sync.Mutex
+	plans []*compiled
+}
+
+// maxPlansPerEntry bounds the plans kept for one query text.
+const maxPlansPerEntry = 16
+
+// compiled is a plan with each root field's SQL statement.
+type compiled struct {
+	plan  *plan.Plan
+	stmts []*sqlgen.Statement // parallel to plan.Fields; nil for non-SQL fields
+}
+
+// find returns a plan usable with vars, or nil.
+func (e *entry) find(vars map[string]json.RawMessage) *compiled {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range e.plans {
+		if c.plan.Matches(vars) {
+			return c
+		}
+	}
+	return nil
+}
+
+// add keeps c, dropping the oldest plan when full.
+func (e *entry) add(c *compiled) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.plans) >= maxPlansPerEntry {
+		e.plans = e.plans[1:]
+	}
+	e.plans = append(e.plans, c)
+}
+
+// cache is a size-bounded LRU of entries, safe for concurrent use.
+type cache struct {
+	mu    sync.Mutex
+	max   int
+	ll    *list.List
+	items map[cacheKey]*list.Element
+}
+
+func newCache(max int) *cache {
+	return &cache{max: max, ll: list.New(), items: map[cacheKey]*list.Element{}}
+}
+
+func (c *cache) get(k cacheKey) *entry {
+	if c.max <= 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.items[k]
+	if !ok {
+		return nil
+	}
+	c.ll.MoveToFront(el)
+	return el.Value.(*entry)
+}
+
+// put stores e unless an entry for its key exists, and returns the stored one.
+func (c *cache) put(e *entry) *entry {
+	if c.max <= 0 {
+		return e
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.items[e.key]; ok {
+		c.ll.MoveToFront(el)
+		return el.Value.(*entry)
+	}
+	c.items[e.key] = c.ll.PushFront(e)
+	for c.ll.Len() > c.max {
+		old := c.ll.Back()
+		c.ll.Remove(old)
+		delete(c.items, old.Value.(*entry).key)
+	}
+	return e
+}
+
+// clear drops every entry.
+func (c *cache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ll.Init()
+	c.items = map[cacheKey]*list.Element{}
+}
+
+func (c *cache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ll.Len()
+}

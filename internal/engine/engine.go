@@ -1,0 +1,200 @@
+// Package engine executes GraphQL requests: it parses and validates them
+// against the role's schema, plans them into IR with the role's permissions,
+// compiles each root field to one SQL statement, runs the statements and
+// writes the JSON Postgres produced into the response without decoding it.
+// Validated operations and compiled plans are cached per role and query text
+// until the metadata changes.
+package engine
+
+import (
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/postgate/postgate/internal/catalog"
+	"github.com/postgate/postgate/internal/ir"
+	"github.com/postgate/postgate/internal/metadata"
+	"github.com/postgate/postgate/internal/perm"
+	"github.com/postgate/postgate/internal/schema"
+)
+
+// Options configure an Engine. Zero values take the documented defaults.
+type Options struct {
+	// StringifyNumeric writes bigint, numeric and double precision values
+	// as strings (HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES).
+	StringifyNumeric bool
+	// DevMode adds internal details to errors (HASURA_GRAPHQL_DEV_MODE).
+	DevMode bool
+	Logger  *slog.Logger
+	// Schema is passed to schema.Build for every role.
+	Schema schema.Options
+	// MapError turns a database error into a client-visible error; by
+	// default every database error is "database query error".
+	MapError func(error) error
+	// CacheSize bounds the number of cached query documents (default 4096;
+	// negative disables the cache).
+	CacheSize int
+	// MaxBodyBytes bounds a request body (default 8 MiB).
+	MaxBodyBytes int
+	// MaxDepth bounds the nesting of selection sets (default 40).
+	MaxDepth int
+	// MaxFields bounds the number of fields after fragment expansion
+	// (default 10000).
+	MaxFields int
+	// MaxBatch bounds the number of operations in a batched request
+	// (default 100).
+	MaxBatch int
+}
+
+// Engine answers GraphQL requests against one Postgres source.
+type Engine struct {
+	pool  *pgxpool.Pool
+	o     Options
+	state atomic.Pointer[state]
+	cache *cache
+	gen   atomic.Uint64
+	stats counters
+}
+
+// counters count what requests cost; tests and metrics read them.
+type counters struct {
+	parses, plans, hits atomic.Int64
+}
+
+// Stats reports how many documents were parsed and validated, how many
+// plans were built, and how many requests reused a cached plan.
+type Stats struct {
+	Parses, Plans, Hits int64
+}
+
+// New returns an engine running queries on pool. It serves an empty schema
+// until Update is called.
+func New(pool *pgxpool.Pool, o Options) *Engine {
+	if o.CacheSize == 0 {
+		o.CacheSize = 4096
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 8 << 20
+	}
+	if o.MaxDepth <= 0 {
+		o.MaxDepth = 40
+	}
+	if o.MaxFields <= 0 {
+		o.MaxFields = 10000
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = 100
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	e := &Engine{pool: pool, o: o, cache: newCache(o.CacheSize)}
+	e.state.Store(&state{gen: e.gen.Add(1), roles: map[string]*role{}})
+	return e
+}
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() Stats {
+	return Stats{Parses: e.stats.parses.Load(), Plans: e.stats.plans.Load(), Hits: e.stats.hits.Load()}
+}
+
+// Update installs new metadata. Role schemas are rebuilt lazily on first
+// use, and every cached plan is dropped.
+func (e *Engine) Update(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.InheritedRole) {
+	e.state.Store(&state{gen: e.gen.Add(1), cat: cat, src: src, inherited: inherited, opts: e.o.Schema, roles: map[string]*role{}})
+	e.cache.clear()
+}
+
+// state is one generation of metadata and the role schemas built from it.
+type state struct {
+	gen       uint64
+	cat       *catalog.Catalog
+	src       *metadata.Source
+	inherited []*metadata.InheritedRole
+	opts      schema.Options
+
+	mu    sync.Mutex
+	roles map[string]*role
+}
+
+// role is one role's schema and parsed permission filters.
+type role struct {
+	once   sync.Once
+	schema *schema.Schema
+	err    error
+
+	mu      sync.Mutex
+	filters map[*schema.Table]ir.BoolExp
+}
+
+// role returns the schema state of role name, building it on first use.
+func (s *state) role(name string) (*role, error) {
+	s.mu.Lock()
+	r := s.roles[name]
+	if r == nil {
+		r = &role{filters: map[*schema.Table]ir.BoolExp{}}
+		s.roles[name] = r
+	}
+	s.mu.Unlock()
+	r.once.Do(func() {
+		cat := s.cat
+		if cat == nil {
+			cat = &catalog.Catalog{}
+		}
+		r.schema, r.err = schema.Build(cat, s.src, s.inherited, name, s.opts)
+	})
+	return r, r.err
+}
+
+// filter returns role r's select filter on table t, parsing its permission
+// rules against the admin view of the tables.
+func (s *state) filter(r *role, t *schema.Table) (ir.BoolExp, error) {
+	sp := t.Perm.Select
+	if sp == nil || sp.Admin {
+		return nil, nil
+	}
+	r.mu.Lock()
+	b, ok := r.filters[t]
+	r.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	admin, err := s.role(schema.AdminRole)
+	if err != nil {
+		return nil, err
+	}
+	lookup := func(q catalog.QName) *schema.Table { return admin.schema.Tables[q] }
+	full := admin.schema.Tables[t.Name]
+	if full == nil {
+		full = t
+	}
+	rules := sp.Filters
+	if len(rules) == 0 && sp.Filter != nil {
+		rules = []metadata.BoolExp{sp.Filter}
+	}
+	var or ir.Or
+	for _, raw := range rules {
+		f, err := perm.Filter(full, raw, lookup)
+		if err != nil {
+			return nil, err
+		}
+		if f == nil {
+			or = nil
+			break
+		}
+		or = append(or, f)
+	}
+	switch len(or) {
+	case 0:
+		b = nil
+	case 1:
+		b = or[0]
+	default:
+		b = or
+	}
+	r.mu.Lock()
+	r.filters[t] = b
+	r.mu.Unlock()
+	return b, nil
+}

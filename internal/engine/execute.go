@@ -1,0 +1,302 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/postgate/postgate/internal/apierr"
+	"github.com/postgate/postgate/internal/ir"
+	"github.com/postgate/postgate/internal/plan"
+	"github.com/postgate/postgate/internal/schema"
+	"github.com/postgate/postgate/internal/session"
+	"github.com/postgate/postgate/internal/sqlgen"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/validator"
+)
+
+// Execute answers a GraphQL request body (one request or a JSON array of
+// them) for session s. It returns the HTTP status and the JSON response.
+// Errors follow Hasura: HTTP 200 with {"errors": [...]}, or the error's own
+// status when legacy is set (/v1alpha1/graphql).
+func (e *Engine) Execute(ctx context.Context, s session.Session, body []byte, legacy bool) (int, []byte) {
+	if len(body) > e.o.MaxBodyBytes {
+		return e.fail(apierr.From(apierr.ErrBodyTooLarge), legacy)
+	}
+	reqs, batch, err := decodeRequests(body, e.o.MaxBatch)
+	if err != nil {
+		return e.fail(err, legacy)
+	}
+	if !batch {
+		return e.one(ctx, s, &reqs[0], legacy)
+	}
+	var out bytes.Buffer
+	out.WriteByte('[')
+	for i := range reqs {
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		_, b := e.one(ctx, s, &reqs[i], legacy)
+		out.Write(b)
+	}
+	out.WriteByte(']')
+	return http.StatusOK, out.Bytes()
+}
+
+func (e *Engine) one(ctx context.Context, s session.Session, r *request, legacy bool) (int, []byte) {
+	b, err := e.run(ctx, s, r)
+	if err != nil {
+		return e.fail(err, legacy)
+	}
+	return http.StatusOK, b
+}
+
+// fail writes err as a GraphQL error response.
+func (e *Engine) fail(err error, legacy bool) (int, []byte) {
+	ae := apierr.From(err)
+	if ae.Status >= 500 {
+		e.o.Logger.Error("graphql request failed", "code", ae.Code, "error", err)
+	}
+	status := http.StatusOK
+	if legacy {
+		status = ae.Status
+	}
+	return status, apierr.GraphQLBody(ae, apierr.Options{DevMode: e.o.DevMode})
+}
+
+// prepared is what run needs from the cache for one request.
+type prepared struct {
+	schema *schema.Schema
+	op     *ast.OperationDefinition
+	c      *compiled
+	vars   map[string]any
+}
+
+// prepare finds or builds the validated operation and the compiled plan
+// for r.
+func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
+	st := e.state.Load()
+	rl, err := st.role(s.Role)
+	if err != nil {
+		return nil, err
+	}
+	key := cacheKey{gen: st.gen, role: s.Role, query: r.Query, op: r.OperationName}
+	ent := e.cache.get(key)
+	if ent == nil {
+		ent = e.parse(rl.schema, key)
+		ent = e.cache.put(ent)
+	}
+	if ent.err != nil {
+		return nil, ent.err
+	}
+	vars, err := e.variables(rl.schema, ent.op, r.Variables)
+	if err != nil {
+		return nil, err
+	}
+	p := &prepared{schema: rl.schema, op: ent.op, vars: vars}
+	if ent.op.Operation != ast.Query {
+		return p, nil
+	}
+	if c := ent.find(r.Variables); c != nil {
+		e.stats.hits.Add(1)
+		p.c = c
+		return p, nil
+	}
+	e.stats.plans.Add(1)
+	pl, err := plan.Build(&plan.Input{
+		Schema:  rl.schema,
+		Op:      ent.op,
+		Vars:    r.Variables,
+		Filter:  func(t *schema.Table) (ir.BoolExp, error) { return st.filter(rl, t) },
+		Options: plan.Options{StringifyNumeric: e.o.StringifyNumeric},
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := &compiled{plan: pl, stmts: make([]*sqlgen.Statement, len(pl.Fields))}
+	for i, f := range pl.Fields {
+		if f.Root == nil {
+			continue
+		}
+		stmt, err := sqlgen.Query(f.Root)
+		if err != nil {
+			return nil, apierr.Internalf("compile %s: %w", f.Alias, err)
+		}
+		c.stmts[i] = &stmt
+	}
+	ent.add(c)
+	p.c = c
+	return p, nil
+}
+
+// parse parses and validates a query document and picks its operation.
+func (e *Engine) parse(sc *schema.Schema, key cacheKey) *entry {
+	e.stats.parses.Add(1)
+	ent := &entry{key: key}
+	doc, perr := parseQuery(key.query)
+	if perr != nil {
+		ent.err = perr
+		return ent
+	}
+	if err := checkLimits(doc, e.o.MaxDepth, e.o.MaxFields); err != nil {
+		ent.err = err
+		return ent
+	}
+	if errs := validator.ValidateWithRules(sc.AST, doc, validationRules()); len(errs) > 0 {
+		ent.err = validationError(doc, errs[0])
+		return ent
+	}
+	op, err := selectOperation(doc, key.op)
+	if err != nil {
+		ent.err = err
+		return ent
+	}
+	ent.op = op
+	return ent
+}
+
+func selectOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, error) {
+	if name != "" {
+		op := doc.Operations.ForName(name)
+		if op == nil {
+			return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("no such operation found in the document: %q", name))
+		}
+		return op, nil
+	}
+	switch len(doc.Operations) {
+	case 0:
+		return nil, apierr.New(apierr.ValidationFailed, "no operation found in the document")
+	case 1:
+		return doc.Operations[0], nil
+	}
+	return nil, apierr.New(apierr.ValidationFailed, "exactly one operation has to be present in the document when operationName is not specified")
+}
+
+// variables checks the request's variables against the operation's
+// definitions and decodes them for binding.
+func (e *Engine) variables(sc *schema.Schema, op *ast.OperationDefinition, raw map[string]json.RawMessage) (map[string]any, error) {
+	var unexpected []string
+	for k := range raw {
+		if op.VariableDefinitions.ForName(k) == nil {
+			unexpected = append(unexpected, k)
+		}
+	}
+	if len(unexpected) > 0 {
+		sort.Strings(unexpected)
+		return nil, apierr.New(apierr.ValidationFailed, "unexpected variables in variableValues: "+strings.Join(unexpected, ", "))
+	}
+	vars, err := decodeVars(raw)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range op.VariableDefinitions {
+		if !d.Type.NonNull || d.DefaultValue != nil {
+			continue
+		}
+		v, ok := vars[d.Variable]
+		if !ok {
+			return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("expecting a value for non-nullable variable: %q", d.Variable)).WithPath("$.variableValues")
+		}
+		if v == nil {
+			return nil, apierr.New(apierr.ValidationFailed, "null value found for non-nullable type: "+d.Type.String()).WithPath("$.variableValues." + d.Variable)
+		}
+	}
+	if len(op.VariableDefinitions) > 0 {
+		if _, err := validator.VariableValues(sc.AST, op, vars); err != nil {
+			return nil, variableError(err)
+		}
+	}
+	return vars, nil
+}
+
+func variableError(err error) error {
+	ge, ok := err.(*gqlerror.Error)
+	if !ok {
+		return apierr.New(apierr.ValidationFailed, err.Error()).WithPath("$.variableValues")
+	}
+	path := "$.variableValues"
+	for i, el := range ge.Path {
+		switch x := el.(type) {
+		case ast.PathName:
+			if i == 0 && x == "variable" {
+				continue
+			}
+			path += "." + string(x)
+		case ast.PathIndex:
+			path += fmt.Sprintf("[%d]", int(x))
+		}
+	}
+	return apierr.New(apierr.ValidationFailed, ge.Message).WithPath(path)
+}
+
+// run executes one request.
+func (e *Engine) run(ctx context.Context, s session.Session, r *request) ([]byte, error) {
+	p, err := e.prepare(s, r)
+	if err != nil {
+		return nil, err
+	}
+	switch p.op.Operation {
+	case ast.Mutation:
+		return nil, apierr.New(apierr.NotSupported, "mutations are not supported yet")
+	case ast.Subscription:
+		return nil, apierr.New(apierr.NotSupported, "subscriptions are not supported over HTTP; use the WebSocket protocol")
+	}
+	if err := runChecks(p.c.plan, p.vars); err != nil {
+		return nil, err
+	}
+	results, err := e.query(ctx, p.c, p.vars, s)
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	out.WriteString(`{"data":{`)
+	for i, f := range p.c.plan.Fields {
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		writeString(&out, f.Alias)
+		out.WriteByte(':')
+		switch {
+		case f.Root != nil:
+			out.Write(results[i])
+		case f.Typename != "":
+			writeString(&out, f.Typename)
+		case f.Introspect != nil:
+			b, err := introspect(p.schema, p.op, f.Introspect, p.vars)
+			if err != nil {
+				return nil, err
+			}
+			out.Write(b)
+		}
+	}
+	out.WriteString("}}")
+	return out.Bytes(), nil
+}
+
+func writeString(b *bytes.Buffer, s string) {
+	q, _ := json.Marshal(s)
+	b.Write(q)
+}
+
+// runChecks applies the plan's constraints on scalar variable values.
+func runChecks(p *plan.Plan, vars map[string]any) error {
+	for _, c := range p.Checks {
+		v, ok := vars[c.Name]
+		switch c.Kind {
+		case plan.NotNull:
+			if (ok && v == nil) || (!ok && !c.HasDefault) {
+				return apierr.New(apierr.ValidationFailed, fmt.Sprintf("unexpected null value for type '%s'", c.Scalar)).WithPath(c.Path)
+			}
+		case plan.NonNegative:
+			if n, isNum := v.(json.Number); isNum && strings.HasPrefix(string(n), "-") {
+				return apierr.New(apierr.NotSupported, "unexpected negative value").WithPath(c.Path)
+			}
+		}
+	}
+	return nil
+}

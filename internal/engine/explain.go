@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/postgate/postgate/internal/apierr"
+	"github.com/postgate/postgate/internal/session"
+	"github.com/postgate/postgate/internal/sqlgen"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// explained is one root field of an explain answer.
+type explained struct {
+	Field string   `json:"field"`
+	SQL   string   `json:"sql"`
+	Plan  []string `json:"plan"`
+}
+
+// Explain answers POST /v1/graphql/explain: for each root field of the
+// query, the SQL statement and PostgreSQL's plan for it, run as the role
+// and session variables given in "user" (admin when absent). s is the
+// caller's session (the HTTP layer admits admins only).
+func (e *Engine) Explain(ctx context.Context, s session.Session, body []byte) (int, []byte) {
+	var req struct {
+		Query         string                     `json:"query"`
+		Variables     map[string]json.RawMessage `json:"variables"`
+		OperationName string                     `json:"operationName"`
+		User          map[string]string          `json:"user"`
+	}
+	if len(body) > e.o.MaxBodyBytes {
+		return explainFail(apierr.From(apierr.ErrBodyTooLarge), e.o.DevMode)
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&req); err != nil {
+		return explainFail(invalidJSON(err), e.o.DevMode)
+	}
+	as := session.Admin()
+	if req.User != nil {
+		as = session.Session{Role: session.AdminRole, Vars: map[string]string{}}
+		for k, v := range req.User {
+			as.Vars[strings.ToLower(k)] = v
+		}
+		if r, ok := as.Vars["x-hasura-role"]; ok && r != "" {
+			as.Role = r
+		}
+	}
+	r := &request{Query: req.Query, Variables: req.Variables, OperationName: req.OperationName}
+	p, err := e.prepare(as, r)
+	if err != nil {
+		return explainFail(err, e.o.DevMode)
+	}
+	if p.op.Operation != ast.Query {
+		return explainFail(apierr.New(apierr.NotSupported, "only queries can be explained"), e.o.DevMode)
+	}
+	if err := runChecks(p.c.plan, p.vars); err != nil {
+		return explainFail(err, e.o.DevMode)
+	}
+	out := []explained{}
+	for i, f := range p.c.plan.Fields {
+		st := p.c.stmts[i]
+		if st == nil {
+			continue
+		}
+		ex := sqlgen.Explain(*st)
+		args, err := sqlgen.Args(ex.Params, p.vars, as.Vars)
+		if err != nil {
+			return explainFail(err, e.o.DevMode)
+		}
+		rows, err := e.pool.Query(ctx, ex.SQL, args...)
+		if err != nil {
+			return explainFail(e.dbError(err), e.o.DevMode)
+		}
+		lines := []string{}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				rows.Close()
+				return explainFail(e.dbError(err), e.o.DevMode)
+			}
+			lines = append(lines, line)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return explainFail(e.dbError(err), e.o.DevMode)
+		}
+		out = append(out, explained{Field: f.Alias, SQL: st.SQL, Plan: lines})
+	}
+	b, _ := json.Marshal(out)
+	return http.StatusOK, b
+}
+
+func explainFail(err error, dev bool) (int, []byte) {
+	ae := apierr.From(err)
+	return ae.Status, apierr.APIBody(ae, apierr.Options{DevMode: dev})
+}
