@@ -21,7 +21,7 @@ var errPathSyntax = errors.New("invalid JSON path")
 // parseJSONPath parses s; the leading "$" may be omitted.
 func parseJSONPath(s string) (jsonPath, error) {
 	rest := strings.TrimPrefix(s, "$")
-	var p jsonPath
+	p := jsonPath{}
 	first := len(rest) == len(s)
 	for rest != "" {
 		switch {

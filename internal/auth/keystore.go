@@ -38,7 +38,7 @@ type keyCache struct {
 	set         []verifyKey
 	loaded      bool
 	nextRefresh time.Time
-	lastLoad    time.Time // start of the last load attempt
+	lastKidLoad time.Time // start of the last load caused by an unknown kid
 	inflight    chan struct{}
 }
 
@@ -50,16 +50,21 @@ func (c *keyCache) keys(ctx context.Context, kid string) []verifyKey {
 		c.refresh(ctx)
 	}
 	found := c.match(kid)
-	if len(found) == 0 && kid != "" {
-		c.mu.Lock()
-		allowed := c.now().Sub(c.lastLoad) >= c.refetchGap
-		c.mu.Unlock()
-		if allowed {
-			c.refresh(ctx)
-			found = c.match(kid)
-		}
+	if len(found) > 0 || kid == "" || due {
+		return found
 	}
-	return found
+	// Unknown kid: join a load in progress, or start one unless one was
+	// started for an unknown kid less than refetchGap ago.
+	c.mu.Lock()
+	ch, leader := c.inflight, false
+	if ch == nil && c.now().Sub(c.lastKidLoad) >= c.refetchGap {
+		c.lastKidLoad = c.now()
+		ch, leader = make(chan struct{}), true
+		c.inflight = ch
+	}
+	c.mu.Unlock()
+	c.finish(ctx, ch, leader)
+	return c.match(kid)
 }
 
 func (c *keyCache) match(kid string) []verifyKey {
@@ -80,19 +85,28 @@ func (c *keyCache) match(kid string) []verifyKey {
 // refresh loads the set once; concurrent callers share one load.
 func (c *keyCache) refresh(ctx context.Context) {
 	c.mu.Lock()
-	if ch := c.inflight; ch != nil {
-		c.mu.Unlock()
+	ch, leader := c.inflight, false
+	if ch == nil {
+		ch, leader = make(chan struct{}), true
+		c.inflight = ch
+	}
+	c.mu.Unlock()
+	c.finish(ctx, ch, leader)
+}
+
+// finish runs the load when leader, else waits for the load behind ch (if
+// any) or for ctx to end.
+func (c *keyCache) finish(ctx context.Context, ch chan struct{}, leader bool) {
+	switch {
+	case ch == nil:
+		return
+	case !leader:
 		select {
 		case <-ch:
 		case <-ctx.Done():
 		}
 		return
 	}
-	ch := make(chan struct{})
-	c.inflight = ch
-	c.lastLoad = c.now()
-	c.mu.Unlock()
-
 	// The load outlives a cancelled request: other callers wait on it.
 	keys, expires, err := c.fetch(context.WithoutCancel(ctx))
 

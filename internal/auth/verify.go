@@ -44,11 +44,17 @@ func (v *verifier) verify(ctx context.Context, token string) (map[string]any, ti
 		return nil, time.Time{}, invalidJWT("JWSError (CompactDecodeError Invalid base64url in header)")
 	}
 	var hdr struct {
-		Alg string `json:"alg"`
-		Kid string `json:"kid"`
+		Alg  string          `json:"alg"`
+		Kid  string          `json:"kid"`
+		Crit json.RawMessage `json:"crit"`
+		B64  json.RawMessage `json:"b64"`
 	}
 	if err := json.Unmarshal(hdrBytes, &hdr); err != nil {
 		return nil, time.Time{}, invalidJWT("JWSError (JSONDecodeError invalid JOSE header)")
+	}
+	if hdr.Crit != nil || hdr.B64 != nil {
+		// No critical extension is understood here (RFC 7515 §4.1.11).
+		return nil, time.Time{}, invalidJWT(reasonInvalidSignature)
 	}
 	alg, ok := signatureAlgorithm(hdr.Alg)
 	if !ok {
