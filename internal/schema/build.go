@@ -20,6 +20,13 @@ type Options struct {
 	EnumValues map[catalog.QName][]EnumValue
 	// NoStreaming omits the <table>_stream subscription fields.
 	NoStreaming bool
+	// BackendOnly exposes mutations whose permission is backend_only (for
+	// requests with the admin secret and
+	// x-hasura-use-backend-only-permissions: true).
+	BackendOnly bool
+	// HideUpdateMany omits update_<table>_many (Hasura's
+	// hide_update_many_fields).
+	HideUpdateMany bool
 }
 
 // EnumValue is one row of an enum table.
@@ -98,14 +105,21 @@ func Build(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.Inh
 			b.selectRootFields(t, query, sub)
 		}
 	}
+	mutation := &ast.Definition{Kind: ast.Object, Name: "mutation_root", Description: "mutation root"}
+	for _, t := range b.tables {
+		b.mutationRootFields(t, mutation)
+	}
 	if src != nil {
-		b.functionRootFields(query, sub)
+		b.functionRootFields(query, sub, mutation)
 	}
 	if len(query.Fields) == 0 {
 		query.Fields = append(query.Fields, field("no_queries_available", nonNull("String"), ""))
 		sub = nil
 	}
-	b.out.AST = b.assemble(query, nil, sub)
+	if len(mutation.Fields) == 0 {
+		mutation = nil
+	}
+	b.out.AST = b.assemble(query, mutation, sub)
 	return b.out, nil
 }
 

@@ -197,3 +197,67 @@ func TestInheritedRoleCombinesParents(t *testing.T) {
 		t.Errorf("article perm: %+v", ap)
 	}
 }
+
+func TestMutationsAdmin(t *testing.T) {
+	s := build(t, AdminRole)
+	ok := []string{
+		`mutation { insert_author(objects: [{id: 1, name: "a", articles: {data: [{id: 1, title: "t", status: draft}], on_conflict: {constraint: article_pkey, update_columns: [title]}}}], on_conflict: {constraint: author_pkey, update_columns: name, where: {id: {_gt: 0}}}) { affected_rows returning { id } } }`,
+		`mutation { insert_author_one(object: {name: "a"}, on_conflict: {constraint: author_email_key}) { id } }`,
+		`mutation { insert_article_one(object: {title: "t", author: {data: {name: "x"}}}) { id } }`,
+		`mutation { update_author(where: {id: {_eq: 1}}, _set: {name: "b"}, _inc: {age: 1}, _append: {info: {a: 1}}, _prepend: {info: [1]}, _delete_key: {info: "a"}, _delete_elem: {info: 1}, _delete_at_path: {info: ["a", "b"]}) { affected_rows } }`,
+		`mutation { update_author_by_pk(pk_columns: {id: 1}, _set: {name: "c"}) { id } }`,
+		`mutation { update_author_many(updates: [{where: {id: {_eq: 1}}, _set: {name: "d"}}]) { affected_rows } }`,
+		`mutation { delete_author(where: {}) { affected_rows } delete_author_by_pk(id: 1) { id } }`,
+	}
+	for _, q := range ok {
+		if errs := validate(t, s, q); len(errs) > 0 {
+			t.Errorf("%s: %v", q, errs)
+		}
+	}
+	if rf := s.Mutation["update_author_many"]; rf == nil || rf.Kind != RootUpdateMany || rf.Table.GQLName != "author" {
+		t.Errorf("update_author_many: %+v", rf)
+	}
+	if got := s.AST.Types["author_update_column"].EnumValues.ForName("name"); got == nil {
+		t.Errorf("author_update_column lacks name")
+	}
+	if s.AST.Mutation.Description != "mutation root" {
+		t.Errorf("mutation root description %q", s.AST.Mutation.Description)
+	}
+}
+
+func TestMutationsPerRole(t *testing.T) {
+	user := build(t, "user")
+	cases := []struct {
+		query string
+		want  string
+	}{
+		{`mutation { insert_article(objects: [{id: 1, title: "t", status: draft}]) { affected_rows returning { id title } } }`, ""},
+		// author_id is preset by the permission: not an input field.
+		{`mutation { insert_article_one(object: {author_id: 1}) { id } }`, `Field "author_id" is not defined by type "article_insert_input".`},
+		{`mutation { update_article(where: {}, _set: {title: "x"}) { affected_rows } }`, ""},
+		{`mutation { update_article(where: {}, _set: {status: draft}) { affected_rows } }`, `Field "status" is not defined by type "article_set_input".`},
+		{`mutation { update_article(where: {}, _inc: {id: 1}) { affected_rows } }`, `Unknown argument "_inc" on field "mutation_root.update_article".`},
+		{`mutation { insert_article(objects: [], on_conflict: {constraint: article_pkey, update_columns: [title]}) { affected_rows } }`, ""},
+		// delete is backend_only: hidden without the backend-only header.
+		{`mutation { delete_article(where: {}) { affected_rows } }`, `Cannot query field "delete_article" on type "mutation_root".`},
+		{`mutation { insert_author(objects: []) { affected_rows } }`, `Cannot query field "insert_author" on type "mutation_root".`},
+	}
+	for _, c := range cases {
+		errs := validate(t, user, c.query)
+		switch {
+		case c.want == "" && len(errs) > 0:
+			t.Errorf("%s: unexpected %v", c.query, errs)
+		case c.want != "" && (len(errs) == 0 || !strings.Contains(errs[0], c.want)):
+			t.Errorf("%s: got %v, want %q", c.query, errs, c.want)
+		}
+	}
+	cat, src, opts := fixture(t)
+	opts.BackendOnly = true
+	backend, err := Build(cat, src, nil, "user", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if errs := validate(t, backend, `mutation { delete_article(where: {}) { affected_rows } delete_article_by_pk(id: 1) { id } }`); len(errs) > 0 {
+		t.Errorf("backend-only delete: %v", errs)
+	}
+}

@@ -89,6 +89,15 @@ const fixtureMetadata = `{
      "object_relationships": [{"name": "author", "using": {"foreign_key_constraint_on": "author_id"}}],
      "select_permissions": [
        {"role": "user", "permission": {"columns": ["id", "title", "author_id"], "filter": {"published_at": {"_is_null": false}}, "limit": 10}}
+     ],
+     "insert_permissions": [
+       {"role": "user", "permission": {"columns": ["id", "title", "author_id", "status"], "set": {"author_id": "X-Hasura-User-Id"}, "check": {}}}
+     ],
+     "update_permissions": [
+       {"role": "user", "permission": {"columns": ["title"], "filter": {"author_id": {"_eq": "X-Hasura-User-Id"}}}}
+     ],
+     "delete_permissions": [
+       {"role": "user", "permission": {"filter": {}, "backend_only": true}}
      ]},
     {"table": {"schema": "public", "name": "article_status"}, "is_enum": true},
     {"table": {"schema": "content", "name": "tag"}}

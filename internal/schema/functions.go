@@ -143,8 +143,10 @@ func (b *builder) argsInputDesc(fn *catalog.Function, name string, skip map[int]
 }
 
 // functionRootFields adds the root fields of tracked functions returning
-// rows of a table the role can select from.
-func (b *builder) functionRootFields(query, sub *ast.Definition) {
+// rows of a table the role can select from: to query_root and
+// subscription_root, or to mutation_root for functions exposed as
+// mutations (VOLATILE by default; no _aggregate there).
+func (b *builder) functionRootFields(query, sub, mutation *ast.Definition) {
 	for _, mf := range b.src.Functions {
 		q := qname(mf.Function)
 		fn := b.function(q)
@@ -155,9 +157,7 @@ func (b *builder) functionRootFields(query, sub *ast.Definition) {
 		if rt == nil || rt.Perm.Select == nil {
 			continue
 		}
-		if exposedAsMutation(fn, mf) {
-			continue
-		}
+		asMutation := exposedAsMutation(fn, mf)
 		session := -1
 		if mf.Configuration != nil && mf.Configuration.SessionArgument != nil {
 			for i, a := range fn.Args {
@@ -176,6 +176,11 @@ func (b *builder) functionRootFields(query, sub *ast.Definition) {
 		}
 		fd := field(name, nonNullList(nonNull(rt.GQLName)), `execute function "`+quoted+`" which returns "`+rt.QuotedName+`"`, args...)
 		rf := &RootField{Name: name, Kind: RootFunction, Table: rt, Function: f}
+		if asMutation {
+			mutation.Fields = append(mutation.Fields, fd)
+			b.out.Mutation[name] = rf
+			continue
+		}
 		b.addRoot(query, sub, fd, rf)
 		if !rt.aggregatable() {
 			continue
