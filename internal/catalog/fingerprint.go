@@ -14,6 +14,9 @@ type Fingerprint struct {
 	Relations map[QName]string
 	Functions map[QName]string
 	Types     map[QName]string
+	// The oids of relations, functions (when not overloaded) and types
+	// identify them across renames.
+	RelationOIDs, FunctionOIDs, TypeOIDs map[QName]uint32
 }
 
 // Changes names the objects that were created, altered or dropped between
@@ -22,6 +25,9 @@ type Changes struct {
 	Relations []QName
 	Functions []QName
 	Types     []QName
+	// Renamed maps the old name of each renamed relation, function or type
+	// to its new name (both names also appear in the lists above).
+	Renamed map[QName]QName
 }
 
 // Empty reports whether nothing changed.
@@ -42,7 +48,8 @@ func TakeFingerprint(ctx context.Context, q Querier, opts ...Option) (Fingerprin
 }
 
 func fingerprint(ctx context.Context, q Querier, o options) (Fingerprint, error) {
-	fp := Fingerprint{Relations: map[QName]string{}, Functions: map[QName]string{}, Types: map[QName]string{}}
+	fp := Fingerprint{Relations: map[QName]string{}, Functions: map[QName]string{}, Types: map[QName]string{},
+		RelationOIDs: map[QName]uint32{}, FunctionOIDs: map[QName]uint32{}, TypeOIDs: map[QName]uint32{}}
 	rows, err := q.Query(ctx, query("fingerprint"), o.exclude)
 	if err != nil {
 		return fp, fmt.Errorf("catalog: fingerprint: %w", err)
@@ -51,16 +58,17 @@ func fingerprint(ctx context.Context, q Querier, o options) (Fingerprint, error)
 	for rows.Next() {
 		var kind, hash string
 		var n QName
-		if err := rows.Scan(&kind, &n.Schema, &n.Name, &hash); err != nil {
+		var oid uint32
+		if err := rows.Scan(&kind, &n.Schema, &n.Name, &oid, &hash); err != nil {
 			return fp, fmt.Errorf("catalog: fingerprint: %w", err)
 		}
 		switch kind {
 		case "r":
-			fp.Relations[n] = hash
+			fp.Relations[n], fp.RelationOIDs[n] = hash, oid
 		case "f":
-			fp.Functions[n] = hash
+			fp.Functions[n], fp.FunctionOIDs[n] = hash, oid
 		case "t":
-			fp.Types[n] = hash
+			fp.Types[n], fp.TypeOIDs[n] = hash, oid
 		}
 	}
 	if err := rows.Err(); err != nil {
@@ -72,10 +80,36 @@ func fingerprint(ctx context.Context, q Querier, o options) (Fingerprint, error)
 // Diff returns the objects whose hash differs between a and b, including
 // those present in only one of them.
 func Diff(a, b Fingerprint) Changes {
-	return Changes{
+	ch := Changes{
 		Relations: diffMap(a.Relations, b.Relations),
 		Functions: diffMap(a.Functions, b.Functions),
 		Types:     diffMap(a.Types, b.Types),
+	}
+	renames(a.RelationOIDs, b.RelationOIDs, &ch.Renamed)
+	renames(a.FunctionOIDs, b.FunctionOIDs, &ch.Renamed)
+	renames(a.TypeOIDs, b.TypeOIDs, &ch.Renamed)
+	return ch
+}
+
+// renames adds to *out each name of a that is gone from b while its oid
+// lives on under a new name.
+func renames(a, b map[QName]uint32, out *map[QName]QName) {
+	added := map[uint32]QName{}
+	for n, oid := range b {
+		if _, ok := a[n]; !ok && oid != 0 {
+			added[oid] = n
+		}
+	}
+	for n, oid := range a {
+		if _, ok := b[n]; ok || oid == 0 {
+			continue
+		}
+		if to, ok := added[oid]; ok {
+			if *out == nil {
+				*out = map[QName]QName{}
+			}
+			(*out)[n] = to
+		}
 	}
 }
 

@@ -58,6 +58,7 @@ CREATE FUNCTION authors() RETURNS SETOF author LANGUAGE sql STABLE AS 'SELECT * 
 		name               string
 		ddl                string
 		rels, funcs, types []string
+		renamed            map[string]string
 		check              func(t *testing.T, c *Catalog)
 	}{
 		{
@@ -119,9 +120,10 @@ CREATE FUNCTION authors() RETURNS SETOF author LANGUAGE sql STABLE AS 'SELECT * 
 			},
 		},
 		{
-			name: "rename referenced table",
-			ddl:  "ALTER TABLE author RENAME TO writer",
-			rels: []string{"author", "writer"},
+			name:    "rename referenced table",
+			ddl:     "ALTER TABLE author RENAME TO writer",
+			rels:    []string{"author", "writer"},
+			renamed: map[string]string{"author": "writer"},
 			check: func(t *testing.T, c *Catalog) {
 				fk := c.Table(pub("article")).ForeignKeys[0]
 				if fk.RefTable != pub("writer") {
@@ -154,6 +156,21 @@ CREATE FUNCTION authors() RETURNS SETOF author LANGUAGE sql STABLE AS 'SELECT * 
 				fs := c.FunctionsByName(pub("f"))
 				if len(fs) != 2 || fs[0].Volatility != Stable {
 					t.Errorf("f %+v", fs)
+				}
+			},
+		},
+		{
+			name:    "rename function and move type",
+			ddl:     "CREATE SCHEMA s; ALTER FUNCTION authors() RENAME TO writers; ALTER TYPE color SET SCHEMA s",
+			funcs:   []string{"authors", "writers"},
+			types:   []string{"color", "color"},
+			renamed: map[string]string{"authors": "writers", "color": "color"},
+			check: func(t *testing.T, c *Catalog) {
+				if c.Type(QName{Schema: "s", Name: "color"}) == nil || c.Type(pub("color")) != nil {
+					t.Error("type not moved")
+				}
+				if ct := c.Table(pub("article")).Column("c").Type; ct.Name != "s.color" {
+					t.Errorf("column type not refreshed: %q", ct.Name)
 				}
 			},
 		},
@@ -205,6 +222,15 @@ CREATE FUNCTION authors() RETURNS SETOF author LANGUAGE sql STABLE AS 'SELECT * 
 			}
 			if got := names(ch.Types); !reflect.DeepEqual(got, tc.types) {
 				t.Errorf("types changed: %v, want %v", got, tc.types)
+			}
+			renamed := map[string]string{}
+			for from, to := range ch.Renamed {
+				renamed[from.Name] = to.Name
+			}
+			if len(renamed) != 0 || len(tc.renamed) != 0 {
+				if !reflect.DeepEqual(renamed, tc.renamed) {
+					t.Errorf("renamed %v, want %v", renamed, tc.renamed)
+				}
 			}
 			if tc.check != nil {
 				tc.check(t, next)

@@ -1,4 +1,5 @@
--- One row per relation, function name and user type, with a hash of the
+-- One row per relation, function name and user type, with its oid (0 for
+-- overloaded functions) and a hash of the
 -- catalog rows that describe it: any DDL on the object rewrites one of them
 -- and so changes its xmin. Readable without superuser rights.
 -- $1 text[]: schemas to skip.
@@ -10,7 +11,7 @@ WITH ns AS (
   SELECT confrelid, string_agg(oid || ':' || xmin, ',' ORDER BY oid) AS h
     FROM pg_catalog.pg_constraint WHERE confrelid <> 0 GROUP BY confrelid
 )
-SELECT 'r', ns.nspname, c.relname, md5(concat_ws('|', c.oid, c.xmin, c.relkind,
+SELECT 'r', ns.nspname, c.relname, c.oid, md5(concat_ws('|', c.oid, c.xmin, c.relkind,
          (SELECT string_agg(a.attnum || ':' || a.xmin, ',' ORDER BY a.attnum)
             FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0),
          (SELECT string_agg(k.oid || ':' || k.xmin, ',' ORDER BY k.oid)
@@ -31,14 +32,14 @@ SELECT 'r', ns.nspname, c.relname, md5(concat_ws('|', c.oid, c.xmin, c.relkind,
   LEFT JOIN refs ON refs.confrelid = c.oid
  WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p')
 UNION ALL
-SELECT 'f', ns.nspname, p.proname, md5(string_agg(concat_ws(':', p.oid, p.xmin,
+SELECT 'f', ns.nspname, p.proname, CASE WHEN count(*) = 1 THEN min(p.oid::int8) ELSE 0 END::oid, md5(string_agg(concat_ws(':', p.oid, p.xmin,
          (SELECT d.xmin FROM pg_catalog.pg_description d
            WHERE d.objoid = p.oid AND d.classoid = 'pg_catalog.pg_proc'::regclass AND d.objsubid = 0)), ',' ORDER BY p.oid))
   FROM pg_catalog.pg_proc p JOIN ns ON ns.oid = p.pronamespace
  WHERE p.prokind = 'f'
  GROUP BY ns.nspname, p.proname
 UNION ALL
-SELECT 't', ns.nspname, t.typname, md5(concat_ws('|', t.oid, t.xmin,
+SELECT 't', ns.nspname, t.typname, t.oid, md5(concat_ws('|', t.oid, t.xmin,
          (SELECT string_agg(l.oid || ':' || l.xmin, ',' ORDER BY l.oid)
             FROM pg_catalog.pg_enum l WHERE l.enumtypid = t.oid),
          (SELECT string_agg(a.attnum || ':' || a.xmin, ',' ORDER BY a.attnum)
