@@ -146,6 +146,9 @@ func ReasonGroup(reason string) string {
 		fixture, rest, _ := strings.Cut(reason, " failed: ")
 		status, _, _ := strings.Cut(rest, ":")
 		return fixture + " failed: " + status + code
+	case strings.Contains(reason, ".yaml failed: "):
+		fixture, rest, _ := strings.Cut(reason, " failed: ")
+		return fixture + " failed: " + rest[strings.LastIndex(rest, ": ")+2:]
 	case strings.HasPrefix(reason, "status "):
 		st, _, _ := strings.Cut(reason, ":")
 		return st + code
