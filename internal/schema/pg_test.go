@@ -48,7 +48,14 @@ func TestBuildFromDatabaseCatalog(t *testing.T) {
 	], "functions": [{"function": "all_types"}]}`), &src); err != nil {
 		t.Fatal(err)
 	}
-	opts := Options{EnumValues: map[catalog.QName][]EnumValue{{Schema: "public", Name: "color"}: {{Value: "blue"}, {Value: "red", Description: "Red"}}}}
+	enums, err := LoadEnumValues(ctx, pool, cat, &src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := enums[catalog.QName{Schema: "public", Name: "color"}]; len(got) != 2 || got[0] != (EnumValue{Value: "blue"}) || got[1] != (EnumValue{Value: "red", Description: "Red"}) {
+		t.Errorf("enum values: %+v", got)
+	}
+	opts := Options{EnumValues: enums}
 	s, err := Build(cat, &src, nil, AdminRole, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,74 @@
+package schema
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/postgate/postgate/internal/metadata"
+)
+
+func TestCustomisations(t *testing.T) {
+	cat, _, opts := fixture(t)
+	var src metadata.Source
+	if err := json.Unmarshal([]byte(`{"name": "default", "kind": "postgres", "tables": [
+	  {"table": "author", "configuration": {
+	     "custom_name": "writer",
+	     "custom_root_fields": {"select": "writers", "select_by_pk": {"name": "writer", "comment": "one writer"}, "insert_one": "addWriter"},
+	     "column_config": {"name": {"custom_name": "fullName", "comment": "the name"}},
+	     "custom_column_names": {"email": "mail"},
+	     "comment": "People who write"}},
+	  {"table": {"schema": "content", "name": "tag"}, "select_permissions": [
+	     {"role": "user", "permission": {"columns": "*", "filter": {}, "allow_aggregations": true,
+	      "query_root_fields": ["select_by_pk"], "subscription_root_fields": ["select", "select_stream"]}}]}
+	]}`), &src); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Build(cat, &src, nil, AdminRole, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := s.AST.Types["writer"]
+	if w == nil || w.Description != "People who write" || s.AST.Types["author"] != nil {
+		t.Fatalf("writer type: %+v", w)
+	}
+	if f := w.Fields.ForName("fullName"); f == nil || f.Description != "the name" || f.Type.String() != "String!" {
+		t.Errorf("fullName: %+v", f)
+	}
+	if w.Fields.ForName("mail") == nil || w.Fields.ForName("name") != nil {
+		t.Errorf("custom column names not applied")
+	}
+	wt := s.Objects["writer"]
+	if wt.ColumnField["name"] != "fullName" || wt.Fields["fullName"].Column.Name != "name" {
+		t.Errorf("resolution of fullName: %v", wt.ColumnField)
+	}
+	for name, kind := range map[string]RootKind{"writers": RootSelect, "writer": RootSelectByPK, "writer_aggregate": RootSelectAggregate} {
+		if rf := s.Query[name]; rf == nil || rf.Kind != kind || rf.Table != wt {
+			t.Errorf("query root %s: %+v", name, rf)
+		}
+	}
+	if d := s.AST.Query.Fields.ForName("writer").Description; d != "one writer" {
+		t.Errorf("by_pk comment %q", d)
+	}
+	if s.Mutation["addWriter"] == nil || s.Mutation["insert_writer"] == nil || s.Mutation["update_writer_by_pk"] == nil {
+		t.Errorf("mutation roots: %v", s.Mutation)
+	}
+	if s.AST.Types["writer_bool_exp"].Fields.ForName("fullName") == nil || s.AST.Types["writer_select_column"].EnumValues.ForName("fullName") == nil {
+		t.Errorf("custom column name missing from inputs")
+	}
+
+	user, err := Build(cat, &src, nil, "user", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// query_root_fields keeps only select_by_pk in queries;
+	// subscription_root_fields keeps select and select_stream.
+	if len(user.Query) != 1 || user.Query["content_tag_by_pk"] == nil {
+		t.Errorf("user query roots: %v", user.Query)
+	}
+	if len(user.Subscription) != 2 || user.Subscription["content_tag"] == nil || user.Subscription["content_tag_stream"] == nil {
+		t.Errorf("user subscription roots: %v", user.Subscription)
+	}
+	if user.AST.Subscription.Fields.ForName("content_tag_aggregate") != nil {
+		t.Errorf("aggregate in subscription_root")
+	}
+}
