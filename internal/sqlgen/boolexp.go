@@ -51,7 +51,7 @@ func (g *gen) boolExp(b *strings.Builder, e ir.BoolExp, s scope) {
 	case ir.RelExists:
 		a := g.alias()
 		b.WriteString("EXISTS (SELECT 1 FROM ")
-		writeTable(b, x.Rel.Target)
+		g.relation(b, x.Rel.Target)
 		b.WriteString(" AS ")
 		b.WriteString(a)
 		b.WriteString(" WHERE ")
@@ -66,7 +66,7 @@ func (g *gen) boolExp(b *strings.Builder, e ir.BoolExp, s scope) {
 	case ir.Exists:
 		a := g.alias()
 		b.WriteString("EXISTS (SELECT 1 FROM ")
-		writeTable(b, x.Table)
+		g.relation(b, x.Table)
 		b.WriteString(" AS ")
 		b.WriteString(a)
 		b.WriteString(" WHERE ")
@@ -332,7 +332,7 @@ func (g *gen) aggregatePredicate(b *strings.Builder, p ir.AggregatePredicate, s 
 		b.WriteString("NULL")
 	}
 	b.WriteString(" FROM ")
-	writeTable(b, p.Rel.Target)
+	g.relation(b, p.Rel.Target)
 	b.WriteString(" AS ")
 	b.WriteString(a)
 	b.WriteString(" WHERE ")

@@ -30,6 +30,26 @@ type gen struct {
 	dedup  map[string]int
 	nalias int
 	err    error
+	// written maps a table to the CTEs holding rows this statement inserts
+	// into it, so that reads in the same statement see them.
+	written map[ir.Table][]string
+}
+
+// relation writes a table to read rows from: the table itself or, when the
+// statement inserts into it, the table's rows and the inserted ones.
+func (g *gen) relation(b *strings.Builder, t ir.Table) {
+	ctes := g.written[t]
+	if len(ctes) == 0 {
+		writeTable(b, t)
+		return
+	}
+	b.WriteString("(SELECT * FROM ")
+	writeTable(b, t)
+	for _, c := range ctes {
+		b.WriteString(" UNION ALL SELECT (r).* FROM ")
+		b.WriteString(c)
+	}
+	b.WriteByte(')')
 }
 
 func (g *gen) fail(err error) {

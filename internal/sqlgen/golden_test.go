@@ -106,33 +106,42 @@ func execCase(t *testing.T, pool *pgxpool.Pool, st Statement, c goldenCase) []by
 		t.Fatal(err)
 	}
 	defer tx.Rollback(ctx)
+	if c.mut != nil {
+		// sequences are not transactional: restart them so generated ids
+		// do not depend on which cases ran before
+		if _, err := tx.Exec(ctx, "SELECT setval('author_id_seq', 3), setval('article_id_seq', 4), setval('comment_id_seq', 4)"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	rows, err := tx.Query(ctx, st.SQL, args...)
 	if err != nil {
 		t.Fatalf("query: %v\n%s", err, st.SQL)
 	}
 	defer rows.Close()
 	var out [][]byte
+	checkOK := true
 	for rows.Next() {
-		vals := rows.RawValues()
-		for _, v := range vals {
-			out = append(out, append([]byte(nil), v...))
+		var raw []byte
+		dest := []any{&raw}
+		if c.mut != nil {
+			dest = append(dest, &checkOK)
 		}
+		if err := rows.Scan(dest...); err != nil {
+			t.Fatalf("scan: %v", err)
+		}
+		out = append(out, raw)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatalf("query: %v\n%s", err, st.SQL)
 	}
 	if c.mut != nil {
-		if len(out) != 2 {
-			t.Fatalf("mutation returned %d values, want result and check", len(out))
-		}
 		want := true
 		if c.check != nil {
 			want = *c.check
 		}
-		if got := string(out[1]); got != map[bool]string{true: "t", false: "f"}[want] {
-			t.Fatalf("check = %q, want %v", got, want)
+		if checkOK != want {
+			t.Fatalf("check = %v, want %v", checkOK, want)
 		}
-		out = out[:1]
 	}
 	if len(out) != 1 {
 		t.Fatalf("statement returned %d values, want 1", len(out))
@@ -210,6 +219,8 @@ func desc(c string) ir.OrderBy {
 func list(sel *ir.Select) *ir.Root { return &ir.Root{Alias: "r", Select: sel} }
 
 func TestGoldenQueries(t *testing.T) { runGolden(t, queryCases()) }
+
+func TestGoldenMutations(t *testing.T) { runGolden(t, mutationCases()) }
 
 // TestGoldenSQLStable checks the SQL of every case without a database, so a
 // change in the generated text is caught even where PostgreSQL is absent.

@@ -40,7 +40,7 @@ func (g *gen) orderExpr(b *strings.Builder, e ir.OrderExpr, a string) {
 		b.WriteString("(SELECT ")
 		g.orderExpr(b, x.Expr, t)
 		b.WriteString(" FROM ")
-		writeTable(b, x.Rel.Target)
+		g.relation(b, x.Rel.Target)
 		b.WriteString(" AS ")
 		b.WriteString(t)
 		b.WriteString(" WHERE ")
@@ -66,7 +66,7 @@ func (g *gen) orderExpr(b *strings.Builder, e ir.OrderExpr, a string) {
 			b.WriteByte(')')
 		}
 		b.WriteString(" FROM ")
-		writeTable(b, x.Rel.Target)
+		g.relation(b, x.Rel.Target)
 		b.WriteString(" AS ")
 		b.WriteString(t)
 		b.WriteString(" WHERE ")

@@ -45,23 +45,29 @@ type parentRow struct {
 // rowSource is the part Select and Aggregate share: which rows, in what
 // order, how many.
 type rowSource struct {
-	from       ir.From
-	where      ir.BoolExp
-	order      []ir.OrderBy
-	distinct   []string
-	limit      ir.Value
-	offset     ir.Value
-	permLimit  *int
-	parent     parentRow
-	singleRows bool
+	from      ir.From
+	where     ir.BoolExp
+	order     []ir.OrderBy
+	distinct  []string
+	limit     ir.Value
+	offset    ir.Value
+	permLimit *int
+	parent    parentRow
+	// raw, when set, is the FROM item text (a mutation's written rows).
+	raw string
 }
 
 // rows writes a SELECT whose one column is the JSON of sel's rows: an array
 // (coalesced to []) or, for Single, an object (no row when none matches).
 func (g *gen) rows(b *strings.Builder, sel *ir.Select, p parentRow) {
+	g.rowsFrom(b, sel, p, "")
+}
+
+// rowsFrom is rows reading the FROM item raw instead of sel.From when set.
+func (g *gen) rowsFrom(b *strings.Builder, sel *ir.Select, p parentRow, raw string) {
 	a := g.alias()
 	src := rowSource{from: sel.From, where: sel.Where, order: sel.OrderBy, distinct: sel.DistinctOn,
-		limit: sel.Limit, offset: sel.Offset, permLimit: sel.PermLimit, parent: p}
+		limit: sel.Limit, offset: sel.Offset, permLimit: sel.PermLimit, parent: p, raw: raw}
 	var joins strings.Builder
 	var obj strings.Builder
 	g.object(&obj, &joins, sel.Fields, a)
@@ -157,10 +163,13 @@ func (g *gen) filter(b *strings.Builder, s rowSource, a string) {
 
 // fromItem writes the table or function call and its alias.
 func (g *gen) fromItem(b *strings.Builder, s rowSource, a string) {
-	if fc := s.from.Function; fc != nil {
-		g.call(b, fc.Name, fc.Args, s.parent.alias, false)
-	} else {
-		writeTable(b, s.from.Table)
+	switch {
+	case s.raw != "":
+		b.WriteString(s.raw)
+	case s.from.Function != nil:
+		g.call(b, s.from.Function.Name, s.from.Function.Args, s.parent.alias, false)
+	default:
+		g.relation(b, s.from.Table)
 	}
 	b.WriteString(" AS ")
 	b.WriteString(a)

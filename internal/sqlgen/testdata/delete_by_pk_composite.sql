@@ -1,0 +1,1 @@
+WITH _d0 AS (DELETE FROM "public"."Order" AS _t WHERE ((_t."OrderId" = $1::text::integer) AND (_t."Line" = $2::text::integer)) RETURNING _t AS r) SELECT coalesce((SELECT json_build_object('OrderId', _0."OrderId", 'Line', _0."Line", 'qty', _0."qty") AS j FROM (SELECT (r).* FROM _d0) AS _0), 'null'::json) AS result, true AS check_ok

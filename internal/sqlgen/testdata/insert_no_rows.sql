@@ -1,0 +1,1 @@
+WITH _i0 AS (SELECT _t AS r FROM "public"."article" AS _t WHERE false) SELECT json_build_object('affected_rows', (SELECT count(*) FROM _i0), 'returning', (SELECT coalesce(json_agg(json_build_object('id', _0."id")), '[]'::json) AS j FROM (SELECT (r).* FROM _i0) AS _0), '__typename', 'mutation_response'::text) AS result, true AS check_ok

@@ -1,0 +1,1 @@
+WITH _i0 AS (INSERT INTO "public"."user" AS _t ("userId", "userName") VALUES ($1::text, $2::text) ON CONFLICT ON CONSTRAINT "user_pkey" DO UPDATE SET "userName" = EXCLUDED."userName" RETURNING _t AS r) SELECT coalesce((SELECT json_build_object('userId', _0."userId", 'userName', _0."userName") AS j FROM (SELECT (r).* FROM _i0) AS _0), 'null'::json) AS result, true AS check_ok

@@ -1,0 +1,1 @@
+WITH _u0 AS (UPDATE "public"."article" AS _t SET "tags" = $1::text::text[] WHERE (_t."id" = $2::text::integer) RETURNING _t AS r) SELECT coalesce((SELECT json_build_object('tags', _0."tags") AS j FROM (SELECT (r).* FROM _u0) AS _0), 'null'::json) AS result, true AS check_ok
