@@ -28,6 +28,8 @@ CREATE TABLE "user" (
   data jsonb,
   name_len int GENERATED ALWAYS AS (length("Name")) STORED,
   created timestamptz NOT NULL DEFAULT now(),
+  code char(3),
+  flags bit(4),
   CONSTRAINT user_email_key UNIQUE (email)
 );
 CREATE UNIQUE INDEX user_name_idx ON "user" ("Name");
@@ -124,6 +126,8 @@ func TestLoadColumns(t *testing.T) {
 		{"data", "jsonb", "jsonb", "pg_catalog", 'U', true, false, false, false},
 		{"name_len", "integer", "int4", "pg_catalog", 'N', true, true, false, true},
 		{"created", "timestamp with time zone", "timestamptz", "pg_catalog", 'D', false, true, false, false},
+		{"code", "bpchar", "bpchar", "pg_catalog", 'S', true, false, false, false},
+		{"flags", `"bit"`, "bit", "pg_catalog", 'V', true, false, false, false},
 	}
 	if len(u.Columns) != len(want) {
 		t.Fatalf("got %d columns", len(u.Columns))
@@ -142,8 +146,10 @@ func TestLoadColumns(t *testing.T) {
 	if !u.Column("id").IdentityAlways {
 		t.Error("id should be GENERATED ALWAYS")
 	}
-	if ft := u.Column("Name").FullType; ft != "character varying(64)" {
-		t.Errorf("full type %q", ft)
+	for col, want := range map[string]string{"Name": "character varying(64)", "code": "character(3)", "flags": "bit(4)"} {
+		if ft := u.Column(col).FullType; ft != want {
+			t.Errorf("%s full type %q", col, ft)
+		}
 	}
 	if d := u.Column("created").Default; d != "now()" {
 		t.Errorf("default %q", d)

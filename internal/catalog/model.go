@@ -90,9 +90,10 @@ type Column struct {
 
 // ColumnType is a column's type as the engine needs it for schema and SQL.
 type ColumnType struct {
-	// Name is the type as Postgres formats it for casts, e.g. "integer",
-	// "character varying", "timestamp with time zone", "text[]",
-	// "public.mood" (user types schema-qualified, array types with [] suffix).
+	// Name is the type as Postgres formats it for casts, without modifiers
+	// (so a cast never truncates), e.g. "integer", "character varying",
+	// "bpchar", "timestamp with time zone", "text[]", "public.mood" (user
+	// types schema-qualified, array types with [] suffix).
 	Name string
 	// UDT is the base type name without schema (pg_type.typname), e.g. "int4",
 	// "varchar", "_text" for arrays, "mood".
