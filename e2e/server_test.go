@@ -1,5 +1,3 @@
-//go:build appready
-
 package e2e
 
 import (
