@@ -1,12 +1,371 @@
 package metadata
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/postgate/postgate/internal/apierr"
+	"github.com/postgate/postgate/internal/catalog"
+	"github.com/postgate/postgate/internal/ir"
+	"github.com/postgate/postgate/internal/pg"
+	"github.com/postgate/postgate/internal/sqlgen"
 )
+
+// The v1 data operations run as admin: they build IR from the legacy
+// arguments and let sqlgen write the SQL.
 
 // dml runs a v1 data operation on a tracked table of s.
 func (o *opCtx) dml(kind string, s *Source, raw json.RawMessage) (any, error) {
+	switch kind {
+	case "insert":
+		return o.dmlInsert(s, raw)
+	case "select":
+		return o.dmlSelect(s, raw)
+	case "count":
+		return o.dmlCount(s, raw)
+	}
 	return nil, apierr.Newf(apierr.NotSupported, "the %q query type is not supported yet", kind)
+}
+
+// decodeValue decodes JSON keeping numbers exact.
+func decodeValue(raw json.RawMessage, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
+func irTable(n TableName) ir.Table { return ir.Table{Schema: n.Schema, Name: n.Name} }
+
+func (o *opCtx) dmlInsert(s *Source, raw json.RawMessage) (any, error) {
+	var a struct {
+		Table      TableName         `json:"table"`
+		Objects    []json.RawMessage `json:"objects"`
+		Returning  []string          `json:"returning"`
+		OnConflict *struct {
+			ConstraintOn []string `json:"constraint_on"`
+			Constraint   string   `json:"constraint"`
+			Action       string   `json:"action"`
+		} `json:"on_conflict"`
+	}
+	if err := decodeStrict(raw, &a, "$"); err != nil {
+		return nil, err
+	}
+	ct := o.cat.Tables[a.Table.qname()]
+	if ct == nil {
+		return nil, apierr.Newf(apierr.NotExists, "table %s does not exist", a.Table.quoted()).WithPath("$.table")
+	}
+	rows := make([]map[string]any, len(a.Objects))
+	colSet := map[string]bool{}
+	for i, ob := range a.Objects {
+		if err := decodeValue(ob, &rows[i]); err != nil || rows[i] == nil {
+			return nil, apierr.New(apierr.ParseFailed, "expected an object").WithPath(fmt.Sprintf("$.objects[%d]", i))
+		}
+		for col := range rows[i] {
+			if ct.Column(col) == nil {
+				return nil, apierr.Newf(apierr.NotExists, "no such column exists : %s", q(col)).WithPath(fmt.Sprintf("$.objects[%d]", i))
+			}
+			colSet[col] = true
+		}
+	}
+	cols := make([]string, 0, len(colSet))
+	for c := range colSet {
+		cols = append(cols, c)
+	}
+	sort.Strings(cols)
+	ins := &ir.Insert{Table: irTable(a.Table)}
+	for _, c := range cols {
+		ins.Columns = append(ins.Columns, ir.InsertColumn{Name: c, Type: ct.Column(c).Type.Name})
+	}
+	for _, r := range rows {
+		vals := make([]ir.Value, len(cols))
+		for i, c := range cols {
+			if v, ok := r[c]; ok {
+				vals[i] = ir.Literal{Val: v, Type: ct.Column(c).Type.Name}
+			}
+		}
+		ins.Rows = append(ins.Rows, vals)
+	}
+	if oc := a.OnConflict; oc != nil {
+		name := oc.Constraint
+		if name == "" {
+			name = constraintOn(ct, oc.ConstraintOn)
+			if name == "" {
+				return nil, apierr.New(apierr.ConstraintError, "no unique or primary key constraint on the given columns").WithPath("$.on_conflict")
+			}
+		}
+		c := &ir.OnConflict{Constraint: name}
+		switch oc.Action {
+		case "ignore", "":
+		case "update":
+			c.UpdateColumns = cols
+		default:
+			return nil, apierr.Newf(apierr.ParseFailed, "unexpected action %q", oc.Action).WithPath("$.on_conflict.action")
+		}
+		ins.OnConflict = c
+	}
+	ins.Output.Response = []ir.MutationField{{Alias: "affected_rows", AffectedRows: true}}
+	if a.Returning != nil {
+		fields, err := columnFields(ct, a.Returning, "$.returning")
+		if err != nil {
+			return nil, err
+		}
+		ins.Output.Response = append(ins.Output.Response, ir.MutationField{Alias: "returning", Returning: fields})
+	}
+	st, err := sqlgen.Mutation(&ir.MutationRoot{Alias: "insert", Insert: ins})
+	if err != nil {
+		return nil, apierr.Internalf("v1 insert: %v", err)
+	}
+	return o.runStatement(st, 2)
+}
+
+// constraintOn names the primary key or unique constraint over exactly cols.
+func constraintOn(ct *catalog.Table, cols []string) string {
+	if ct.PrimaryKey != nil && sameSet(ct.PrimaryKey.Columns, cols) {
+		return ct.PrimaryKey.Name
+	}
+	for _, u := range ct.Uniques {
+		if sameSet(u.Columns, cols) {
+			return u.Name
+		}
+	}
+	return ""
+}
+
+// columnFields outputs the named columns of ct.
+func columnFields(ct *catalog.Table, names []string, path string) ([]ir.Field, error) {
+	var out []ir.Field
+	for _, n := range names {
+		if n == "*" {
+			for _, c := range ct.Columns {
+				out = append(out, ir.Field{Alias: c.Name, Value: ir.ColumnField{Name: c.Name, Type: c.Type.Name}})
+			}
+			continue
+		}
+		c := ct.Column(n)
+		if c == nil {
+			return nil, apierr.Newf(apierr.NotExists, "no such column exists : %s", q(n)).WithPath(path)
+		}
+		out = append(out, ir.Field{Alias: n, Value: ir.ColumnField{Name: n, Type: c.Type.Name}})
+	}
+	return out, nil
+}
+
+// runStatement runs a generated statement with admin rights on the data
+// database and returns its first column.
+func (o *opCtx) runStatement(st sqlgen.Statement, ncols int) (any, error) {
+	args, err := sqlgen.Args(st.Params, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	dest := []any{&out}
+	var ok bool
+	if ncols == 2 {
+		dest = append(dest, &ok)
+	}
+	err = o.s.data.QueryRow(o.ctx, st.SQL, args...).Scan(dest...)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return json.RawMessage("[]"), nil
+	}
+	if err != nil {
+		return nil, pg.MapErrorFor(err, pg.Statement{SQL: st.SQL})
+	}
+	return json.RawMessage(out), nil
+}
+
+// selectArgs are v1 select's arguments.
+type selectArgs struct {
+	Table   TableName         `json:"table"`
+	Columns []json.RawMessage `json:"columns"`
+	Where   json.RawMessage   `json:"where"`
+	OrderBy json.RawMessage   `json:"order_by"`
+	Limit   *int              `json:"limit"`
+	Offset  *int              `json:"offset"`
+}
+
+func (o *opCtx) dmlSelect(s *Source, raw json.RawMessage) (any, error) {
+	var a selectArgs
+	if err := decodeStrict(raw, &a, "$"); err != nil {
+		return nil, err
+	}
+	sel, err := o.buildSelect(s, a, "$")
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlgen.Query(&ir.Root{Alias: "select", Select: sel})
+	if err != nil {
+		return nil, apierr.Internalf("v1 select: %v", err)
+	}
+	return o.runStatement(st, 1)
+}
+
+// buildSelect turns v1 select arguments into IR.
+func (o *opCtx) buildSelect(s *Source, a selectArgs, path string) (*ir.Select, error) {
+	t := s.FindTable(a.Table)
+	ct := o.cat.Tables[a.Table.qname()]
+	if t == nil || ct == nil {
+		return nil, apierr.Newf(apierr.NotExists, "table %s does not exist", a.Table.quoted()).WithPath(path + ".table")
+	}
+	if len(bytes.TrimSpace(a.Where)) > 0 && !bytes.Equal(bytes.TrimSpace(a.Where), []byte("{}")) && !bytes.Equal(bytes.TrimSpace(a.Where), []byte("null")) {
+		return nil, apierr.New(apierr.NotSupported, "where is not supported by the v1 select of this server yet").WithPath(path + ".where")
+	}
+	if len(bytes.TrimSpace(a.OrderBy)) > 0 && !bytes.Equal(bytes.TrimSpace(a.OrderBy), []byte("null")) {
+		return nil, apierr.New(apierr.NotSupported, "order_by is not supported by the v1 select of this server yet").WithPath(path + ".order_by")
+	}
+	sel := &ir.Select{From: ir.From{Table: irTable(a.Table)}}
+	if a.Limit != nil {
+		sel.Limit = ir.Literal{Val: json.Number(fmt.Sprint(*a.Limit)), Type: "integer"}
+	}
+	if a.Offset != nil {
+		sel.Offset = ir.Literal{Val: json.Number(fmt.Sprint(*a.Offset)), Type: "integer"}
+	}
+	// Without order_by rows come in primary key order, which is what
+	// callers of the legacy API observe in practice.
+	if ct.PrimaryKey != nil {
+		for _, c := range ct.PrimaryKey.Columns {
+			sel.OrderBy = append(sel.OrderBy, ir.OrderBy{Expr: ir.OrderColumn{Name: c}})
+		}
+	}
+	for i, raw := range a.Columns {
+		cpath := fmt.Sprintf("%s.columns[%d]", path, i)
+		var name string
+		if json.Unmarshal(raw, &name) == nil {
+			fs, err := columnFields(ct, []string{name}, cpath)
+			if err != nil {
+				return nil, err
+			}
+			sel.Fields = append(sel.Fields, fs...)
+			continue
+		}
+		var nested struct {
+			Name string `json:"name"`
+			selectArgs
+		}
+		if err := decodeStrict(raw, &nested, cpath); err != nil {
+			return nil, err
+		}
+		rel, target, object := o.resolveRel(s, t, ct, nested.Name)
+		if target == nil {
+			return nil, apierr.Newf(apierr.NotExists, "no such column/relationship exists : %s", q(nested.Name)).WithPath(cpath)
+		}
+		nested.Table = target.Table
+		sub, err := o.buildSelect(s, nested.selectArgs, cpath)
+		if err != nil {
+			return nil, err
+		}
+		if object {
+			sub.Single = true
+			sub.OrderBy = nil
+			sel.Fields = append(sel.Fields, ir.Field{Alias: nested.Name, Value: ir.ObjectRelField{Rel: rel, Select: sub}})
+		} else {
+			sel.Fields = append(sel.Fields, ir.Field{Alias: nested.Name, Value: ir.ArrayRelField{Rel: rel, Select: sub}})
+		}
+	}
+	return sel, nil
+}
+
+// resolveRel returns the IR of relationship name on t, its target table and
+// whether it is an object relationship.
+func (o *opCtx) resolveRel(s *Source, t *Table, ct *catalog.Table, name string) (ir.Relationship, *Table, bool) {
+	manual := func(m *ManualRelationship) (ir.Relationship, *Table) {
+		rel := ir.Relationship{Target: irTable(m.RemoteTable)}
+		for _, k := range sortedKeys(m.ColumnMapping) {
+			rel.Mapping = append(rel.Mapping, ir.ColumnPair{Outer: k, Inner: m.ColumnMapping[k]})
+		}
+		return rel, s.FindTable(m.RemoteTable)
+	}
+	remote := func(fk FKOn) (ir.Relationship, *Table) {
+		rt := s.FindTable(*fk.Table)
+		rct := o.cat.Tables[fk.Table.qname()]
+		if rt == nil || rct == nil {
+			return ir.Relationship{}, nil
+		}
+		ref := t.Table.qname()
+		f := findFK(rct.ForeignKeys, fk.Columns, &ref)
+		if f == nil {
+			return ir.Relationship{}, nil
+		}
+		rel := ir.Relationship{Target: irTable(*fk.Table)}
+		for i, c := range f.Columns {
+			rel.Mapping = append(rel.Mapping, ir.ColumnPair{Outer: f.RefColumns[i], Inner: c})
+		}
+		return rel, rt
+	}
+	for _, r := range t.ObjectRelationships {
+		if r.Name != name {
+			continue
+		}
+		if r.Using.ManualConfiguration != nil {
+			rel, tt := manual(r.Using.ManualConfiguration)
+			return rel, tt, true
+		}
+		fk, err := ParseFKOn(r.Using.ForeignKeyConstraintOn)
+		if err != nil {
+			return ir.Relationship{}, nil, true
+		}
+		if fk.Table != nil {
+			rel, tt := remote(fk)
+			return rel, tt, true
+		}
+		f := findFK(ct.ForeignKeys, fk.Columns, nil)
+		if f == nil {
+			return ir.Relationship{}, nil, true
+		}
+		rel := ir.Relationship{Target: ir.Table{Schema: f.RefTable.Schema, Name: f.RefTable.Name}}
+		for i, c := range f.Columns {
+			rel.Mapping = append(rel.Mapping, ir.ColumnPair{Outer: c, Inner: f.RefColumns[i]})
+		}
+		return rel, s.FindTable(fromQName(f.RefTable)), true
+	}
+	for _, r := range t.ArrayRelationships {
+		if r.Name != name {
+			continue
+		}
+		if r.Using.ManualConfiguration != nil {
+			rel, tt := manual(r.Using.ManualConfiguration)
+			return rel, tt, false
+		}
+		if r.Using.ForeignKeyConstraintOn != nil {
+			fk, err := r.Using.ForeignKeyConstraintOn.parsed()
+			if err != nil {
+				return ir.Relationship{}, nil, false
+			}
+			rel, tt := remote(fk)
+			return rel, tt, false
+		}
+	}
+	return ir.Relationship{}, nil, false
+}
+
+func (o *opCtx) dmlCount(s *Source, raw json.RawMessage) (any, error) {
+	var a struct {
+		Table    TableName       `json:"table"`
+		Where    json.RawMessage `json:"where"`
+		Distinct []string        `json:"distinct"`
+	}
+	if err := decodeStrict(raw, &a, "$"); err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(a.Where)) > 0 && !bytes.Equal(bytes.TrimSpace(a.Where), []byte("{}")) {
+		return nil, apierr.New(apierr.NotSupported, "where is not supported by the v1 count of this server yet").WithPath("$.where")
+	}
+	if len(a.Distinct) > 0 {
+		return nil, apierr.New(apierr.NotSupported, "distinct is not supported by the v1 count of this server yet").WithPath("$.distinct")
+	}
+	sel := &ir.Select{From: ir.From{Table: irTable(a.Table)}, Fields: []ir.Field{{Alias: "one", Value: ir.ConstField{Value: "1"}}}}
+	st, err := sqlgen.Query(&ir.Root{Alias: "count", Select: sel})
+	if err != nil {
+		return nil, apierr.Internalf("v1 count: %v", err)
+	}
+	res, err := o.runStatement(st, 1)
+	if err != nil {
+		return nil, err
+	}
+	var rows []any
+	_ = json.Unmarshal(res.(json.RawMessage), &rows)
+	return map[string]int{"count": len(rows)}, nil
 }

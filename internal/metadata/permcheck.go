@@ -276,6 +276,9 @@ func comparisonProblem(col string, v any) string {
 		return "" // a bare value means _eq
 	}
 	for _, op := range sortedKeys(obj) {
+		if rest, ok := strings.CutPrefix(op, "$"); ok {
+			op = "_" + rest
+		}
 		if !boolOperators[op] {
 			return fmt.Sprintf("operator %s is not supported on column %s", q(op), q(col))
 		}
