@@ -1,6 +1,10 @@
 // Package catalog describes the PostgreSQL objects the engine can expose:
 // tables, views, columns and their types, keys, foreign keys, functions and
 // enum types. Load introspects a database with a few queries.
+//
+// After arbitrary DDL, compare a TakeFingerprint taken before with one taken
+// after (Diff) and pass the Changes to (*Catalog).Refresh, which reloads
+// only what changed (and what depends on it) into a copy of the catalog.
 package catalog
 
 // QName is a schema-qualified object name.
