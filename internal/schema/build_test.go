@@ -126,9 +126,8 @@ func TestRoleVisibility(t *testing.T) {
 			t.Errorf("%s: got %v, want %q", c.query, errs, c.want)
 		}
 	}
-	// The user's filter on author is {} and its FK column is non-null, so
-	// article.author stays non-null; editor reads authors through a filter,
-	// so Hasura makes the relationship nullable.
+	// article.author is defined by a foreign key on a non-null column, so
+	// Hasura types it non-null whatever the role's filter on author.
 	if got := user.AST.Types["article"].Fields.ForName("author").Type.String(); got != "author!" {
 		t.Errorf("user article.author: %s", got)
 	}
@@ -183,6 +182,14 @@ func TestInheritedRoleCombinesParents(t *testing.T) {
 	sp := a.Perm.Select
 	if !sp.Columns["email"] || !sp.Columns["name"] || len(sp.Filters) != 2 || len(sp.Parents) != 2 || !sp.AllowAggregations {
 		t.Errorf("combined author perm: %+v", sp)
+	}
+	// name comes from both parents and keeps its nullability; email only
+	// from editor, so it becomes nullable.
+	if got := s.AST.Types["author"].Fields.ForName("name").Type.String(); got != "String!" {
+		t.Errorf("author.name: %s", got)
+	}
+	if got := s.AST.Types["author"].Fields.ForName("id").Type.String(); got != "Int!" {
+		t.Errorf("author.id: %s", got)
 	}
 	for _, f := range []string{"email", "full_name", "articles"} {
 		if s.AST.Types["author"].Fields.ForName(f) == nil {
@@ -259,5 +266,22 @@ func TestMutationsPerRole(t *testing.T) {
 	}
 	if errs := validate(t, backend, `mutation { delete_article(where: {}) { affected_rows } delete_article_by_pk(id: 1) { id } }`); len(errs) > 0 {
 		t.Errorf("backend-only delete: %v", errs)
+	}
+}
+
+func TestInheritedRoleRedactsColumnsOfSomeParents(t *testing.T) {
+	cat, src, opts := fixture(t)
+	// user now reads only author.id; name (NOT NULL) comes from editor alone.
+	src.Tables[0].SelectPermissions[0].Permission.Columns = metadata.Columns{Names: []string{"id"}}
+	s, err := Build(cat, src, []*metadata.InheritedRole{{RoleName: "both", RoleSet: []string{"user", "editor"}}}, "both", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	author := s.AST.Types["author"]
+	if got := author.Fields.ForName("name").Type.String(); got != "String" {
+		t.Errorf("author.name: %s, want nullable", got)
+	}
+	if got := author.Fields.ForName("id").Type.String(); got != "Int!" {
+		t.Errorf("author.id: %s", got)
 	}
 }

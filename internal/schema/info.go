@@ -117,8 +117,7 @@ type Relationship struct {
 	TargetName catalog.QName
 	Mapping    []ir.ColumnPair
 	// Nullable is false for object relationships Hasura types as non-null
-	// (a foreign key on non-nullable local columns to a table the role reads
-	// without a filter).
+	// (defined by a foreign key on non-nullable local columns).
 	Nullable bool
 }
 

@@ -12,7 +12,11 @@ func (b *builder) objectType(t *Table) {
 	b.out.Objects[t.GQLName] = t
 	for _, f := range b.selectableColumns(t) {
 		c := f.Column
-		fd := field(f.Name, b.columnOutType(f, c), columnDescription(t, c))
+		ty := b.columnOutType(f, c)
+		if redacted(t, c.Name) {
+			ty.NonNull = false
+		}
+		fd := field(f.Name, ty, columnDescription(t, c))
 		if k := kindOf(f.Type); k.json || k.jsonb {
 			fd.Arguments = ast.ArgumentDefinitionList{arg("path", named("String"), "JSON select path")}
 		}
@@ -42,6 +46,22 @@ func (b *builder) objectType(t *Table) {
 		}
 	}
 	b.computedFields(t, def)
+}
+
+// redacted reports whether an inherited role reads column col of t only
+// through some of its parents, so that Hasura types it nullable (the value
+// is null on rows only the other parents may see).
+func redacted(t *Table, col string) bool {
+	sp := t.Perm.Select
+	if sp == nil || len(sp.Parents) == 0 {
+		return false
+	}
+	for _, p := range sp.Parents {
+		if !p.Admin && !p.Columns[col] {
+			return true
+		}
+	}
+	return false
 }
 
 // columnField describes a selectable column.

@@ -2,7 +2,6 @@ package schema
 
 import (
 	"bytes"
-	"encoding/json"
 
 	"github.com/postgate/postgate/internal/catalog"
 	"github.com/postgate/postgate/internal/metadata"
@@ -201,14 +200,4 @@ func (b *builder) deletePerm(mt *metadata.Table, role string, depth int) *metada
 		}
 	}
 	return nil
-}
-
-// isTrueBoolExp reports whether a permission filter is the empty object
-// (always true).
-func isTrueBoolExp(e metadata.BoolExp) bool {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(e, &m); err != nil {
-		return false
-	}
-	return len(m) == 0
 }

@@ -89,8 +89,8 @@ func (b *builder) objectRel(t *Table, r *metadata.ObjectRelationship) *Relations
 			}
 		}
 		rel := b.newRel(r.Name, true, fk.RefTable, m)
-		if rel != nil && rel.Target != nil {
-			rel.Nullable = nullable || !rel.Target.unfiltered()
+		if rel != nil {
+			rel.Nullable = nullable
 		}
 		return rel
 	}

@@ -137,20 +137,3 @@ func (t *Table) aggregatable() bool {
 	s := t.Perm.Select
 	return s != nil && (s.Admin || s.AllowAggregations)
 }
-
-// unfiltered reports whether the role reads every row of t.
-func (t *Table) unfiltered() bool {
-	s := t.Perm.Select
-	if s == nil {
-		return false
-	}
-	if s.Admin {
-		return true
-	}
-	for _, f := range s.Filters {
-		if isTrueBoolExp(f) {
-			return true
-		}
-	}
-	return false
-}
