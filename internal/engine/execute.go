@@ -195,7 +195,15 @@ func (e *Engine) variables(sc *schema.Schema, op *ast.OperationDefinition, raw m
 		return nil, err
 	}
 	for _, d := range op.VariableDefinitions {
-		if !d.Type.NonNull || d.DefaultValue != nil {
+		if d.Type.NonNull && d.DefaultValue != nil {
+			// Hasura lets null stand for "use the default" here.
+			if v, ok := vars[d.Variable]; ok && v == nil {
+				delete(vars, d.Variable)
+				delete(raw, d.Variable)
+			}
+			continue
+		}
+		if !d.Type.NonNull {
 			continue
 		}
 		v, ok := vars[d.Variable]

@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/postgate/postgate/internal/session"
+)
+
+func TestValidationErrorsAsHasura(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	admin := session.Admin()
+	cases := []struct{ name, query, want string }{
+		{"unknown root field", `{ random { id } }`,
+			`{"errors":[{"extensions":{"path":"$.selectionSet.random","code":"validation-failed"},"message":"field \"random\" not found in type: 'query_root'"}]}`},
+		{"unknown nested field", `{ author { foo } }`,
+			`{"errors":[{"extensions":{"path":"$.selectionSet.author.selectionSet.foo","code":"validation-failed"},"message":"field \"foo\" not found in type: 'author'"}]}`},
+		{"unknown comparison operator", `{ author(where: {name: {_ne: "x"}}) { id } }`,
+			`{"errors":[{"extensions":{"path":"$.selectionSet.author.args.where.name._ne","code":"validation-failed"},"message":"field \"_ne\" not found in type: 'String_comparison_exp'"}]}`},
+		{"unknown directive", `{ author { id @exclude(if: true) name } }`,
+			`{"errors":[{"extensions":{"path":"$.selectionSet.author.selectionSet","code":"validation-failed"},"message":"directive \"exclude\" is not defined in the schema"}]}`},
+		{"duplicate directive", `{ author { id @include(if: true) @include(if: true) } }`,
+			`{"errors":[{"extensions":{"path":"$.selectionSet.author.selectionSet","code":"validation-failed"},"message":"the following directives are used more than once: include"}]}`},
+		{"misplaced directive", `query @include(if: true) { author { id } }`,
+			`{"errors":[{"extensions":{"path":"$","code":"validation-failed"},"message":"directive \"include\" is not allowed on a query"}]}`},
+		{"fragment cycle", `query { author { ...authorFragment } }
+			fragment authorFragment on author { id articles { ...articleFragment } }
+			fragment articleFragment on article { title author { ...authorFragment } }`,
+			`{"errors":[{"extensions":{"path":"$.selectionSet.author.selectionSet.authorFragment.selectionSet.articles.selectionSet.articleFragment.selectionSet.author.selectionSet","code":"validation-failed"},"message":"cannot spread fragment \"authorFragment\" within itself via articleFragment,authorFragment"}]}`},
+		{"parse error", `{ author { id }`, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st, got := gql(t, e, admin, c.query, nil)
+			if st != 200 {
+				t.Fatalf("status %d", st)
+			}
+			if c.want == "" {
+				if !strings.Contains(got, `"code":"parse-failed"`) {
+					t.Fatalf("want parse-failed, got %s", got)
+				}
+				return
+			}
+			jsonEq(t, got, c.want)
+		})
+	}
+}
+
+func TestMutationWithoutMutations(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	expect(t, e, user("user", "1"), `mutation { foo }`, nil,
+		`{"errors":[{"extensions":{"path":"$","code":"validation-failed"},"message":"no mutations exist"}]}`)
+}
+
+func TestLegacyStatus(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	st, _ := e.Execute(context.Background(), session.Admin(), []byte(`{"query":"{ random { id } }"}`), true)
+	if st != 400 {
+		t.Fatalf("legacy endpoint: want 400, got %d", st)
+	}
+}
+
+func TestBatch(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	st, got := e.Execute(context.Background(), session.Admin(),
+		[]byte(`[{"query":"query { does_not_exist { id } }"},{"query":"query { author(order_by: {id: asc}, limit: 2) { id } }"}]`), false)
+	if st != 200 {
+		t.Fatalf("status %d", st)
+	}
+	jsonEq(t, string(got), `[
+	  {"errors":[{"extensions":{"path":"$.selectionSet.does_not_exist","code":"validation-failed"},"message":"field \"does_not_exist\" not found in type: 'query_root'"}]},
+	  {"data":{"author":[{"id":1},{"id":2}]}}]`)
+}
+
+func TestHostileInput(t *testing.T) {
+	e, _ := newFixture(t, Options{MaxDepth: 8, MaxFields: 200, MaxBodyBytes: 4096})
+	admin := session.Admin()
+	deep := "{ author { articles { author { articles { author { articles { author { articles { author { id } } } } } } } } } }"
+	_, got := gql(t, e, admin, deep, nil)
+	jsonEq(t, got, `{"errors":[{"extensions":{"path":"$","code":"validation-failed"},"message":"the query is nested too deeply (maximum depth 8)"}]}`)
+
+	// Fragments that multiply each other are measured without expanding them.
+	bomb := `{ author { ...F4 } }
+	fragment F0 on author { id name }
+	fragment F1 on author { ...F0 ...F0 ...F0 ...F0 }
+	fragment F2 on author { ...F1 ...F1 ...F1 ...F1 }
+	fragment F3 on author { ...F2 ...F2 ...F2 ...F2 }
+	fragment F4 on author { ...F3 ...F3 ...F3 ...F3 }`
+	_, got = gql(t, e, admin, bomb, nil)
+	jsonEq(t, got, `{"errors":[{"extensions":{"path":"$","code":"validation-failed"},"message":"the query selects too many fields (maximum 200)"}]}`)
+
+	st, body := e.Execute(context.Background(), admin, []byte(`{"query":"`+strings.Repeat(" ", 5000)+`{ author { id } }"}`), false)
+	if st != 200 || !strings.Contains(string(body), "request body too large") {
+		t.Fatalf("oversized body: %d %s", st, body)
+	}
+	_, body = e.Execute(context.Background(), admin, []byte(`{"query": 12`), false)
+	if !strings.Contains(string(body), `"code":"invalid-json"`) {
+		t.Fatalf("bad JSON: %s", body)
+	}
+}

@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"testing"
+
+	"github.com/postgate/postgate/internal/session"
+)
+
+func TestLeafVariablesShareOnePlan(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	q := `query($id: Int!, $n: Int) { author(where: {id: {_eq: $id}}, limit: $n) { name } }`
+	expect(t, e, session.Admin(), q, map[string]any{"id": 1}, `{"data":{"author":[{"name":"Author 1"}]}}`)
+	expect(t, e, session.Admin(), q, map[string]any{"id": 2, "n": 1}, `{"data":{"author":[{"name":"Author 2"}]}}`)
+	expect(t, e, session.Admin(), q, map[string]any{"id": 3, "n": nil}, `{"data":{"author":[{"name":"Author 3"}]}}`)
+	st := e.Stats()
+	if st.Parses != 1 || st.Plans != 1 || st.Hits != 2 {
+		t.Fatalf("want 1 parse, 1 plan, 2 hits; got %+v", st)
+	}
+}
+
+func TestShapeVariables(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	q := `query($w: author_bool_exp, $o: [author_order_by!], $skip: Boolean!) {
+	  author(where: $w, order_by: $o) { id name @skip(if: $skip) } }`
+	expect(t, e, session.Admin(), q, map[string]any{"w": map[string]any{"id": map[string]any{"_gt": 1}}, "o": []any{map[string]any{"id": "desc"}}, "skip": true},
+		`{"data":{"author":[{"id":3},{"id":2}]}}`)
+	expect(t, e, session.Admin(), q, map[string]any{"w": map[string]any{"id": map[string]any{"_lt": 3}}, "o": map[string]any{"id": "asc"}, "skip": false},
+		`{"data":{"author":[{"id":1,"name":"Author 1"},{"id":2,"name":"Author 2"}]}}`)
+	// The same shape values again reuse the second plan.
+	expect(t, e, session.Admin(), q, map[string]any{"w": map[string]any{"id": map[string]any{"_lt": 3}}, "o": map[string]any{"id": "asc"}, "skip": false},
+		`{"data":{"author":[{"id":1,"name":"Author 1"},{"id":2,"name":"Author 2"}]}}`)
+	st := e.Stats()
+	if st.Parses != 1 || st.Plans != 2 || st.Hits != 1 {
+		t.Fatalf("want 1 parse, 2 plans, 1 hit; got %+v", st)
+	}
+}
+
+func TestVariableRules(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	admin := session.Admin()
+	// An absent variable omits its comparison; a present one binds it.
+	q := `query($id: Int) { author(where: {id: {_eq: $id}}, order_by: {id: asc}) { id } }`
+	expect(t, e, admin, q, nil, `{"data":{"author":[{"id":1},{"id":2},{"id":3}]}}`)
+	expect(t, e, admin, q, map[string]any{"id": 2}, `{"data":{"author":[{"id":2}]}}`)
+	expect(t, e, admin, q, map[string]any{"id": nil},
+		`{"errors":[{"extensions":{"path":"$.selectionSet.author.args.where.id._eq","code":"validation-failed"},"message":"unexpected null value for type 'Int'"}]}`)
+	// Defaults apply.
+	expect(t, e, admin, `query($n: Int! = 1) { author(limit: $n, order_by: {id: asc}) { id } }`, map[string]any{},
+		`{"data":{"author":[{"id":1}]}}`)
+	expect(t, e, admin, `query($limit: Int! = 1) { author(limit: $limit, order_by: {id: asc}) { id } }`, map[string]any{"limit": nil},
+		`{"data":{"author":[{"id":1}]}}`)
+	// Non-null variables.
+	expect(t, e, admin, `query($id: Int!) { author(where: {id: {_eq: $id}}) { id } }`, map[string]any{"id": nil},
+		`{"errors":[{"extensions":{"path":"$.variableValues.id","code":"validation-failed"},"message":"null value found for non-nullable type: Int!"}]}`)
+	expect(t, e, admin, `query($id: Int!) { author(where: {id: {_eq: $id}}) { id } }`, nil,
+		`{"errors":[{"extensions":{"path":"$.variableValues","code":"validation-failed"},"message":"expecting a value for non-nullable variable: \"id\""}]}`)
+	// Negative limits.
+	expect(t, e, admin, `{ article(limit: -1) { id } }`, nil,
+		`{"errors":[{"extensions":{"path":"$.selectionSet.article.args.limit","code":"not-supported"},"message":"unexpected negative value"}]}`)
+	expect(t, e, admin, `query($l: Int) { article(limit: $l) { id } }`, map[string]any{"l": -2},
+		`{"errors":[{"extensions":{"path":"$.selectionSet.article.args.limit","code":"not-supported"},"message":"unexpected negative value"}]}`)
+	// Type mismatches and unknown variables.
+	expect(t, e, admin, `query($limit: String) { author(limit: $limit) { id } }`, map[string]any{"limit": "1"},
+		`{"errors":[{"extensions":{"path":"$.selectionSet.author.args.limit","code":"validation-failed"},"message":"variable \"limit\" is declared as String, but used where Int is expected"}]}`)
+	expect(t, e, admin, `query { author { id } }`, map[string]any{"x": 1},
+		`{"errors":[{"extensions":{"path":"$","code":"validation-failed"},"message":"unexpected variables in variableValues: x"}]}`)
+}
