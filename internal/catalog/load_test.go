@@ -348,3 +348,33 @@ func TestCatalogJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestQuotedTypeNames checks that type names are usable as cast targets
+// when schema or type need quoting.
+func TestQuotedTypeNames(t *testing.T) {
+	pool := pgtest.Pool(t)
+	pgtest.Exec(t, pool, `
+CREATE SCHEMA "My Schema";
+CREATE TYPE "My Schema"."Mood" AS ENUM ('up', 'down');
+CREATE TABLE "My Schema"."Entry" ("Feeling" "My Schema"."Mood", "Feelings" "My Schema"."Mood"[]);`)
+	ctx := context.Background()
+	c, err := Load(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb := c.Table(QName{Schema: "My Schema", Name: "Entry"})
+	if tb == nil {
+		t.Fatalf("tables %v", c.Tables)
+	}
+	one, many := tb.Column("Feeling").Type, tb.Column("Feelings").Type
+	if one.Name != `"My Schema"."Mood"` || many.Name != `"My Schema"."Mood"[]` || one.UDT != "Mood" || one.Schema != "My Schema" {
+		t.Fatalf("names %q %q", one.Name, many.Name)
+	}
+	var got string
+	if err := pool.QueryRow(ctx, "SELECT $1::text::"+one.Name+"::text || ($2::text::"+many.Name+")::text", "up", "{down}").Scan(&got); err != nil || got != "up{down}" {
+		t.Errorf("casts: %q %v", got, err)
+	}
+	if v := c.EnumValues(QName{Schema: "My Schema", Name: "Mood"}); len(v) != 2 {
+		t.Errorf("labels %v", v)
+	}
+}
