@@ -18,6 +18,7 @@ import (
 
 	"github.com/postgate/postgate/internal/config"
 	"github.com/postgate/postgate/internal/logging"
+	"github.com/postgate/postgate/internal/metadata"
 	"github.com/postgate/postgate/internal/pgcluster"
 	"github.com/postgate/postgate/internal/server"
 )
@@ -53,7 +54,8 @@ type App struct {
 	// MetadataDatabaseURL is the metadata database's URL.
 	MetadataDatabaseURL string
 
-	cluster *pgcluster.Cluster
+	cluster  *pgcluster.Cluster
+	metadata *metadata.Service
 }
 
 // New connects to the configured databases, first starting the embedded
@@ -89,6 +91,10 @@ func New(ctx context.Context, cfg *config.Config, logger *slog.Logger) (*App, er
 	if a.cluster == nil {
 		logging.Startup(logger, "postgres_connection", map[string]any{
 			"database_url": redactURL(a.DatabaseURL), "metadata_database_url": redactURL(a.MetadataDatabaseURL)})
+	}
+	if err := a.assemble(ctx); err != nil {
+		a.Close()
+		return nil, err
 	}
 	return a, nil
 }

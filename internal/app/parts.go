@@ -1,0 +1,60 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/postgate/postgate/internal/auth"
+	"github.com/postgate/postgate/internal/engine"
+	"github.com/postgate/postgate/internal/metadata"
+	"github.com/postgate/postgate/internal/pg"
+)
+
+// assemble builds the engine parts on the App's pools: the metadata service
+// (which introspects the database and checks the stored metadata), the
+// GraphQL engine kept in step with every metadata change, and the
+// authenticator.
+func (a *App) assemble(ctx context.Context) error {
+	cfg := a.Config
+	authn, err := auth.New(auth.Config{
+		AdminSecret:             cfg.Auth.AdminSecret,
+		AdminSecrets:            cfg.Auth.AdminSecrets,
+		JWTSecret:               cfg.Auth.JWTSecret,
+		JWTSecrets:              cfg.Auth.JWTSecrets,
+		AuthHook:                cfg.Auth.AuthHook,
+		AuthHookMode:            cfg.Auth.AuthHookMode,
+		AuthHookSendRequestBody: cfg.Auth.AuthHookSendRequestBody,
+		UnauthorizedRole:        cfg.Auth.UnauthorizedRole,
+	}, auth.WithLogger(a.Logger))
+	if err != nil {
+		return err
+	}
+	md, err := metadata.Open(ctx, a.MetadataPool, a.Pool, metadata.Options{})
+	if err != nil {
+		return fmt.Errorf("metadata: %w", err)
+	}
+	eng := engine.New(a.Pool, engine.Options{
+		StringifyNumeric: cfg.StringifyNumeric,
+		DevMode:          cfg.DevMode,
+		Logger:           a.Logger,
+		MapError:         pg.MapError,
+	})
+	apply := func(s *metadata.Snapshot) {
+		var inherited []*metadata.InheritedRole
+		src := s.Metadata.Source("default")
+		inherited = s.Metadata.InheritedRoles
+		if src == nil {
+			src = &metadata.Source{Name: "default", Kind: "postgres"}
+		}
+		eng.Update(s.Catalog, src, inherited)
+	}
+	apply(md.Current())
+	md.OnChange(apply)
+
+	a.Auth = authn
+	a.Metadata = md
+	a.GraphQL = eng
+	a.Health = md
+	a.metadata = md
+	return nil
+}
