@@ -70,6 +70,14 @@ CREATE FUNCTION authors() RETURNS SETOF author LANGUAGE sql STABLE AS 'SELECT * 
 			ddl:  "INSERT INTO author VALUES (1, 'a'); ANALYZE author",
 		},
 		{
+			name: "truncate is not DDL",
+			ddl:  "TRUNCATE article, author",
+		},
+		{
+			name: "vacuum is not DDL",
+			ddl:  "VACUUM (FULL, ANALYZE) author",
+		},
+		{
 			name: "add column",
 			ddl:  "ALTER TABLE other ADD COLUMN note text NOT NULL DEFAULT ''",
 			rels: []string{"other"},

@@ -1,7 +1,9 @@
 -- One row per relation, function name and user type, with its oid (0 for
--- overloaded functions) and a hash of the
--- catalog rows that describe it: any DDL on the object rewrites one of them
--- and so changes its xmin. Readable without superuser rights.
+-- overloaded functions) and a hash of the catalog rows that describe it:
+-- DDL on the object writes one of them and so changes its xmin. The
+-- relation's own pg_class row contributes its relevant columns rather than
+-- its xmin, which TRUNCATE, CLUSTER and VACUUM FULL also change. Readable
+-- without superuser rights.
 -- $1 text[]: schemas to skip.
 WITH ns AS (
   SELECT oid, nspname FROM pg_catalog.pg_namespace
@@ -11,7 +13,7 @@ WITH ns AS (
   SELECT confrelid, string_agg(oid || ':' || xmin, ',' ORDER BY oid) AS h
     FROM pg_catalog.pg_constraint WHERE confrelid <> 0 GROUP BY confrelid
 )
-SELECT 'r', ns.nspname, c.relname, c.oid, md5(concat_ws('|', c.oid, c.xmin, c.relkind,
+SELECT 'r', ns.nspname, c.relname, c.oid, md5(concat_ws('|', c.oid, c.relkind, c.relnatts, c.relispartition, c.relhasrules, c.reloftype,
          (SELECT string_agg(a.attnum || ':' || a.xmin, ',' ORDER BY a.attnum)
             FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0),
          (SELECT string_agg(k.oid || ':' || k.xmin, ',' ORDER BY k.oid)
