@@ -10,6 +10,7 @@
 //	port                 the loopback TCP port of the last start
 //	superuser-password   the password of the "postgres" role (mode 0600)
 //	postgres.log         the server's own log
+//	postgate.lock        held (flock) by the Postgate process using the cluster
 package pgcluster
 
 import (
@@ -35,6 +36,7 @@ const (
 	pgdataDir    = "pgdata"
 	portFile     = "port"
 	passwordFile = "superuser-password"
+	lockFile     = "postgate.lock"
 	logFile      = "postgres.log"
 	superuser    = "postgres"
 	databaseName = "postgres"
@@ -68,6 +70,7 @@ type Cluster struct {
 	user     *osUser
 	log      *slog.Logger
 	password string
+	lock     *os.File
 
 	mu       sync.Mutex
 	port     int
@@ -105,6 +108,15 @@ func Start(ctx context.Context, dataDir string, logger *slog.Logger, opts ...Opt
 	}
 	c := &Cluster{dataDir: abs, pgdata: filepath.Join(abs, pgdataDir), binDir: bin, user: u,
 		log: logger.With("type", "embedded-postgres"), done: make(chan struct{})}
+	if c.lock, err = lockDir(abs); err != nil {
+		return nil, err
+	}
+	started := false
+	defer func() {
+		if !started {
+			c.lock.Close()
+		}
+	}()
 	if err := c.initOnce(ctx); err != nil {
 		return nil, err
 	}
@@ -121,6 +133,7 @@ func Start(ctx context.Context, dataDir string, logger *slog.Logger, opts ...Opt
 	if err := c.launch(ctx); err != nil {
 		return nil, err
 	}
+	started = true
 	go c.supervise()
 	c.log.Info("embedded PostgreSQL started", "data_dir", abs, "port", c.port, "bin_dir", bin)
 	return c, nil
@@ -163,10 +176,25 @@ func (c *Cluster) Stop() error {
 		err = terminate(cmd.Process, exited)
 	}
 	<-c.done
+	c.lock.Close()
 	if err == nil {
 		c.log.Info("embedded PostgreSQL stopped", "data_dir", c.dataDir)
 	}
 	return err
+}
+
+// lockDir takes the data directory's lock file, which a running Postgate
+// holds for as long as it uses the cluster.
+func lockDir(dir string) (*os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", lockFile, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("data directory %s is in use by another Postgate process", dir)
+	}
+	return f, nil
 }
 
 // terminate asks the postmaster for a fast shutdown (SIGINT), escalating to
@@ -255,8 +283,10 @@ func serverEnv() []string {
 	return append(env, "TZ=UTC", "LANG=C.UTF-8")
 }
 
-// removeStaleLock deletes a postmaster.pid left by a server that is no longer
-// running, and refuses to start when a live server still holds the directory.
+// removeStaleLock prepares the data directory for a start: a postmaster.pid
+// left by a server that is gone is deleted, and a server still running from
+// a Postgate process that ended without stopping it (this process holds the
+// directory's lock, so no other Postgate uses it) is shut down.
 func (c *Cluster) removeStaleLock() error {
 	lock := filepath.Join(c.pgdata, "postmaster.pid")
 	b, err := os.ReadFile(lock)
@@ -264,11 +294,15 @@ func (c *Cluster) removeStaleLock() error {
 		return nil
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
-	if pid > 0 && processIsPostgres(pid) {
-		return fmt.Errorf("the embedded PostgreSQL in %s is already running (pid %d): stop the other Postgate or that server first", c.dataDir, pid)
+	if pid > 0 && processIsPostgres(pid, c.pgdata) {
+		c.log.Warn("stopping the embedded PostgreSQL left running by an earlier Postgate", "pid", pid)
+		if err := stopOrphan(pid); err != nil {
+			return fmt.Errorf("the embedded PostgreSQL in %s is still running (pid %d) and could not be stopped: %w", c.dataDir, pid, err)
+		}
+		return nil
 	}
 	c.log.Warn("removing stale postmaster.pid", "pid", pid)
-	if err := os.Remove(lock); err != nil {
+	if err := os.Remove(lock); err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("remove stale %s: %w", lock, err)
 	}
 	locks, _ := filepath.Glob(filepath.Join(c.dataDir, ".s.PGSQL.*.lock"))
@@ -278,16 +312,37 @@ func (c *Cluster) removeStaleLock() error {
 	return nil
 }
 
-// processIsPostgres reports whether pid is a live PostgreSQL server process.
-func processIsPostgres(pid int) bool {
+// stopOrphan shuts down a postmaster that is not this process's child.
+func stopOrphan(pid int) error {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGQUIT, syscall.SIGKILL} {
+		if err := syscall.Kill(pid, sig); err != nil {
+			if errors.Is(err, syscall.ESRCH) {
+				return nil
+			}
+			return err
+		}
+		deadline := time.Now().Add(stopTimeout)
+		for time.Now().Before(deadline) {
+			if syscall.Kill(pid, 0) != nil {
+				return nil
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	return errors.New("it did not exit")
+}
+
+// processIsPostgres reports whether pid is a live PostgreSQL server running
+// on the data directory pgdata (not another server that reused the pid).
+func processIsPostgres(pid int, pgdata string) bool {
 	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
 		return false
 	}
 	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
 	if err != nil {
-		return true // cannot tell: assume it is
+		return false
 	}
-	return strings.Contains(string(cmdline), "postgres")
+	return strings.Contains(string(cmdline), "postgres") && strings.Contains(string(cmdline), pgdata)
 }
 
 // choosePort returns the remembered port when it is still free, else a free one.

@@ -172,10 +172,29 @@ func TestClusterLifecycle(t *testing.T) {
 	}
 
 	// A second instance on the same directory is refused while the first runs.
-	if _, err := Start(ctx, dir, logger, WithPort(freePort())); err == nil || !strings.Contains(err.Error(), "already running") {
+	if _, err := Start(ctx, dir, logger, WithPort(freePort())); err == nil || !strings.Contains(err.Error(), "in use by another Postgate") {
 		t.Errorf("second instance: %v", err)
 	}
-	if err := c2.Stop(); err != nil {
+
+	// A server left running by a Postgate that died without stopping it is
+	// shut down by the next start, which then serves the same data.
+	c2.mu.Lock()
+	c2.stopping = true // the dead Postgate no longer supervises
+	c2.mu.Unlock()
+	c2.lock.Close()
+	c3, err := Start(ctx, dir, logger)
+	if err != nil {
+		t.Fatalf("start after an orphaned server: %v", err)
+	}
+	defer c3.Stop()
+	<-c2.done
+	if got := query(t, c3.URL(), "SELECT v FROM kept"); got != "hello" {
+		t.Errorf("data after adopting: %q", got)
+	}
+	if !strings.Contains(logs.String(), "left running by an earlier Postgate") {
+		t.Errorf("orphan stop not logged: %s", logs.String())
+	}
+	if err := c3.Stop(); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -220,5 +239,8 @@ func TestUnreachableDataDir(t *testing.T) {
 	_, err = Start(context.Background(), filepath.Join(private, "data"), nil)
 	if err == nil || !strings.Contains(err.Error(), "not reachable by the \"postgres\" user") {
 		t.Fatalf("err = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(private, "data")); !os.IsNotExist(err) {
+		t.Errorf("data directory created in an unreachable place: %v", err)
 	}
 }

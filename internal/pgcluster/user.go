@@ -49,26 +49,16 @@ func (u *osUser) chown(path string) error {
 	return os.Chown(path, int(u.uid), int(u.gid))
 }
 
-// checkReachable verifies that the user can enter and write dir, explaining
-// how to fix it otherwise (a folder under /root or a 0700 temp dir is not
-// reachable by the postgres user).
-func (u *osUser) checkReachable(dir string) error {
-	if u == nil {
-		return nil
-	}
-	cmd := exec.Command("/bin/sh", "-c", `test -x "$1" && test -w "$1"`, "sh", dir)
-	u.apply(cmd)
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("data directory %s is not reachable by the %q user, which runs the embedded PostgreSQL when Postgate runs as root: choose a directory outside /root and private folders (for example POSTGATE_DATA_DIR=/var/lib/postgate/data)", dir, u.name)
-	}
-	return nil
-}
-
 // ensureDir creates dir (mode 0700) owned by the user, after checking that
-// its parent can be reached.
+// the user can reach its parent, so that nothing is created in a place the
+// server could not use.
 func (u *osUser) ensureDir(dir string) error {
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", filepath.Dir(dir), err)
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", parent, err)
+	}
+	if err := u.check(parent, "-x"); err != nil {
+		return u.unreachable(dir)
 	}
 	if err := os.Mkdir(dir, 0o700); err != nil && !os.IsExist(err) {
 		return fmt.Errorf("create data directory %s: %w", dir, err)
@@ -76,5 +66,22 @@ func (u *osUser) ensureDir(dir string) error {
 	if err := u.chown(dir); err != nil {
 		return fmt.Errorf("chown data directory %s: %w", dir, err)
 	}
-	return u.checkReachable(dir)
+	if err := u.check(dir, "-w"); err != nil {
+		return u.unreachable(dir)
+	}
+	return nil
+}
+
+// check runs `test -x path && test <flag> path` as the user.
+func (u *osUser) check(path, flag string) error {
+	if u == nil {
+		return nil
+	}
+	cmd := exec.Command("/bin/sh", "-c", `test -x "$1" && test `+flag+` "$1"`, "sh", path)
+	u.apply(cmd)
+	return cmd.Run()
+}
+
+func (u *osUser) unreachable(dir string) error {
+	return fmt.Errorf("data directory %s is not reachable by the %q user, which runs the embedded PostgreSQL when Postgate runs as root: choose a directory outside /root and private folders (for example POSTGATE_DATA_DIR=/var/lib/postgate/data)", dir, u.name)
 }
