@@ -3,7 +3,8 @@ package schema
 import "github.com/vektah/gqlparser/v2/ast"
 
 // boolExpType declares <t>_bool_exp: the role's columns, relationships,
-// aggregate predicates and computed fields, with _and/_or/_not.
+// aggregate predicates and computed fields without arguments of their own,
+// with _and/_or/_not.
 func (b *builder) boolExpType(t *Table) string {
 	name := t.GQLName + "_bool_exp"
 	if b.types[name] != nil {
@@ -29,9 +30,12 @@ func (b *builder) boolExpType(t *Table) string {
 		}
 	}
 	for _, c := range b.computed(t) {
+		if hasExtraArgs(c) {
+			continue
+		}
 		if c.Returns != nil {
 			d.Fields = append(d.Fields, field(c.Name, named(b.boolExpType(c.Returns)), ""))
-		} else if !hasExtraArgs(c) {
+		} else {
 			d.Fields = append(d.Fields, field(c.Name, named(b.scalarComparisonExp(b.scalar(scalarName(c.ReturnType)))), ""))
 		}
 	}

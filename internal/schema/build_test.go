@@ -86,6 +86,7 @@ func TestAdminQueriesValidate(t *testing.T) {
 		`{ content_tag(where: {id: {_eq: "00000000-0000-0000-0000-000000000000"}}) { id label } content_tag_by_pk(id: "00000000-0000-0000-0000-000000000000") { label } }`,
 		`{ search_articles(args: {search: "x"}, where: {id: {_gt: 1}}) { id } search_articles_aggregate(args: {search: "x"}) { aggregate { count } } }`,
 		`{ author(order_by: {articles_aggregate: {count: asc, max: {title: desc}}, full_name: asc}, where: {full_name: {_eq: "x"}, is_active: {_eq: true}}) { id } }`,
+		`{ author { articles_since(args: {since: "2020-01-01"}, where: {title: {_like: "a%"}}, limit: 2) { id } } }`,
 		`subscription { author_stream(batch_size: 10, cursor: {initial_value: {id: 1}, ordering: ASC}) { id } }`,
 		`{ __schema { queryType { name } } __type(name: "author") { name } }`,
 		`query @cached(ttl: 5) { author { id } }`,
@@ -283,5 +284,30 @@ func TestInheritedRoleRedactsColumnsOfSomeParents(t *testing.T) {
 	}
 	if got := author.Fields.ForName("id").Type.String(); got != "Int!" {
 		t.Errorf("author.id: %s", got)
+	}
+}
+
+func TestComputedFieldArguments(t *testing.T) {
+	s := build(t, AdminRole)
+	f := s.AST.Types["author"].Fields.ForName("articles_since")
+	a := f.Arguments.ForName("args")
+	if a == nil || a.Type.String() != "articles_since_author_args!" ||
+		a.Description != `input parameters for computed field "articles_since" defined on table "author"` {
+		t.Fatalf("articles_since args: %+v", a)
+	}
+	in := s.AST.Types["articles_since_author_args"]
+	if in == nil || len(in.Fields) != 1 || in.Fields[0].Name != "since" || in.Fields[0].Type.String() != "timestamptz" {
+		t.Errorf("args input: %+v", in)
+	}
+	af := s.Objects["author"].Fields["articles_since"]
+	if af == nil || af.Kind != FieldComputedSet || af.Computed.TableArgIndex != 0 || af.Computed.Returns.GQLName != "article" {
+		t.Errorf("resolution: %+v", af)
+	}
+	if f.Type.String() != "[article!]!" {
+		t.Errorf("type %s", f.Type)
+	}
+	// Computed fields with arguments of their own are not in bool_exp.
+	if s.AST.Types["author_bool_exp"].Fields.ForName("articles_since") != nil {
+		t.Errorf("articles_since in author_bool_exp")
 	}
 }

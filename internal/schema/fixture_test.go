@@ -60,6 +60,12 @@ func fixtureCatalog() *catalog.Catalog {
 	fullName := &catalog.Function{Name: q("public", "author_full_name"),
 		Args:       []catalog.FunctionArg{{Name: "author_row", Type: catalog.ColumnType{Name: "author", UDT: "author", Schema: "public", Category: 'C'}}},
 		ReturnType: q("pg_catalog", "text"), Volatility: catalog.Stable}
+	since := &catalog.Function{Name: q("public", "author_articles_since"),
+		Args: []catalog.FunctionArg{
+			{Name: "author_row", Type: catalog.ColumnType{Name: "author", UDT: "author", Schema: "public", Category: 'C'}},
+			{Name: "since", Type: tTimestamptz},
+		},
+		ReturnType: q("public", "article"), ReturnsSet: true, ReturnsTable: true, Volatility: catalog.Stable}
 	search := &catalog.Function{Name: q("public", "search_articles"),
 		Args:       []catalog.FunctionArg{{Name: "search", Type: tText}},
 		ReturnType: q("public", "article"), ReturnsSet: true, ReturnsTable: true, Volatility: catalog.Stable}
@@ -68,7 +74,7 @@ func fixtureCatalog() *catalog.Catalog {
 			author.Name: author, article.Name: article, status.Name: status, tag.Name: tag,
 		},
 		Functions: map[catalog.QName][]*catalog.Function{
-			fullName.Name: {fullName}, search.Name: {search},
+			fullName.Name: {fullName}, search.Name: {search}, since.Name: {since},
 		},
 	}
 }
@@ -80,7 +86,10 @@ const fixtureMetadata = `{
   "tables": [
     {"table": {"schema": "public", "name": "author"},
      "array_relationships": [{"name": "articles", "using": {"foreign_key_constraint_on": {"table": "article", "column": "author_id"}}}],
-     "computed_fields": [{"name": "full_name", "definition": {"function": "author_full_name"}}],
+     "computed_fields": [
+       {"name": "full_name", "definition": {"function": "author_full_name"}},
+       {"name": "articles_since", "definition": {"function": "author_articles_since", "table_argument": "author_row"}}
+     ],
      "select_permissions": [
        {"role": "user", "permission": {"columns": ["id", "name"], "filter": {}}},
        {"role": "editor", "permission": {"columns": "*", "computed_fields": ["full_name"], "filter": {"id": {"_eq": "X-Hasura-User-Id"}}, "allow_aggregations": true}}

@@ -61,14 +61,18 @@ func (b *builder) function(q catalog.QName) *catalog.Function {
 // computedFields adds the role's computed fields to t's object type.
 func (b *builder) computedFields(t *Table, def *ast.Definition) {
 	for _, c := range b.computed(t) {
-		desc := `A computed field, executes function "` + quotedName(c.Function.Name) + `"`
+		desc := c.Function.Description
+		if desc == "" {
+			desc = `A computed field, executes function "` + quotedName(c.Function.Name) + `"`
+		}
 		for _, cf := range t.Meta.ComputedFields {
 			if cf.Name == c.Name && cf.Comment != nil {
 				desc = *cf.Comment
 			}
 		}
 		var args ast.ArgumentDefinitionList
-		if a := b.argsInput(c.Function, functionGQLName(c.Function.Name, nil), skipArgs(c.TableArgIndex, c.SessionArgIndex)); a != nil {
+		if a := b.argsInput(c.Function, c.Name+"_"+t.GQLName, skipArgs(c.TableArgIndex, c.SessionArgIndex),
+			`input parameters for computed field "`+c.Name+`" defined on table "`+t.QuotedName+`"`); a != nil {
 			args = append(args, a)
 		}
 		if c.Returns != nil {
@@ -106,14 +110,10 @@ func functionGQLName(q catalog.QName, mf *metadata.Function) string {
 }
 
 // argsInput declares <name>_args for a function's input arguments (less
-// those in skip) and returns the "args" argument, or nil when the function
-// takes no other argument. args is required when an argument has no default.
-func (b *builder) argsInput(fn *catalog.Function, name string, skip map[int]bool) *ast.ArgumentDefinition {
-	return b.argsInputDesc(fn, name, skip, "")
-}
-
-// argsInputDesc is argsInput with a description for the argument.
-func (b *builder) argsInputDesc(fn *catalog.Function, name string, skip map[int]bool, desc string) *ast.ArgumentDefinition {
+// those in skip) and returns the "args" argument described by desc, or nil
+// when the function takes no other argument. args is required when an
+// argument has no default.
+func (b *builder) argsInput(fn *catalog.Function, name string, skip map[int]bool, desc string) *ast.ArgumentDefinition {
 	tn := name + "_args"
 	required := false
 	var fields ast.FieldList
@@ -171,10 +171,14 @@ func (b *builder) functionRootFields(query, sub, mutation *ast.Definition) {
 		name := functionRootName(mf, "function", gql)
 		quoted := quotedName(q)
 		args := b.selectArgs(rt)
-		if a := b.argsInputDesc(fn, gql, skipArgs(session), `input parameters for function "`+quoted+`"`); a != nil {
+		if a := b.argsInput(fn, gql, skipArgs(session), `input parameters for function "`+name+`"`); a != nil {
 			args = append(args, a)
 		}
-		fd := field(name, nonNullList(nonNull(rt.GQLName)), `execute function "`+quoted+`" which returns "`+rt.QuotedName+`"`, args...)
+		desc := fn.Description
+		if desc == "" {
+			desc = `execute function "` + quoted + `" which returns "` + rt.QuotedName + `"`
+		}
+		fd := field(name, nonNullList(nonNull(rt.GQLName)), desc, args...)
 		rf := &RootField{Name: name, Kind: RootFunction, Table: rt, Function: f}
 		if asMutation {
 			mutation.Fields = append(mutation.Fields, fd)
@@ -187,10 +191,14 @@ func (b *builder) functionRootFields(query, sub, mutation *ast.Definition) {
 		}
 		aname := functionRootName(mf, "function_aggregate", gql+"_aggregate")
 		aargs := b.selectArgs(rt)
-		if a := b.argsInputDesc(fn, gql, skipArgs(session), `input parameters for function "`+quoted+`_aggregate"`); a != nil {
+		if a := b.argsInput(fn, gql, skipArgs(session), `input parameters for function "`+aname+`"`); a != nil {
 			aargs = append(aargs, a)
 		}
-		afd := field(aname, nonNull(b.aggregateType(rt)), `execute function "`+quoted+`" and query aggregates on result of table type "`+rt.QuotedName+`"`, aargs...)
+		adesc := fn.Description
+		if adesc == "" {
+			adesc = `execute function "` + quoted + `" and query aggregates on result of table type "` + rt.QuotedName + `"`
+		}
+		afd := field(aname, nonNull(b.aggregateType(rt)), adesc, aargs...)
 		b.addRoot(query, sub, afd, &RootField{Name: aname, Kind: RootFunctionAggregate, Table: rt, Function: f})
 	}
 }
