@@ -184,35 +184,62 @@ func TestJWKSCacheControlRefresh(t *testing.T) {
 		t.Fatalf("fresh set refetched: %d", n)
 	}
 
-	// The issuer withdraws key 1; once the set expires it is reloaded and
-	// key 1 no longer verifies.
+	// The issuer withdraws key 1. Once the set expires, the next request
+	// still uses it while the set reloads in the background; then key 1 no
+	// longer verifies.
 	srv.setKeys(publicJWK(t, &k2.PublicKey, "kid2", jwa.RS256()))
 	clock.Advance(31 * time.Second)
-	_, err := a.Authenticate(request(bearer(tok1)), nil)
-	wantError(t, err, 400, "invalid-jwt", "Could not verify JWT: JWSError NoUsableKeys")
+	if _, err := a.Authenticate(request(bearer(tok1)), nil); err != nil {
+		t.Fatalf("request during the reload: %v", err)
+	}
+	waitIdle(t, a)
 	if n := srv.fetches.Load(); n != 2 {
 		t.Fatalf("expired set not refetched once: %d", n)
 	}
+	tok2 := sign(t, jwa.RS256(), k2, "kid2", issuerClaims(clock.Now()))
+	if _, err := a.Authenticate(request(bearer(tok2)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.fetches.Load(); n != 2 {
+		t.Fatalf("known kid caused a fetch: %d", n)
+	}
+	_, err := a.Authenticate(request(bearer(tok1)), nil)
+	wantError(t, err, 400, "invalid-jwt", "Could not verify JWT: JWSError NoUsableKeys")
 
 	// no-cache: reloaded at most once a second.
 	srv.set(func(s *jwksServer) { s.cacheControl = "no-cache" })
 	clock.Advance(61 * time.Second)
-	tok2 := sign(t, jwa.RS256(), k2, "kid2", issuerClaims(clock.Now()))
+	before := srv.fetches.Load()
 	for range 3 {
 		if _, err := a.Authenticate(request(bearer(tok2)), nil); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if n := srv.fetches.Load(); n != 3 {
-		t.Fatalf("fetches with no-cache: %d", n)
+		waitIdle(t, a)
 	}
 	clock.Advance(time.Second)
 	if _, err := a.Authenticate(request(bearer(tok2)), nil); err != nil {
 		t.Fatal(err)
 	}
-	if n := srv.fetches.Load(); n != 4 {
-		t.Fatalf("fetches a second later: %d", n)
+	waitIdle(t, a)
+	if n := srv.fetches.Load() - before; n != 2 {
+		t.Fatalf("fetches with no-cache over one second: %d", n)
 	}
+}
+
+// waitIdle waits for background key loads of a's first secret to end.
+func waitIdle(t *testing.T, a *Authenticator) {
+	t.Helper()
+	kc := a.verifiers[0].store.(*keyCache)
+	for range 500 {
+		kc.mu.Lock()
+		busy := kc.inflight != nil
+		kc.mu.Unlock()
+		if !busy {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatal("key load did not finish")
 }
 
 func TestJWKSStartupFailureIsNotFatal(t *testing.T) {
@@ -360,5 +387,42 @@ func TestLocalIssuer(t *testing.T) {
 	claims["aud"] = "https://api.example/"
 	if _, err := a.Authenticate(request(bearer(sign(t, jwa.RS256(), k2, "idp-2", claims))), nil); err != nil {
 		t.Fatalf("rotated local key: %v", err)
+	}
+}
+
+func TestJWKSSlowIssuerDoesNotStallRequests(t *testing.T) {
+	clock := newClock()
+	k1, _ := testRSA(t)
+	release := make(chan struct{})
+	var hang atomic.Bool
+	key := publicJWK(t, &k1.PublicKey, "kid1", jwa.RS256())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hang.Load() {
+			<-release
+		}
+		w.Header().Set("Cache-Control", "max-age=5")
+		set := jwk.NewSet()
+		_ = set.AddKey(key)
+		_ = json.NewEncoder(w).Encode(set)
+	}))
+	defer srv.Close()
+	defer close(release)
+	a := jwksAuth(t, srv.URL, clock, nil)
+	tok := sign(t, jwa.RS256(), k1, "kid1", issuerClaims(clock.Now()))
+
+	hang.Store(true)
+	clock.Advance(6 * time.Second)
+	done := make(chan error, 1)
+	go func() {
+		_, err := a.Authenticate(request(bearer(tok)), nil)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("a request waited for a hanging JWKS endpoint")
 	}
 }

@@ -43,20 +43,34 @@ type keyCache struct {
 }
 
 func (c *keyCache) keys(ctx context.Context, kid string) []verifyKey {
+	// An expired set is reloaded in the background while its keys keep
+	// serving, so a slow issuer never stalls requests; an empty set (first
+	// load failed) is reloaded in the request.
 	c.mu.Lock()
 	due := !c.loaded || !c.now().Before(c.nextRefresh)
+	ch, leader := c.inflight, false
+	if due && ch == nil {
+		ch, leader = make(chan struct{}), true
+		c.inflight = ch
+	}
+	background := leader && len(c.set) > 0
 	c.mu.Unlock()
-	if due {
-		c.refresh(ctx)
+	waited := false
+	switch {
+	case background:
+		go c.finish(context.WithoutCancel(ctx), ch, true)
+	case due:
+		c.finish(ctx, ch, leader)
+		waited = true
 	}
 	found := c.match(kid)
-	if len(found) > 0 || kid == "" || due {
+	if len(found) > 0 || kid == "" || waited {
 		return found
 	}
 	// Unknown kid: join a load in progress, or start one unless one was
 	// started for an unknown kid less than refetchGap ago.
 	c.mu.Lock()
-	ch, leader := c.inflight, false
+	ch, leader = c.inflight, false
 	if ch == nil && c.now().Sub(c.lastKidLoad) >= c.refetchGap {
 		c.lastKidLoad = c.now()
 		ch, leader = make(chan struct{}), true

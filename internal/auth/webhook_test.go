@@ -137,6 +137,17 @@ func TestWebhookPOST(t *testing.T) {
 	}
 }
 
+func TestWebhookPOSTWithoutRequestBody(t *testing.T) {
+	hook := newHookServer(t, answer(200, `{"x-hasura-role":"user"}`))
+	a := mustNew(t, Config{AdminSecret: "x", AuthHook: hook.URL, AuthHookMode: "post"}, WithLogger(quiet))
+	if _, err := a.Authenticate(request(nil), []byte(`{"query":"{ secret }"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, sent := hook.lastRequest(); strings.Contains(string(sent), "request") || !strings.Contains(string(sent), `"headers"`) {
+		t.Fatalf("payload %s", sent)
+	}
+}
+
 func TestWebhookErrors(t *testing.T) {
 	hook := newHookServer(t, nil)
 	a := hookAuth(t, hook.URL, "GET")
