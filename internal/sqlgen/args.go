@@ -38,14 +38,16 @@ func Args(params []ir.Value, vars map[string]any, sess map[string]string) ([]any
 				missing = appendMissing(missing, v.Name)
 				continue
 			}
-			out[i] = s
+			out[i] = sessionText(s, v.Type)
 		case *ir.SessionVar:
 			s, ok := sessionValue(sess, v.Name)
 			if !ok {
 				missing = appendMissing(missing, v.Name)
 				continue
 			}
-			out[i] = s
+			out[i] = sessionText(s, v.Type)
+		case ir.SessionObject, *ir.SessionObject:
+			out[i] = sessionJSON(sess)
 		default:
 			return nil, apierr.Internalf("sqlgen: unknown parameter kind %T", p)
 		}
@@ -70,6 +72,36 @@ func sessionValue(sess map[string]string, name string) (string, bool) {
 		s, ok = sess[strings.ToLower(name)]
 	}
 	return s, ok
+}
+
+// sessionText is a session variable's value as the text of type typ. Session
+// variables are strings; for array types a JSON array (as JWT claims carry
+// lists) becomes an array literal, and a Postgres array literal passes as is.
+func sessionText(s, typ string) string {
+	if strings.HasSuffix(typ, "[]") && strings.HasPrefix(strings.TrimSpace(s), "[") {
+		var l []any
+		d := json.NewDecoder(strings.NewReader(s))
+		d.UseNumber()
+		if err := d.Decode(&l); err == nil {
+			var b strings.Builder
+			writeArrayLiteral(&b, l, isJSONType(strings.TrimSuffix(typ, "[]")))
+			return b.String()
+		}
+	}
+	return s
+}
+
+// sessionJSON is the session as a JSON object with lower-case keys.
+func sessionJSON(sess map[string]string) string {
+	m := make(map[string]string, len(sess))
+	for k, v := range sess {
+		m[strings.ToLower(k)] = v
+	}
+	data, err := json.Marshal(m)
+	if err != nil {
+		return "{}"
+	}
+	return string(data)
 }
 
 func appendMissing(list []string, name string) []string {
@@ -99,12 +131,13 @@ func lookupVar(v ir.Variable, vars map[string]any) any {
 			if val, ok = m[s]; !ok {
 				return nil
 			}
-		case int:
+		case int, int64, float64, json.Number:
+			idx, ok := literalInt(s)
 			l, isList := val.([]any)
-			if !isList || s < 0 || s >= len(l) {
+			if !ok || !isList || idx < 0 || idx >= int64(len(l)) {
 				return nil
 			}
-			val = l[s]
+			val = l[idx]
 		default:
 			return nil
 		}

@@ -97,6 +97,9 @@ func (g *gen) param(b *strings.Builder, v ir.Value, fallback string) {
 		if len(x.Path) == 0 && x.Default == nil {
 			key = "v\x00" + x.Name + "\x00" + typ
 		}
+	case ir.SessionObject, *ir.SessionObject:
+		v = ir.SessionObject{}
+		key = "o\x00" + typ
 	}
 	n := 0
 	if key != "" {
@@ -137,6 +140,8 @@ func valueType(v ir.Value) string {
 		return x.Type
 	case *ir.SessionVar:
 		return x.Type
+	case ir.SessionObject, *ir.SessionObject:
+		return "json"
 	}
 	return ""
 }

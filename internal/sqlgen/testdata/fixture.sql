@@ -85,3 +85,6 @@ INSERT INTO employee VALUES
   (1, 'Kai', 'Engineering', 2345), (2, 'Zara', 'Services', 1234), (3, 'Lin', 'Engineering', 3000),
   (4, 'Damien', 'Product', 3124), (5, 'Kamila', 'Engineering', 4325), (6, 'Dara', 'Product', 1209),
   (7, 'Rickard', 'Services', 2223);
+
+CREATE FUNCTION is_me(a author, hasura_session json) RETURNS boolean
+  LANGUAGE sql STABLE AS $$ SELECT (hasura_session ->> 'x-hasura-user-id')::int = a.id $$;
