@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -122,6 +123,12 @@ func expect(t *testing.T, e *Engine, s session.Session, query string, vars map[s
 	st, got := gql(t, e, s, query, vars)
 	if st != 200 {
 		t.Fatalf("status %d: %s", st, got)
+	}
+	if want == "" {
+		if strings.Contains(got, `"errors"`) {
+			t.Fatalf("unexpected error: %s", got)
+		}
+		return
 	}
 	jsonEq(t, got, want)
 }

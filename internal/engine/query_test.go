@@ -11,7 +11,7 @@ func TestSelectionFeatures(t *testing.T) {
 	admin := session.Admin()
 	cases := []struct {
 		name, query, want string
-		vars             map[string]any
+		vars              map[string]any
 	}{
 		{"aliases and typename",
 			`{ a: author(where: {id: {_eq: 1}}) { __typename ident: id name } t: __typename }`,
