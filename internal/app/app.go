@@ -25,10 +25,10 @@ import (
 
 // App is one running Postgate: its databases and its HTTP handler.
 //
-// The engine parts (Auth, GraphQL, Metadata, Health) are filled in by the
-// caller after New and before Handler or Run; a nil part makes its endpoints
-// answer Hasura's not-found error (Auth nil is Hasura's no-auth mode, Health
-// nil pings the metadata database).
+// The engine parts (Auth, GraphQL, Metadata, Health, WebSocket, Mounts) are
+// filled in by the caller after New and before Handler or Run; a nil part
+// makes its endpoints answer Hasura's not-found error (Auth nil is Hasura's
+// no-auth mode, Health nil pings the metadata database).
 type App struct {
 	// Auth authenticates requests (admin secret, JWT, webhook).
 	Auth server.Authenticator
@@ -38,6 +38,11 @@ type App struct {
 	Metadata server.MetadataAPI
 	// Health answers /healthz.
 	Health server.Health
+	// WebSocket serves GraphQL subscriptions (GET /v1/graphql upgrades).
+	WebSocket http.Handler
+	// Mounts serves further handlers by path, such as the identity provider
+	// under "/auth/" (see server.Options.Mounts).
+	Mounts map[string]http.Handler
 
 	// Config is the configuration the App was built from.
 	Config *config.Config
@@ -107,7 +112,7 @@ func (a *App) Handler() http.Handler {
 	}
 	return server.New(server.Options{
 		Auth: a.Auth, GraphQL: a.GraphQL, Metadata: a.Metadata, Health: h,
-		Logger: a.Logger, Config: a.Config,
+		WebSocket: a.WebSocket, Mounts: a.Mounts, Logger: a.Logger, Config: a.Config,
 	})
 }
 

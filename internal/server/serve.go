@@ -1,10 +1,14 @@
 package server
 
 import (
+	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/postgate/postgate/internal/apierr"
@@ -41,6 +45,18 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.logRequest(r, rec, rs, time.Since(start))
 	}()
 
+	if h := s.mount(r.URL.Path); h != nil {
+		h.ServeHTTP(rec, r)
+		return
+	}
+	if known && rt.graphql && r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
+		if s.opts.WebSocket == nil {
+			s.notFound(rec, rs)
+			return
+		}
+		s.opts.WebSocket.ServeHTTP(rec, r)
+		return
+	}
 	if s.handleCORS(rec, r) {
 		return
 	}
@@ -48,7 +64,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.notFound(rec, rs)
 		return
 	}
-	if r.Method != rt.method {
+	if r.Method != rt.method && !(r.Method == http.MethodHead && rt.method == http.MethodGet) {
 		if r.Method == http.MethodGet || r.Method == http.MethodPost {
 			// Hasura answers a GET or POST on a route of the other method
 			// as an unknown resource.
@@ -107,6 +123,43 @@ func (r *recorder) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// Flush sends buffered data to the client.
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		if !r.wrote {
+			r.WriteHeader(http.StatusOK)
+		}
+		f.Flush()
+	}
+}
+
+// Hijack hands the connection over (WebSocket upgrades).
+func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h, ok := r.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("server: connection cannot be hijacked")
+	}
+	r.status, r.wrote = http.StatusSwitchingProtocols, true
+	return h.Hijack()
+}
+
+// mount returns the mounted handler for path, or nil.
+func (s *server) mount(path string) http.Handler {
+	if h, ok := s.opts.Mounts[path]; ok {
+		return h
+	}
+	best := ""
+	for prefix := range s.opts.Mounts {
+		if strings.HasSuffix(prefix, "/") && strings.HasPrefix(path, prefix) && len(prefix) > len(best) {
+			best = prefix
+		}
+	}
+	if best == "" {
+		return nil
+	}
+	return s.opts.Mounts[best]
+}
 
 // fail answers err in the format of the endpoint: Hasura's API error object,
 // or a GraphQL errors list. /v1/graphql answers request-level errors with

@@ -56,6 +56,16 @@ type Options struct {
 	GraphQL  GraphQL
 	Metadata MetadataAPI
 	Health   Health
+	// WebSocket serves GraphQL over WebSocket: GET /v1/graphql and
+	// /v1alpha1/graphql with "Upgrade: websocket". It authenticates on its
+	// own (from connection_init). Nil answers not-found.
+	WebSocket http.Handler
+	// Mounts serves other handlers, such as the identity provider under
+	// "/auth/": a key ending in "/" matches every path below it (the longest
+	// key wins), any other key matches exactly. Mounted handlers get request
+	// ids, panic recovery and http-log lines, and do their own CORS and
+	// authentication.
+	Mounts map[string]http.Handler
 
 	// Logger receives http-log lines; nil discards them.
 	Logger *slog.Logger
