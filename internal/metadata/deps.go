@@ -53,6 +53,7 @@ func (md *Metadata) remove(o InconsistentObject) {
 	if s == nil || o.table == nil {
 		return
 	}
+	defer s.tidy()
 	switch o.Type {
 	case "function":
 		s.Functions = slices.DeleteFunc(s.Functions, func(f *Function) bool { return f.Function == *o.table })
@@ -70,6 +71,7 @@ func (md *Metadata) remove(o InconsistentObject) {
 	if t == nil {
 		return
 	}
+	defer t.tidy()
 	switch o.Type {
 	case "object_relation":
 		t.ObjectRelationships = slices.DeleteFunc(t.ObjectRelationships, func(r *ObjectRelationship) bool { return r.Name == o.object })
@@ -84,6 +86,7 @@ func (md *Metadata) remove(o InconsistentObject) {
 
 // dropPermission removes role's permission of kind; it reports whether one existed.
 func (t *Table) dropPermission(kind, role string) bool {
+	defer t.tidy()
 	n := 0
 	switch kind {
 	case "select":
@@ -164,4 +167,41 @@ func (o *opCtx) removeWithDependents(drop func(), cascade bool, self func(Incons
 		}
 	}
 	return apierr.Internalf("metadata: dependency removal did not settle")
+}
+
+// tidy drops lists emptied by removals, as Hasura's export leaves them out.
+func (t *Table) tidy() {
+	if len(t.ObjectRelationships) == 0 {
+		t.ObjectRelationships = nil
+	}
+	if len(t.ArrayRelationships) == 0 {
+		t.ArrayRelationships = nil
+	}
+	if len(t.ComputedFields) == 0 {
+		t.ComputedFields = nil
+	}
+	if len(t.SelectPermissions) == 0 {
+		t.SelectPermissions = nil
+	}
+	if len(t.InsertPermissions) == 0 {
+		t.InsertPermissions = nil
+	}
+	if len(t.UpdatePermissions) == 0 {
+		t.UpdatePermissions = nil
+	}
+	if len(t.DeletePermissions) == 0 {
+		t.DeletePermissions = nil
+	}
+}
+
+// tidy drops lists emptied by removals.
+func (s *Source) tidy() {
+	if len(s.Functions) == 0 {
+		s.Functions = nil
+	}
+	for _, f := range s.Functions {
+		if len(f.Permissions) == 0 {
+			f.Permissions = nil
+		}
+	}
 }

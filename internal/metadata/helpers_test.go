@@ -3,6 +3,7 @@ package metadata
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -107,8 +108,50 @@ func jsonEqual(t *testing.T, got json.RawMessage, want string) {
 		t.Fatalf("want invalid JSON %s: %v", want, err)
 	}
 	if !reflect.DeepEqual(g, w) {
-		t.Errorf("got  %s\nwant %s", got, want)
+		t.Errorf("JSON differs at %s\ngot  %s\nwant %s", firstDiff(g, w, "$"), shorten(got), shorten([]byte(want)))
 	}
+}
+
+func shorten(b []byte) string {
+	if len(b) > 600 {
+		return string(b[:600]) + "..."
+	}
+	return string(b)
+}
+
+// firstDiff names the first path where two decoded JSON values differ.
+func firstDiff(a, b any, path string) string {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok {
+			return path + fmt.Sprintf(" (%v vs %v)", a, b)
+		}
+		for k := range x {
+			if _, ok := y[k]; !ok {
+				return path + "." + k + " (only in got)"
+			}
+		}
+		for k := range y {
+			if _, ok := x[k]; !ok {
+				return path + "." + k + " (only in want)"
+			}
+			if !reflect.DeepEqual(x[k], y[k]) {
+				return firstDiff(x[k], y[k], path+"."+k)
+			}
+		}
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return path + fmt.Sprintf(" (%v vs %v)", a, b)
+		}
+		for i := range x {
+			if !reflect.DeepEqual(x[i], y[i]) {
+				return firstDiff(x[i], y[i], fmt.Sprintf("%s[%d]", path, i))
+			}
+		}
+	}
+	return path + fmt.Sprintf(" (%v vs %v)", a, b)
 }
 
 const authorArticle = `

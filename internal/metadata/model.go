@@ -10,7 +10,7 @@ import (
 type Metadata struct {
 	Version        int              `json:"version"`
 	Sources        []*Source        `json:"sources"`
-	InheritedRoles []*InheritedRole `json:"inherited_roles,omitempty"`
+	InheritedRoles []*InheritedRole `json:"inherited_roles,omitzero"`
 	// Extra keeps every other top-level section (remote_schemas, actions,
 	// custom_types, cron_triggers, query_collections, allowlist,
 	// rest_endpoints, api_limits, network, backend_configs, ...) verbatim.
@@ -22,7 +22,7 @@ type Source struct {
 	Name          string          `json:"name"`
 	Kind          string          `json:"kind"`
 	Tables        []*Table        `json:"tables"`
-	Functions     []*Function     `json:"functions,omitempty"`
+	Functions     []*Function     `json:"functions,omitzero"`
 	Configuration json.RawMessage `json:"configuration,omitempty"`
 	// Customization is the source's root field / type name customisation, kept verbatim.
 	Customization json.RawMessage `json:"customization,omitempty"`
@@ -75,13 +75,13 @@ type Table struct {
 	Table               TableName              `json:"table"`
 	IsEnum              bool                   `json:"is_enum,omitempty"`
 	Configuration       *TableConfig           `json:"configuration,omitempty"`
-	ObjectRelationships []*ObjectRelationship  `json:"object_relationships,omitempty"`
-	ArrayRelationships  []*ArrayRelationship   `json:"array_relationships,omitempty"`
-	ComputedFields      []*ComputedField       `json:"computed_fields,omitempty"`
-	SelectPermissions   []*SelectPermissionDef `json:"select_permissions,omitempty"`
-	InsertPermissions   []*InsertPermissionDef `json:"insert_permissions,omitempty"`
-	UpdatePermissions   []*UpdatePermissionDef `json:"update_permissions,omitempty"`
-	DeletePermissions   []*DeletePermissionDef `json:"delete_permissions,omitempty"`
+	ObjectRelationships []*ObjectRelationship  `json:"object_relationships,omitzero"`
+	ArrayRelationships  []*ArrayRelationship   `json:"array_relationships,omitzero"`
+	ComputedFields      []*ComputedField       `json:"computed_fields,omitzero"`
+	SelectPermissions   []*SelectPermissionDef `json:"select_permissions,omitzero"`
+	InsertPermissions   []*InsertPermissionDef `json:"insert_permissions,omitzero"`
+	UpdatePermissions   []*UpdatePermissionDef `json:"update_permissions,omitzero"`
+	DeletePermissions   []*DeletePermissionDef `json:"delete_permissions,omitzero"`
 	// Extra keeps sections not implemented yet (event_triggers,
 	// remote_relationships, apollo_federation_config, ...) verbatim.
 	Extra map[string]json.RawMessage `json:"-"`
@@ -93,9 +93,9 @@ type TableConfig struct {
 	// CustomRootFields maps select, select_by_pk, select_aggregate,
 	// select_stream, insert, insert_one, update, update_by_pk, update_many,
 	// delete, delete_by_pk to a name (a string, or {"name","comment"} in JSON).
-	CustomRootFields  map[string]CustomRootField `json:"custom_root_fields,omitempty"`
-	ColumnConfig      map[string]ColumnConfig    `json:"column_config,omitempty"`
-	CustomColumnNames map[string]string          `json:"custom_column_names,omitempty"`
+	CustomRootFields  map[string]CustomRootField `json:"custom_root_fields,omitzero"`
+	ColumnConfig      map[string]ColumnConfig    `json:"column_config,omitzero"`
+	CustomColumnNames map[string]string          `json:"custom_column_names,omitzero"`
 	Comment           *string                    `json:"comment,omitempty"`
 }
 
@@ -184,14 +184,14 @@ type ArrRelUsing struct {
 type RemoteFK struct {
 	Table   TableName `json:"table"`
 	Column  string    `json:"column,omitempty"`
-	Columns []string  `json:"columns,omitempty"`
+	Columns []string  `json:"columns,omitzero"`
 }
 
 // ManualRelationship is a relationship given by a column mapping.
 type ManualRelationship struct {
 	RemoteTable    TableName         `json:"remote_table"`
 	ColumnMapping  map[string]string `json:"column_mapping"`
-	InsertionOrder *string           `json:"insertion_order,omitempty"`
+	InsertionOrder *string           `json:"insertion_order"`
 }
 
 // ComputedField is a field backed by a SQL function taking the table row.
@@ -264,15 +264,15 @@ type SelectPermissionDef struct {
 // SelectPermission is what a role may read.
 type SelectPermission struct {
 	Columns           Columns  `json:"columns"`
-	ComputedFields    []string `json:"computed_fields,omitempty"`
+	ComputedFields    []string `json:"computed_fields,omitzero"`
 	Filter            BoolExp  `json:"filter"`
 	Limit             *int     `json:"limit,omitempty"`
 	AllowAggregations bool     `json:"allow_aggregations,omitempty"`
 	// QueryRootFields and SubscriptionRootFields: nil means all root fields;
 	// a non-nil empty list means none. Values: select, select_by_pk,
 	// select_aggregate, select_stream.
-	QueryRootFields        []string `json:"query_root_fields,omitempty"`
-	SubscriptionRootFields []string `json:"subscription_root_fields,omitempty"`
+	QueryRootFields        []string `json:"query_root_fields,omitzero"`
+	SubscriptionRootFields []string `json:"subscription_root_fields,omitzero"`
 }
 
 // InsertPermissionDef is a role's insert permission on a table.
@@ -285,7 +285,7 @@ type InsertPermissionDef struct {
 // InsertPermission is what a role may insert.
 type InsertPermission struct {
 	Check       BoolExp        `json:"check"`
-	Set         map[string]any `json:"set,omitempty"`
+	Set         map[string]any `json:"set,omitzero"`
 	Columns     Columns        `json:"columns"`
 	BackendOnly bool           `json:"backend_only,omitempty"`
 	// ValidateInput is Hasura's input validation webhook, kept verbatim.
@@ -304,7 +304,7 @@ type UpdatePermission struct {
 	Columns     Columns        `json:"columns"`
 	Filter      BoolExp        `json:"filter"`
 	Check       BoolExp        `json:"check,omitempty"`
-	Set         map[string]any `json:"set,omitempty"`
+	Set         map[string]any `json:"set,omitzero"`
 	BackendOnly bool           `json:"backend_only,omitempty"`
 	// ValidateInput is Hasura's input validation webhook, kept verbatim.
 	ValidateInput json.RawMessage `json:"validate_input,omitempty"`
@@ -329,14 +329,14 @@ type DeletePermission struct {
 type Function struct {
 	Function      TableName             `json:"function"`
 	Configuration *FunctionConfig       `json:"configuration,omitempty"`
-	Permissions   []*FunctionPermission `json:"permissions,omitempty"`
+	Permissions   []*FunctionPermission `json:"permissions,omitzero"`
 	Comment       *string               `json:"comment,omitempty"`
 }
 
 // FunctionConfig customises a tracked function.
 type FunctionConfig struct {
 	CustomName       string                     `json:"custom_name,omitempty"`
-	CustomRootFields map[string]CustomRootField `json:"custom_root_fields,omitempty"`
+	CustomRootFields map[string]CustomRootField `json:"custom_root_fields,omitzero"`
 	SessionArgument  *string                    `json:"session_argument,omitempty"`
 	// ExposedAs is "query" or "mutation"; empty means Hasura's default
 	// (query for STABLE/IMMUTABLE functions, mutation for VOLATILE).

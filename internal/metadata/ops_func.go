@@ -85,6 +85,7 @@ func opUntrackFunction(o *opCtx, raw json.RawMessage) (any, error) {
 	}
 	err = o.removeWithDependents(func() {
 		s.Functions = slices.DeleteFunc(s.Functions, func(f *Function) bool { return f.Function == a.Function })
+		s.tidy()
 	}, false, nil)
 	return successMsg, err
 }
@@ -136,6 +137,7 @@ func opDropFunctionPermission(o *opCtx, raw json.RawMessage) (any, error) {
 		return nil, apierr.Newf(apierr.NotExists, "permission of role %s does not exist for function %s in source: %s", q(a.Role), a.Function.quoted(), s.Name)
 	}
 	f.Permissions = slices.DeleteFunc(f.Permissions, func(p *FunctionPermission) bool { return p.Role == a.Role })
+	s.tidy()
 	return successMsg, o.changedMetadata()
 }
 
@@ -208,6 +210,7 @@ func opDropComputedField(o *opCtx, raw json.RawMessage) (any, error) {
 	}
 	err = o.removeWithDependents(func() {
 		t.ComputedFields = slices.DeleteFunc(t.ComputedFields, func(c *ComputedField) bool { return c.Name == a.Name })
+		t.tidy()
 	}, a.Cascade, nil)
 	return successMsg, err
 }
@@ -245,6 +248,9 @@ func opDropInheritedRole(o *opCtx, raw json.RawMessage) (any, error) {
 	}
 	n := len(o.md.InheritedRoles)
 	o.md.InheritedRoles = slices.DeleteFunc(o.md.InheritedRoles, func(r *InheritedRole) bool { return r.RoleName == a.RoleName })
+	if len(o.md.InheritedRoles) == 0 {
+		o.md.InheritedRoles = nil
+	}
 	if n == len(o.md.InheritedRoles) {
 		return nil, apierr.Newf(apierr.NotExists, "inherited role %s does not exist", q(a.RoleName))
 	}

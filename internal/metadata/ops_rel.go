@@ -158,6 +158,7 @@ func opDropRelationship(o *opCtx, raw json.RawMessage) (any, error) {
 	err = o.removeWithDependents(func() {
 		t.ObjectRelationships = slices.DeleteFunc(t.ObjectRelationships, func(r *ObjectRelationship) bool { return r.Name == a.Relationship })
 		t.ArrayRelationships = slices.DeleteFunc(t.ArrayRelationships, func(r *ArrayRelationship) bool { return r.Name == a.Relationship })
+		t.tidy()
 	}, a.Cascade, nil)
 	return successMsg, err
 }
