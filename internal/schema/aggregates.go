@@ -22,7 +22,10 @@ func (b *builder) orderByEnum() string {
 	return "order_by"
 }
 
-// orderByType declares <t>_order_by.
+// orderByType declares <t>_order_by: columns, object relationships,
+// aggregates of array relationships and of set-returning computed fields,
+// and scalar computed fields (computed fields only without arguments of
+// their own).
 func (b *builder) orderByType(t *Table) string {
 	name := t.GQLName + "_order_by"
 	if b.types[name] != nil {
@@ -39,13 +42,19 @@ func (b *builder) orderByType(t *Table) string {
 		}
 		if r.Object {
 			d.Fields = append(d.Fields, field(r.Name, named(b.orderByType(r.Target)), ""))
-		} else if r.Target.aggregatable() {
+		} else {
+			// Like Hasura v2, ordering by an aggregate of an array
+			// relationship does not require allow_aggregations.
 			d.Fields = append(d.Fields, field(r.Name+"_aggregate", named(b.aggregateOrderByType(r.Target)), ""))
 		}
 	}
 	for _, c := range b.computed(t) {
-		if c.Returns == nil && !hasExtraArgs(c) {
+		switch {
+		case hasExtraArgs(c):
+		case c.Returns == nil:
 			d.Fields = append(d.Fields, field(c.Name, named(ob), ""))
+		default:
+			d.Fields = append(d.Fields, field(c.Name+"_aggregate", named(b.aggregateOrderByType(c.Returns)), ""))
 		}
 	}
 	return name

@@ -109,6 +109,8 @@ func TestRoleVisibility(t *testing.T) {
 		{`{ author_aggregate { aggregate { count } } }`, `Cannot query field "author_aggregate" on type "query_root".`},
 		{`{ author { articles(where: {title: {_eq: "a"}}) { id } } }`, ""},
 		{`{ author { articles_aggregate { aggregate { count } } } }`, `Cannot query field "articles_aggregate" on type "author".`},
+		// Hasura v2 orders by array relationship aggregates without allow_aggregations.
+		{`{ author(order_by: {articles_aggregate: {count: desc, max: {id: asc}}}) { id } }`, ""},
 		{`{ author(where: {articles_aggregate: {count: {predicate: {_eq: 1}}}}) { id } }`, `Field "articles_aggregate" is not defined by type "author_bool_exp".`},
 		{`{ author { full_name } }`, `Cannot query field "full_name" on type "author".`},
 		{`{ article { published_at } }`, `Cannot query field "published_at" on type "article".`},
