@@ -40,7 +40,9 @@ const (
 	reasonNotInIssuer      = "JWTNotInIssuer"
 	reasonInvalidSignature = "JWSError JWSInvalidSignature"
 	reasonNoUsableKeys     = "JWSError NoUsableKeys"
-	reasonAlgorithm        = "JWSError AlgorithmNotImplemented"
+	reasonNoSignatures     = "JWSError JWSNoSignatures"
+	reasonBase64           = `JWSError (JSONDecodeError "Not valid base64url")`
+	reasonHeaderJSON       = `JWSError (JSONDecodeError "protected header contains invalid JSON")`
 )
 
 func invalidHeaders(msg string) *apierr.Error { return apierr.New(apierr.InvalidHeaders, msg) }

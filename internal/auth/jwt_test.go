@@ -145,21 +145,26 @@ func TestJWTForgeries(t *testing.T) {
 
 	none := enc([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + enc(payload) + "."
 	_, err := a.Authenticate(request(bearer(none)), nil)
-	wantError(t, err, 400, "invalid-jwt", "Could not verify JWT: JWSError AlgorithmNotImplemented")
+	wantError(t, err, 400, "invalid-jwt", "Could not verify JWT: JWSError JWSNoSignatures")
 
 	noneSig := enc([]byte(`{"alg":"None"}`)) + "." + enc(payload) + "." + enc([]byte("sig"))
 	_, err = a.Authenticate(request(bearer(noneSig)), nil)
-	wantError(t, err, 400, "invalid-jwt", "Could not verify JWT: JWSError AlgorithmNotImplemented")
+	wantError(t, err, 400, "invalid-jwt", "Could not verify JWT: JWSError JWSNoSignatures")
+
+	_, err = a.Authenticate(request(bearer("e30.e30.!!")), nil)
+	wantError(t, err, 400, "invalid-jwt", `Could not verify JWT: JWSError (JSONDecodeError "Not valid base64url")`)
+	_, err = a.Authenticate(request(bearer(enc([]byte("{alg"))+"."+enc(payload)+".")), nil)
+	wantError(t, err, 400, "invalid-jwt", `Could not verify JWT: JWSError (JSONDecodeError "protected header contains invalid JSON")`)
 
 	// HS256 signed with the RSA public key's PEM text as the HMAC secret.
 	confused := sign(t, jwa.HS256(), []byte(pemKey), "", claims)
 	_, err = a.Authenticate(request(bearer(confused)), nil)
-	wantError(t, err, 400, "invalid-jwt", "Could not verify JWT: JWSError NoUsableKeys")
+	wantError(t, err, 400, "invalid-jwt", "Could not verify JWT: JWSError JWSInvalidSignature")
 
 	// RS384 while the secret says RS256.
 	other := sign(t, jwa.RS384(), rk, "", claims)
 	_, err = a.Authenticate(request(bearer(other)), nil)
-	wantError(t, err, 400, "invalid-jwt", "Could not verify JWT: JWSError NoUsableKeys")
+	wantError(t, err, 400, "invalid-jwt", "Could not verify JWT: JWSError JWSInvalidSignature")
 
 	// A valid token whose payload was swapped keeps its signature: refused.
 	good := sign(t, jwa.RS256(), rk, "", claims)

@@ -39,10 +39,12 @@ func (v *verifier) verify(ctx context.Context, token string) (map[string]any, ti
 	if len(parts) != 3 {
 		return nil, time.Time{}, invalidJWT(fmt.Sprintf("JWSError (CompactDecodeError Invalid number of parts: Expected 3 parts; got %d)", len(parts)))
 	}
-	hdrBytes, err := base64.RawURLEncoding.DecodeString(parts[0])
-	if err != nil {
-		return nil, time.Time{}, invalidJWT("JWSError (CompactDecodeError Invalid base64url in header)")
+	for _, part := range parts {
+		if _, err := base64.RawURLEncoding.DecodeString(part); err != nil {
+			return nil, time.Time{}, invalidJWT(reasonBase64)
+		}
 	}
+	hdrBytes, _ := base64.RawURLEncoding.DecodeString(parts[0])
 	var hdr struct {
 		Alg  string          `json:"alg"`
 		Kid  string          `json:"kid"`
@@ -50,33 +52,31 @@ func (v *verifier) verify(ctx context.Context, token string) (map[string]any, ti
 		B64  json.RawMessage `json:"b64"`
 	}
 	if err := json.Unmarshal(hdrBytes, &hdr); err != nil {
-		return nil, time.Time{}, invalidJWT("JWSError (JSONDecodeError invalid JOSE header)")
-	}
-	if hdr.Crit != nil || hdr.B64 != nil {
-		// No critical extension is understood here (RFC 7515 §4.1.11).
-		return nil, time.Time{}, invalidJWT(reasonInvalidSignature)
+		return nil, time.Time{}, invalidJWT(reasonHeaderJSON)
 	}
 	alg, ok := signatureAlgorithm(hdr.Alg)
 	if !ok {
-		return nil, time.Time{}, invalidJWT(reasonAlgorithm)
+		// "none" and unknown algorithms leave no signature to check.
+		return nil, time.Time{}, invalidJWT(reasonNoSignatures)
+	}
+	candidates := v.store.keys(ctx, hdr.Kid)
+	if len(candidates) == 0 {
+		return nil, time.Time{}, invalidJWT(reasonNoUsableKeys)
 	}
 	var payload []byte
-	var tried bool
-	for _, k := range v.store.keys(ctx, hdr.Kid) {
-		if !k.accepts(hdr.Alg) {
-			continue
-		}
-		tried = true
-		p, err := jws.Verify([]byte(token), jws.WithKey(alg, k.key), jws.WithAlgorithmMatch(true), jws.WithCompact())
-		if err == nil {
-			payload = p
-			break
+	if hdr.Crit == nil && hdr.B64 == nil { // no critical extension is understood here
+		for _, k := range candidates {
+			if !k.accepts(hdr.Alg) {
+				continue
+			}
+			p, err := jws.Verify([]byte(token), jws.WithKey(alg, k.key), jws.WithAlgorithmMatch(true), jws.WithCompact())
+			if err == nil {
+				payload = p
+				break
+			}
 		}
 	}
 	if payload == nil {
-		if !tried {
-			return nil, time.Time{}, invalidJWT(reasonNoUsableKeys)
-		}
 		return nil, time.Time{}, invalidJWT(reasonInvalidSignature)
 	}
 	claims, err := decodeClaims(payload)
