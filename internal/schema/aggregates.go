@@ -114,7 +114,7 @@ func (b *builder) aggregateType(t *Table) string {
 				if fn == "sum" {
 					ty = b.scalar(f.Type)
 				}
-				d.Fields = append(d.Fields, field(f.Name, named(ty), ""))
+				d.Fields = append(d.Fields, field(f.Name, named(ty), columnDescription(t, f.Column)))
 			}
 			b.out.Objects[tn] = t
 			fields.Fields = append(fields.Fields, field(fn, named(tn), ""))
@@ -125,7 +125,7 @@ func (b *builder) aggregateType(t *Table) string {
 			tn := t.GQLName + "_" + fn + "_fields"
 			d := b.add(&ast.Definition{Kind: ast.Object, Name: tn, Description: "aggregate " + fn + " on columns"})
 			for _, f := range comparable {
-				d.Fields = append(d.Fields, field(f.Name, named(b.scalar(f.Type)), ""))
+				d.Fields = append(d.Fields, field(f.Name, named(b.scalar(f.Type)), columnDescription(t, f.Column)))
 			}
 			b.out.Objects[tn] = t
 			fields.Fields = append(fields.Fields, field(fn, named(tn), ""))
@@ -150,7 +150,7 @@ func (b *builder) aggregateOrderByType(t *Table) string {
 		tn := t.GQLName + "_" + fn + "_order_by"
 		od := b.add(&ast.Definition{Kind: ast.InputObject, Name: tn, Description: "order by " + fn + `() on columns of table "` + q + `"`})
 		for _, f := range cols {
-			od.Fields = append(od.Fields, field(f.Name, named(ob), ""))
+			od.Fields = append(od.Fields, field(f.Name, named(ob), columnDescription(t, f.Column)))
 		}
 		d.Fields = append(d.Fields, field(fn, named(tn), ""))
 	}

@@ -230,6 +230,15 @@ func TestMutationsAdmin(t *testing.T) {
 	if got := s.AST.Types["author_update_column"].EnumValues.ForName("name"); got == nil {
 		t.Errorf("author_update_column lacks name")
 	}
+	// Column descriptions follow the column into aggregates and inputs.
+	for _, ty := range []string{"author", "author_avg_fields", "author_max_fields", "author_sum_fields", "author_insert_input", "author_set_input", "author_inc_input"} {
+		if d := s.AST.Types[ty].Fields.ForName("age").Description; d != "age in years" {
+			t.Errorf("%s.age description %q", ty, d)
+		}
+	}
+	if d := s.AST.Types["author"].Description; d != "Writers of articles" {
+		t.Errorf("author description %q", d)
+	}
 	if s.AST.Mutation.Description != "mutation root" {
 		t.Errorf("mutation root description %q", s.AST.Mutation.Description)
 	}

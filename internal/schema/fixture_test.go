@@ -30,9 +30,11 @@ func col(name string, t catalog.ColumnType, nullable bool) *catalog.Column {
 // computed field and a tracked function.
 func fixtureCatalog() *catalog.Catalog {
 	q := func(s, n string) catalog.QName { return catalog.QName{Schema: s, Name: n} }
-	author := &catalog.Table{Name: q("public", "author"), Kind: catalog.KindTable,
+	age := col("age", tNumeric, true)
+	age.Description = "age in years"
+	author := &catalog.Table{Name: q("public", "author"), Kind: catalog.KindTable, Description: "Writers of articles",
 		Columns: []*catalog.Column{
-			col("id", tInt4, false), col("name", tText, false), col("age", tNumeric, true),
+			col("id", tInt4, false), col("name", tText, false), age,
 			col("email", tText, true), col("info", tJSONB, true), col("is_active", tBool, true),
 		},
 		PrimaryKey: &catalog.Constraint{Name: "author_pkey", Columns: []string{"id"}},

@@ -288,7 +288,7 @@ func (b *builder) updateOps(t *Table, up *metadata.UpdatePermission) []*ast.Argu
 		ty := b.columnTypeName(f)
 		set = append(set, field(f.Name, named(ty), columnDescription(t, c)))
 		if f.EnumTable == nil && kindOf(f.Type).numeric {
-			inc = append(inc, field(f.Name, named(ty), ""))
+			inc = append(inc, field(f.Name, named(ty), columnDescription(t, c)))
 		}
 		if f.EnumTable == nil && f.Type == "jsonb" {
 			jsonb = append(jsonb, field(f.Name, named(ty), ""))
