@@ -259,6 +259,7 @@ func (g *gen) compare(b *strings.Builder, c ir.Compare, s scope) {
 	}
 	b.WriteByte('(')
 	lt := g.operand(b, c.Left, s.cur)
+	c.Right = operatorTyped(c.Op, c.Right)
 	switch c.Op {
 	case ir.OpIn:
 		b.WriteString(" = ANY(")
@@ -374,4 +375,30 @@ func (g *gen) columnList(b *strings.Builder, alias string, cols []string) {
 		col(b, alias, c)
 	}
 	b.WriteByte(')')
+}
+
+// operatorTyped fixes the type of values whose operator decides it: _in and
+// _nin take an array of the value's type, _has_key text and _has_keys_any
+// and _has_keys_all text[].
+func operatorTyped(op ir.CompareOp, r any) any {
+	v, ok := r.(ir.Value)
+	if !ok {
+		return r
+	}
+	t := valueType(v)
+	switch op {
+	case ir.OpIn, ir.OpNin:
+		if t != "" && !strings.HasSuffix(t, "[]") {
+			return forceType(v, t+"[]")
+		}
+	case ir.OpHasKey:
+		if t != "" && t != "text" {
+			return forceType(v, "text")
+		}
+	case ir.OpHasKeysAny, ir.OpHasKeysAll:
+		if t != "" && t != "text[]" {
+			return forceType(v, "text[]")
+		}
+	}
+	return r
 }

@@ -99,7 +99,7 @@ func mutationCases() []goldenCase {
 	emptyInsert := ins("article", icols("title", "text"))
 	emptyInsert.Output = response(cols("id"))
 
-	defaults := ins("comment", nil, []ir.Value{})
+	defaults := ins("comment", nil, []ir.Value{}, nil)
 	defaults.Output = response(cols("id", "body"))
 
 	setInc := &ir.Update{Table: tbl("article"), Where: eq("author_id", integer("1")),

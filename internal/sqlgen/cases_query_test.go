@@ -73,6 +73,8 @@ func queryCases() []goldenCase {
 			vars: map[string]any{"ids": []any{num("1"), num("2"), num("3")}}},
 		{name: "where_in_empty", root: list(&ir.Select{From: from("article"), Fields: cols("id"),
 			Where: cmp("id", "integer", ir.OpIn, lit([]any{}, "integer[]"))})},
+		{name: "where_in_scalar_typed_value", root: list(&ir.Select{From: from("author"), Fields: cols("id"), OrderBy: []ir.OrderBy{asc("id")},
+			Where: ir.And{cmp("id", "integer", ir.OpIn, lit([]any{num("1"), num("3")}, "integer")), cmp("info", "jsonb", ir.OpHasKey, lit("age", "jsonb"))}})},
 		{name: "where_nin_empty", root: list(&ir.Select{From: from("article"), Fields: cols("id"), OrderBy: []ir.OrderBy{asc("id")},
 			Where: cmp("id", "integer", ir.OpNin, lit([]any{}, ""))})},
 		{name: "where_is_null", root: list(&ir.Select{From: from("article"), Fields: cols("id"), OrderBy: []ir.OrderBy{asc("id")},

@@ -252,7 +252,9 @@ func (m *mutation) insert(ins *ir.Insert, over overrides) []string {
 			over.set(n.RowIndex, mp.Outer, "(SELECT (r)."+QuoteIdent(mp.Inner)+" FROM "+child[0]+" LIMIT 1)")
 		}
 	}
-	perRow := false
+	// a row of defaults only has no column to write DEFAULT into, so
+	// each such row gets its own DEFAULT VALUES insert
+	perRow := len(insertColumns(ins, over)) == 0 && len(ins.Rows) > 1
 	for _, n := range ins.Nested {
 		if !n.Object {
 			perRow = true
@@ -371,9 +373,6 @@ func (m *mutation) insertCTE(ins *ir.Insert, columns []ir.InsertColumn, over ove
 			b.WriteByte(')')
 		}
 	} else {
-		if to-from > 1 {
-			m.fail(errorf("several rows of defaults only"))
-		}
 		b.WriteString(" DEFAULT VALUES")
 	}
 	hasIns := false
