@@ -31,7 +31,8 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	return body, nil
 }
 
-// checkJSON returns Hasura's invalid-json error when body is not one JSON value.
+// checkJSON returns Hasura's invalid-json error when body is not one JSON
+// value, worded like Hasura's parser.
 func checkJSON(body []byte) error {
 	if json.Valid(body) {
 		return nil
@@ -39,21 +40,35 @@ func checkJSON(body []byte) error {
 	trimmed := bytes.TrimSpace(body)
 	msg := "Error in $: Failed reading: not a valid json value"
 	switch {
-	case len(trimmed) == 0:
+	case len(trimmed) == 0 || truncated(trimmed):
 		msg = "Error in $: not enough input"
 	case trailingData(trimmed):
 		msg = "Error in $: endOfInput"
 	case trimmed[0] != '{' && trimmed[0] != '[' && trimmed[0] != '"':
-		tok := string(trimmed)
-		if i := strings.IndexAny(tok, " \t\r\n"); i >= 0 {
-			tok = tok[:i]
+		if tok := leadingToken(trimmed); tok != "" {
+			msg += " at '" + tok + "'"
 		}
-		if len(tok) > 32 {
-			tok = tok[:32]
-		}
-		msg += " at '" + tok + "'"
 	}
 	return apierr.New(apierr.InvalidJSON, msg)
+}
+
+// truncated reports whether b is a JSON value cut short.
+func truncated(b []byte) bool {
+	var se *json.SyntaxError
+	return errors.As(json.Unmarshal(b, new(json.RawMessage)), &se) &&
+		se.Offset == int64(len(b)) && strings.Contains(se.Error(), "unexpected end")
+}
+
+// leadingToken returns the printable start of b, up to 32 characters.
+func leadingToken(b []byte) string {
+	var tok []byte
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f || len(tok) == 32 {
+			break
+		}
+		tok = append(tok, c)
+	}
+	return string(tok)
 }
 
 // trailingData reports whether b starts with a complete JSON value followed
