@@ -62,6 +62,7 @@ type options struct {
 	defaultTTL   time.Duration
 	retryAfter   time.Duration
 	startupWait  time.Duration
+	tokenCache   int
 }
 
 // WithHTTPClient sets the client used for JWKS fetches and the webhook.
@@ -89,6 +90,10 @@ func WithHookCacheSize(n int) Option { return func(o *options) { o.hookCacheMax 
 func WithKeyRefetchInterval(d time.Duration) Option {
 	return func(o *options) { o.refetchGap = d }
 }
+
+// WithTokenCacheSize bounds how many verified tokens are remembered so
+// that reused tokens skip signature checks (default 10000; 0 disables).
+func WithTokenCacheSize(n int) Option { return func(o *options) { o.tokenCache = n } }
 
 // WithStartupWait bounds how long New waits for the first JWKS fetches
 // (default 5s). Fetches that fail or take longer do not stop start-up.
@@ -135,6 +140,7 @@ func New(c Config, opts ...Option) (*Authenticator, error) {
 		defaultTTL:   time.Minute,
 		retryAfter:   5 * time.Second,
 		startupWait:  5 * time.Second,
+		tokenCache:   10000,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -185,7 +191,7 @@ func New(c Config, opts ...Option) (*Authenticator, error) {
 	}
 	var caches []*keyCache
 	for _, s := range specs {
-		v := &verifier{spec: s, now: o.now}
+		v := &verifier{spec: s, now: o.now, verified: newSigCache(o.tokenCache)}
 		if s.key != nil {
 			v.store = staticStore{key: *s.key}
 		} else {
@@ -210,7 +216,7 @@ func New(c Config, opts ...Option) (*Authenticator, error) {
 		kc := o.newKeyCache(fetchKeySource(li.Keys, 30*time.Second, o.now), li.Issuer)
 		kc.refetchGap = time.Second
 		caches = append(caches, kc)
-		a.verifiers = append(a.verifiers, &verifier{spec: s, store: kc, now: o.now, audiences: li.Audiences})
+		a.verifiers = append(a.verifiers, &verifier{spec: s, store: kc, now: o.now, audiences: li.Audiences, verified: newSigCache(o.tokenCache)})
 		a.jwtInfo = append(a.jwtInfo, s.info())
 	}
 	warmUp(caches, o.startupWait)

@@ -10,6 +10,8 @@ import (
 // ("" when the token names none).
 type keyStore interface {
 	keys(ctx context.Context, kid string) []verifyKey
+	// version changes whenever the set of keys changes.
+	version() uint64
 }
 
 // staticStore is the single key of a secret with "key": it verifies every
@@ -17,6 +19,8 @@ type keyStore interface {
 type staticStore struct{ key verifyKey }
 
 func (s staticStore) keys(context.Context, string) []verifyKey { return []verifyKey{s.key} }
+
+func (s staticStore) version() uint64 { return 0 }
 
 // fetchFunc loads a key set. expires is when it should be loaded again
 // (zero when its source gave no expiry).
@@ -39,6 +43,7 @@ type keyCache struct {
 	loaded      bool
 	nextRefresh time.Time
 	lastKidLoad time.Time // start of the last load caused by an unknown kid
+	ver         uint64    // incremented by every successful load
 	inflight    chan struct{}
 }
 
@@ -79,6 +84,12 @@ func (c *keyCache) keys(ctx context.Context, kid string) []verifyKey {
 	c.mu.Unlock()
 	c.finish(ctx, ch, leader)
 	return c.match(kid)
+}
+
+func (c *keyCache) version() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ver
 }
 
 func (c *keyCache) match(kid string) []verifyKey {
@@ -134,6 +145,7 @@ func (c *keyCache) finish(ctx context.Context, ch chan struct{}, leader bool) {
 		c.loaded = true
 	} else {
 		c.set, c.loaded = keys, true
+		c.ver++
 		switch {
 		case expires.IsZero():
 			c.nextRefresh = now.Add(c.defaultTTL)

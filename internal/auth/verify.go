@@ -27,6 +27,7 @@ type verifier struct {
 	// audiences, when set, supplies the accepted audiences at request time
 	// (an in-process issuer whose APIs can change); it overrides spec.audience.
 	audiences func(ctx context.Context) ([]string, error)
+	verified  *sigCache
 }
 
 // verify checks the signature and registered claims of token and returns
@@ -35,6 +36,18 @@ func (v *verifier) verify(ctx context.Context, token string) (map[string]any, ti
 	if len(token) > maxTokenBytes {
 		return nil, time.Time{}, invalidJWT("JWSError (CompactDecodeError token too large)")
 	}
+	cacheKey := tokenKey(token)
+	if e, ok := v.verified.get(cacheKey); ok {
+		// Keep the key set maintained (expiry, reloads) as a full check would.
+		if ver := v.store.version(); len(v.store.keys(ctx, e.kid)) > 0 && ver == e.version && ver == v.store.version() {
+			exp, aerr := v.checkClaims(ctx, e.claims)
+			if aerr != nil {
+				return nil, time.Time{}, aerr
+			}
+			return e.claims, exp, nil
+		}
+	}
+	version := v.store.version()
 	parts := strings.Split(token, ".")
 	if len(parts) != 3 {
 		return nil, time.Time{}, invalidJWT(fmt.Sprintf("JWSError (CompactDecodeError Invalid number of parts: Expected 3 parts; got %d)", len(parts)))
@@ -83,6 +96,7 @@ func (v *verifier) verify(ctx context.Context, token string) (map[string]any, ti
 	if err != nil {
 		return nil, time.Time{}, invalidJWT(fmt.Sprintf("JWTClaimsSetDecodeError %q", err.Error()))
 	}
+	v.verified.put(cacheKey, sigEntry{claims: claims, kid: hdr.Kid, version: version})
 	exp, aerr := v.checkClaims(ctx, claims)
 	if aerr != nil {
 		return nil, time.Time{}, aerr
