@@ -82,7 +82,7 @@ func checkConsistency(ctx context.Context, md *Metadata, cat *catalog.Catalog, s
 func (c *checker) tableObj(t *Table, typ, obj, reason string, def json.RawMessage) {
 	tn := t.Table
 	kind, _ := strings.CutSuffix(typ, "_permission")
-	c.out = append(c.out, InconsistentObject{Type: typ, Name: obj + " in table " + t.Table.display() + " in source " + c.source,
+	c.out = append(c.out, InconsistentObject{Type: typ, Name: typ + " " + obj + " in table " + t.Table.display() + " in source " + c.source,
 		Reason: reason, Definition: def, source: c.source, table: &tn, object: obj, kind: kind})
 }
 

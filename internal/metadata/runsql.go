@@ -1,6 +1,7 @@
 package metadata
 
 import (
+	"context"
 	"encoding/json"
 
 	"github.com/jackc/pgx/v5"
@@ -58,13 +59,9 @@ func opRunSQL(o *opCtx, raw json.RawMessage) (any, error) {
 			return nil, apierr.Internalf("run_sql: fingerprint: %v", err)
 		}
 	}
-	results, err := tx.Conn().PgConn().Exec(ctx, *a.SQL).ReadAll()
+	res, err := execAll(ctx, tx.Conn().PgConn(), *a.SQL)
 	if err != nil {
 		return nil, pg.MapRunSQLError(err, *a.SQL)
-	}
-	res := sqlResult{ResultType: "CommandOk"}
-	if n := len(results); n > 0 {
-		res = toSQLResult(results[n-1])
 	}
 	if check {
 		after, err := catalog.TakeFingerprint(ctx, tx)
@@ -88,21 +85,39 @@ func opRunSQL(o *opCtx, raw json.RawMessage) (any, error) {
 	return res, nil
 }
 
-// recheck adopts a refreshed catalog: objects it newly breaks are refused
-// (dependency-error) or, with cascade, dropped from the metadata.
+// recheck adopts a refreshed catalog. As in Hasura, tracked tables and
+// functions that were renamed follow their new names, and those that were
+// dropped are untracked with everything defined on them; other objects the
+// change breaks are refused (dependency-error) or, with cascade, dropped
+// from the metadata too.
 func (o *opCtx) recheck(cat *catalog.Catalog, qr catalog.Querier, cascade bool) error {
 	before := map[string]bool{}
 	for _, b := range o.bad {
 		before[b.Name] = true
 	}
-	removed := false
+	if o.followRenames(cat) {
+		o.changed = true
+	}
 	for range 100 {
 		_, all := checkConsistency(o.ctx, o.md, cat, o.s.opts.Source, fetchEnumValues(qr))
-		var fresh []InconsistentObject
+		var fresh, dropped []InconsistentObject
 		for _, b := range all {
-			if !before[b.Name] {
-				fresh = append(fresh, b)
+			if before[b.Name] {
+				continue
 			}
+			if b.table != nil && ((b.Type == "table" && cat.Tables[b.table.qname()] == nil) ||
+				(b.Type == "function" && len(cat.Functions[b.table.qname()]) == 0)) {
+				dropped = append(dropped, b)
+				continue
+			}
+			fresh = append(fresh, b)
+		}
+		if len(dropped) > 0 {
+			for _, d := range dropped {
+				o.md.remove(d)
+			}
+			o.changed = true
+			continue
 		}
 		if len(fresh) == 0 {
 			o.bad = all
@@ -114,38 +129,109 @@ func (o *opCtx) recheck(cat *catalog.Catalog, qr catalog.Querier, cascade bool) 
 		for _, f := range fresh {
 			o.md.remove(f)
 		}
-		removed = true
+		o.changed = true
 	}
 	o.cat = cat
 	o.reloadCatalog = true
-	if removed {
-		o.changed = true
-	}
 	return nil
 }
 
-// toSQLResult converts the last statement's result: rows (column names
-// first, values as text, NULL as null) or CommandOk.
-func toSQLResult(r *pgconn.Result) sqlResult {
-	if len(r.FieldDescriptions) == 0 {
-		return sqlResult{ResultType: "CommandOk"}
+// followRenames renames tracked tables whose relation (same OID) now has
+// another name, in the table entries and in every relationship and
+// permission that refers to them. It reports whether anything changed.
+func (o *opCtx) followRenames(cat *catalog.Catalog) bool {
+	byOID := map[uint32]catalog.QName{}
+	for n, t := range cat.Tables {
+		byOID[t.OID] = n
 	}
-	out := make([][]*string, 0, len(r.Rows)+1)
-	head := make([]*string, len(r.FieldDescriptions))
-	for i, f := range r.FieldDescriptions {
-		name := f.Name
-		head[i] = &name
+	renames := map[TableName]TableName{}
+	for n, t := range o.cat.Tables {
+		if cat.Tables[n] != nil {
+			continue
+		}
+		if nn, ok := byOID[t.OID]; ok && t.OID != 0 {
+			renames[fromQName(n)] = fromQName(nn)
+		}
 	}
-	out = append(out, head)
-	for _, row := range r.Rows {
-		vals := make([]*string, len(row))
-		for i, v := range row {
-			if v != nil {
-				s := string(v)
-				vals[i] = &s
+	if len(renames) == 0 {
+		return false
+	}
+	ren := func(n *TableName) {
+		if nn, ok := renames[*n]; ok {
+			*n = nn
+		}
+	}
+	changed := false
+	for _, s := range o.md.Sources {
+		if s.Name != o.s.opts.Source {
+			continue
+		}
+		for _, t := range s.Tables {
+			if _, ok := renames[t.Table]; ok {
+				changed = true
+			}
+			ren(&t.Table)
+			for _, r := range t.ObjectRelationships {
+				if m := r.Using.ManualConfiguration; m != nil {
+					ren(&m.RemoteTable)
+				} else if fk, err := ParseFKOn(r.Using.ForeignKeyConstraintOn); err == nil && fk.Table != nil {
+					if nn, ok := renames[*fk.Table]; ok {
+						var rf RemoteFK
+						_ = json.Unmarshal(r.Using.ForeignKeyConstraintOn, &rf)
+						rf.Table = nn
+						r.Using.ForeignKeyConstraintOn = rawJSON(rf)
+					}
+				}
+			}
+			for _, r := range t.ArrayRelationships {
+				if m := r.Using.ManualConfiguration; m != nil {
+					ren(&m.RemoteTable)
+				} else if fk := r.Using.ForeignKeyConstraintOn; fk != nil {
+					ren(&fk.Table)
+				}
 			}
 		}
-		out = append(out, vals)
 	}
-	return sqlResult{ResultType: "TuplesOk", Result: out}
+	return changed
+}
+
+// execAll runs sql with the simple protocol and converts the last
+// statement's result: rows (column names first, values as text, NULL as
+// null) or CommandOk, as libpq's PQexec reports them.
+func execAll(ctx context.Context, conn *pgconn.PgConn, sql string) (sqlResult, error) {
+	mrr := conn.Exec(ctx, sql)
+	res := sqlResult{ResultType: "CommandOk"}
+	for mrr.NextResult() {
+		rr := mrr.ResultReader()
+		fds := rr.FieldDescriptions()
+		var out [][]*string
+		if len(fds) > 0 {
+			head := make([]*string, len(fds))
+			for i, f := range fds {
+				name := f.Name
+				head[i] = &name
+			}
+			out = append(out, head)
+		}
+		for rr.NextRow() {
+			vals := make([]*string, len(rr.Values()))
+			for i, v := range rr.Values() {
+				if v != nil {
+					s := string(v)
+					vals[i] = &s
+				}
+			}
+			out = append(out, vals)
+		}
+		if _, err := rr.Close(); err != nil {
+			_ = mrr.Close()
+			return res, err
+		}
+		if len(fds) > 0 {
+			res = sqlResult{ResultType: "TuplesOk", Result: out}
+		} else {
+			res = sqlResult{ResultType: "CommandOk"}
+		}
+	}
+	return res, mrr.Close()
 }
