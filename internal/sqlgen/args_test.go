@@ -48,10 +48,15 @@ func TestArgsEncoding(t *testing.T) {
 
 func TestParseJSONPath(t *testing.T) {
 	cases := map[string][]any{
-		"$.a.b[0]":    {"a", "b", "0"},
-		"a.b":         {"a", "b"},
-		"$['x y'][2]": {"x y", "2"},
-		"$":           nil,
+		"$.a.b[0]":                     {"a", "b", "0"},
+		"a.b":                          {"a", "b"},
+		"$['x y'][2]":                  {"x y", "2"},
+		"$":                            nil,
+		"objs[0].[\"你好\"]":             {"objs", "0", "你好"},
+		"objs.[0].[\"你好\"]":            {"objs", "0", "你好"},
+		"translations['hello world!']": {"translations", "hello world!"},
+		"['!@#$%^']":                   {"!@#$%^"},
+		"._underscore":                 {"_underscore"},
 	}
 	for in, want := range cases {
 		got, err := parseJSONPath(in)

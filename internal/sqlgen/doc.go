@@ -14,14 +14,32 @@
 // Mutation compiles one root mutation field into one statement (data
 // modifying CTEs plus the result) returning one row with two columns:
 //
-//  1. the field's JSON value (the mutation response object, or the row for
-//     *_one/*_by_pk fields);
-//  2. a boolean: true when every permission check (insert check, update
+//  1. result: the field's JSON value (the mutation response object, or the
+//     row, or null, for *_one/*_by_pk fields);
+//  2. check_ok: a boolean, true when every permission check (insert check, update
 //     check, upsert check, including nested inserts) held on every written
 //     row. When it is false the engine must roll the transaction back and
 //     answer Hasura's permission-error "Check constraint violation. insert
 //     check constraint failed" (or "update check constraint failed" for
 //     updates).
+//
+// Rows a mutation inserts are visible to the rest of its statement: nested
+// inserts, permission checks and the returning selection read a table the
+// statement inserts into as the table's rows plus the inserted ones. Rows an
+// upsert updated, and rows changed by update and delete, are seen by
+// relationships in their pre-statement state (the returning rows themselves
+// are always the new ones).
+//
+// MutationSteps gives the statements for update_<t>_many: one per update, run
+// in order, the field's value being the JSON array of their results.
+//
+// Object relationships are joined without a row limit (so PostgreSQL can
+// plan them as ordinary joins): their mapping must lead to at most one row,
+// as Hasura's foreign-key and unique-key relationships do.
+//
+// In boolean expressions, RootColumnOp refers to the row the filter is
+// attached to (the selected table's row, or the mutated row in checks), also
+// from inside relationship filters and _exists.
 //
 // # Parameters
 //
@@ -36,8 +54,13 @@
 // fails with an SQLSTATE of class 22, which the engine reports as
 // data-exception.
 //
-// Integer literals in limit and offset are written inline; they come from
-// the query text, so a cached statement never serves another value.
+// Session variables are bound by lower-case name; for array types a JSON
+// array value becomes an array literal, and a Postgres array literal ({1,2})
+// passes unchanged. ir.SessionObject binds the whole session (the map given
+// to Args) as a JSON object, for functions' session arguments.
+//
+// Integer literals in limit and offset are written inline (a Literal is a
+// constant of the plan either way), so PostgreSQL plans with the real limit.
 //
 // Types in the IR are SQL type names as format_type prints them (quoted
 // where needed); names that could end the cast are refused with *Error.

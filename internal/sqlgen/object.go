@@ -167,6 +167,9 @@ func parseJSONPath(p string) ([]any, error) {
 		switch s[0] {
 		case '.':
 			s = s[1:]
+			if strings.HasPrefix(s, "[") {
+				continue // ".[0]" and ".['k']" select like "[0]" and "['k']"
+			}
 			i := strings.IndexAny(s, ".[")
 			if i < 0 {
 				i = len(s)
