@@ -162,6 +162,8 @@ func mutationCases() []goldenCase {
 		{name: "update_set_array", mut: &ir.MutationRoot{Alias: "update_article_by_pk", Update: deleteElem}},
 		{name: "update_set_jsonb_array", mut: &ir.MutationRoot{Alias: "update_author_by_pk", Update: deleteArrayElem}},
 		{name: "update_by_pk_missing", mut: &ir.MutationRoot{Alias: "update_author_by_pk", Update: byPkMissing}},
+		{name: "update_empty_set", mut: &ir.MutationRoot{Alias: "update_author", Update: &ir.Update{Table: tbl("author"), Where: eq("id", integer("1")),
+			Output: response(append(cols("id"), articlesRel))}}},
 		{name: "update_check_fails", mut: &ir.MutationRoot{Alias: "update_article", Update: updateCheck}, check: &no},
 		{name: "delete_returning_relationship", mut: &ir.MutationRoot{Alias: "delete_comment", Delete: del}},
 		{name: "delete_by_pk_composite", mut: &ir.MutationRoot{Alias: "delete_Order_by_pk", Delete: delByPk}},

@@ -431,12 +431,10 @@ func (m *mutation) update(u *ir.Update) {
 	m.startCTE(name)
 	b := &m.ctes
 	if len(u.Set) == 0 {
-		// nothing to change: the matching rows, unchanged
+		// nothing to change: no row is affected, as in Hasura
 		b.WriteString("SELECT _t AS r FROM ")
 		writeTable(b, u.Table)
-		b.WriteString(" AS _t WHERE ")
-		m.boolExp(b, u.Where, scope{cur: "_t", root: "_t"})
-		b.WriteByte(')')
+		b.WriteString(" AS _t WHERE false)")
 	} else {
 		b.WriteString("UPDATE ")
 		writeTable(b, u.Table)
