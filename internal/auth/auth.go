@@ -318,6 +318,22 @@ func (a *Authenticator) Authenticate(r *http.Request, body []byte) (session.Sess
 	return res.Session, err
 }
 
+// AuthenticateHeaders authenticates a request known only by its headers,
+// such as a WebSocket connection_init (its payload headers merged over the
+// handshake's). Header names may be in any case.
+func (a *Authenticator) AuthenticateHeaders(ctx context.Context, h http.Header) (session.Session, error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodGet, "/v1/graphql", nil)
+	if err != nil {
+		return session.Session{}, unexpected("could not build the request")
+	}
+	for name, vals := range h {
+		for _, v := range vals {
+			r.Header.Add(name, v)
+		}
+	}
+	return a.Authenticate(r, nil)
+}
+
 // Resolve is Authenticate plus the headers the server must add to its
 // response.
 func (a *Authenticator) Resolve(r *http.Request, body []byte) (Result, error) {

@@ -1,9 +1,11 @@
 package auth
 
 import (
+	"context"
 	"crypto/elliptic"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -359,4 +361,17 @@ func TestSessionVarsAreNotShared(t *testing.T) {
 	if s2.Vars["x-hasura-user-id"] != "42" {
 		t.Fatal("sessions share their variables")
 	}
+}
+
+func TestAuthenticateHeaders(t *testing.T) {
+	clock := newClock()
+	a := mustNew(t, Config{AdminSecret: "x", JWTSecret: secretJSON(t, map[string]any{"type": "HS256", "key": hsKey})}, WithClock(clock.Now))
+	tok := sign(t, jwa.HS256(), []byte(hsKey), "", userClaims(clock.Now(), nil))
+	// connection_init payloads carry header names in any case.
+	s, err := a.AuthenticateHeaders(context.Background(), http.Header{"authorization": {"Bearer " + tok}, "x-hasura-role": {"editor"}})
+	if err != nil || s.Role != "editor" || !s.Expires.Equal(clock.Now().Add(time.Hour)) {
+		t.Fatalf("%+v %v", s, err)
+	}
+	_, err = a.AuthenticateHeaders(context.Background(), http.Header{})
+	wantError(t, err, 400, "invalid-headers", msgMissingJWT)
 }
