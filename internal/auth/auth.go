@@ -279,6 +279,9 @@ func adminSecrets(c Config) ([]string, error) {
 func jwtSpecs(c Config) ([]*jwtSpec, error) {
 	if strings.TrimSpace(c.JWTSecrets) != "" {
 		var list []json.RawMessage
+		if !json.Valid([]byte(c.JWTSecrets)) {
+			return nil, configErrorf(envJWTSecrets + ": Error in $: Failed reading: not a valid json value")
+		}
 		if err := json.Unmarshal([]byte(c.JWTSecrets), &list); err != nil {
 			return nil, configErrorf(envJWTSecrets + ": Error in $: parsing [] failed, expected Array, but encountered " + jsonKind([]byte(c.JWTSecrets)))
 		}

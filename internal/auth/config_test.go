@@ -60,6 +60,7 @@ func TestJWTSecretValidation(t *testing.T) {
 		{`{"jwk_url":"https://i/jwks","header":{"type":"Query"}}`, "Error in $.header: expected 'type' is 'Authorization' or 'Cookie' or 'CustomHeader'"},
 		{`{"jwk_url":"ftp://i/jwks"}`, "Error in $.jwk_url: not a valid URI: ftp://i/jwks"},
 		{`[]`, "Error in $: parsing JWTConfig failed, expected Object, but encountered Array"},
+		{`{"type":"HS256",`, "Error in $: Failed reading: not a valid json value"},
 	}
 	for _, tc := range cases {
 		_, err := New(Config{AdminSecret: "x", JWTSecret: tc.secret})

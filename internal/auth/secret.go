@@ -79,6 +79,9 @@ func secretError(where, msg string) error {
 // parseJWTSecret validates one JWT secret object. where is its JSON path
 // ("$" or "$[i]") for messages.
 func parseJWTSecret(raw []byte, where string) (*jwtSpec, error) {
+	if !json.Valid(raw) {
+		return nil, secretError(where, "Failed reading: not a valid json value")
+	}
 	var o map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &o); err != nil || o == nil {
 		return nil, secretError(where, "parsing JWTConfig failed, expected Object, but encountered "+jsonKind(raw))
