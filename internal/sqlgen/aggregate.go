@@ -28,9 +28,9 @@ func (g *gen) aggregate(b *strings.Builder, agg *ir.Aggregate, p parentRow) {
 		case f.Nodes != nil:
 			obj.WriteString("coalesce(json_agg(")
 			g.object(&obj, &joins, f.Nodes, a)
-			if len(agg.OrderBy) > 0 {
+			if order := aggOrder(agg.OrderBy, agg.DistinctOn); len(order) > 0 {
 				obj.WriteString(" ORDER BY ")
-				g.orderTerms(&obj, agg.OrderBy, a)
+				g.orderTerms(&obj, order, a)
 			}
 			obj.WriteString("), '[]'::json)")
 		default:

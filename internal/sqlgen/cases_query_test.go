@@ -127,6 +127,8 @@ func queryCases() []goldenCase {
 			DistinctOn: []string{"department"}, OrderBy: []ir.OrderBy{asc("department"), desc("salary")}})},
 		{name: "distinct_on_other_order_limit", root: list(&ir.Select{From: from("employee"), Fields: cols("id", "department", "salary"),
 			DistinctOn: []string{"department"}, OrderBy: []ir.OrderBy{desc("salary")}, Limit: lit(num("2"), "integer")})},
+		{name: "distinct_on_without_order", root: list(&ir.Select{From: from("employee"), Fields: cols("department", "salary"),
+			DistinctOn: []string{"department"}, Where: cmp("salary", "integer", ir.OpGt, lit(num("2000"), "integer"))})},
 		// Aggregates.
 		{name: "aggregate_root", root: &ir.Root{Alias: "article_aggregate", Aggregate: &ir.Aggregate{From: from("article"), OrderBy: []ir.OrderBy{asc("id")},
 			Fields: []ir.AggregateField{

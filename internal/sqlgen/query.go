@@ -77,9 +77,9 @@ func (g *gen) rowsFrom(b *strings.Builder, sel *ir.Select, p parentRow, raw stri
 	} else {
 		b.WriteString("coalesce(json_agg(")
 		b.WriteString(obj.String())
-		if len(sel.OrderBy) > 0 {
+		if order := aggOrder(sel.OrderBy, sel.DistinctOn); len(order) > 0 {
 			b.WriteString(" ORDER BY ")
-			g.orderTerms(b, sel.OrderBy, a)
+			g.orderTerms(b, order, a)
 		}
 		b.WriteString("), '[]'::json)")
 	}
@@ -108,9 +108,12 @@ func (g *gen) source(b *strings.Builder, s rowSource, a string) string {
 		g.fromItem(b, s, a)
 		return cond.String()
 	}
-	b.WriteString("(SELECT ")
-	b.WriteString(a)
-	b.WriteString(".* FROM ")
+	limited := s.limit != nil || s.offset != nil || s.permLimit != nil
+	if limited {
+		b.WriteString("(SELECT ")
+		b.WriteString(a)
+		b.WriteString(".* FROM ")
+	}
 	if len(s.distinct) > 0 {
 		b.WriteString("(SELECT DISTINCT ON (")
 		for i, d := range s.distinct {
@@ -138,13 +141,15 @@ func (g *gen) source(b *strings.Builder, s rowSource, a string) string {
 			b.WriteString(cond.String())
 		}
 	}
-	if len(s.order) > 0 {
-		b.WriteString(" ORDER BY ")
-		g.orderTerms(b, s.order, a)
+	if limited {
+		if len(s.order) > 0 {
+			b.WriteString(" ORDER BY ")
+			g.orderTerms(b, s.order, a)
+		}
+		g.limitOffset(b, s)
+		b.WriteString(") AS ")
+		b.WriteString(a)
 	}
-	g.limitOffset(b, s)
-	b.WriteString(") AS ")
-	b.WriteString(a)
 	return ""
 }
 
@@ -249,4 +254,14 @@ func literalInt(v any) (int64, bool) {
 		}
 	}
 	return 0, false
+}
+
+// aggOrder is the order of a list's elements: the user's order, or with
+// distinct_on alone the distinct columns ascending (the order DISTINCT ON
+// picks rows in, which joins may not preserve).
+func aggOrder(order []ir.OrderBy, distinct []string) []ir.OrderBy {
+	if len(order) == 0 && len(distinct) > 0 {
+		return distinctOrder(distinct, nil)
+	}
+	return order
 }

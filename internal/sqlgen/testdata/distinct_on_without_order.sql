@@ -1,0 +1,1 @@
+SELECT coalesce(json_agg(json_build_object('department', _0."department", 'salary', _0."salary") ORDER BY _0."department" ASC NULLS LAST), '[]'::json) AS j FROM (SELECT DISTINCT ON (_0."department") _0.* FROM "public"."employee" AS _0 WHERE (_0."salary" > $1::text::integer) ORDER BY _0."department" ASC NULLS LAST) AS _0
