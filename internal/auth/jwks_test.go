@@ -425,3 +425,23 @@ func TestJWKSSlowIssuerDoesNotStallRequests(t *testing.T) {
 		t.Fatal("a request waited for a hanging JWKS endpoint")
 	}
 }
+
+func TestJWKSKeyTypes(t *testing.T) {
+	clock := newClock()
+	ec, ed := ecKey(t, elliptic.P384()), edKey(t)
+	srv := newJWKSServer(t)
+	srv.setKeys(publicJWK(t, &ec.PublicKey, "ec", jwa.SignatureAlgorithm{}), publicJWK(t, ed.Public(), "ed", jwa.SignatureAlgorithm{}))
+	a := jwksAuth(t, srv.URL, clock, nil)
+	for name, tok := range map[string]string{
+		"ES384": sign(t, jwa.ES384(), ec, "ec", issuerClaims(clock.Now())),
+		"EdDSA": sign(t, jwa.EdDSA(), ed, "ed", issuerClaims(clock.Now())),
+	} {
+		if _, err := a.Authenticate(request(bearer(tok)), nil); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// The curve decides the algorithm: a P-384 key does not verify ES256.
+	wrongCurve := sign(t, jwa.ES256(), ecKey(t, elliptic.P256()), "ec", issuerClaims(clock.Now()))
+	_, err := a.Authenticate(request(bearer(wrongCurve)), nil)
+	wantError(t, err, 400, "invalid-jwt", "Could not verify JWT: JWSError JWSInvalidSignature")
+}
