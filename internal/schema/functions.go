@@ -16,11 +16,14 @@ func (b *builder) computed(t *Table) []*Computed {
 	var cs []*Computed
 	sp := t.Perm.Select
 	for _, cf := range t.Meta.ComputedFields {
-		if sp == nil || !(sp.Admin || sp.ComputedFields[cf.Name]) {
+		fn := b.function(qname(cf.Definition.Function))
+		if sp == nil || fn == nil {
 			continue
 		}
-		fn := b.function(qname(cf.Definition.Function))
-		if fn == nil {
+		// Scalar computed fields must be granted by the select permission;
+		// set-returning ones follow the select permission on the table
+		// they return, as in Hasura.
+		if !fn.ReturnsTable && !(sp.Admin || sp.ComputedFields[cf.Name]) {
 			continue
 		}
 		c := &Computed{Name: cf.Name, Function: fn, TableArgIndex: 0, SessionArgIndex: -1}

@@ -63,6 +63,11 @@ func isBaseTable(ct *catalog.Table) bool {
 // mutableColumns returns the columns a permission lets the role write,
 // without generated and always-identity columns and without preset ones.
 func mutableColumns(t *Table, cols metadata.Columns, set map[string]any) []*catalog.Column {
+	if !cols.All && cols.Names == nil {
+		// An insert permission without "columns" (older metadata) allows
+		// every column.
+		cols.All = true
+	}
 	allowed := map[string]bool{}
 	for _, c := range cols.Names {
 		allowed[c] = true
