@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/postgate/postgate/internal/apierr"
 	"github.com/postgate/postgate/internal/catalog"
@@ -86,7 +87,7 @@ func opBulk(ops map[string]opFunc, keepGoing bool) opFunc {
 				}
 				o.md, o.bad = saved, savedBad
 				e := apierr.From(err)
-				results = append(results, map[string]any{"code": e.Code, "error": e.Message, "path": e.Path})
+				results = append(results, map[string]any{"code": e.Code, "error": e.Message, "path": "$.args" + strings.TrimPrefix(e.Path, "$")})
 				continue
 			}
 			results = append(results, res)

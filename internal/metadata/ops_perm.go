@@ -152,7 +152,8 @@ func opSetPermissionComment(o *opCtx, raw json.RawMessage) (any, error) {
 		Source     string    `json:"source"`
 		Table      TableName `json:"table"`
 		Role       string    `json:"role"`
-		Permission string    `json:"permission"`
+		Type       string    `json:"type"`
+		Permission string    `json:"permission"` // the older name of type
 		Comment    *string   `json:"comment"`
 	}
 	if err := decodeStrict(raw, &a, "$"); err != nil {
@@ -166,7 +167,10 @@ func opSetPermissionComment(o *opCtx, raw json.RawMessage) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	kind := strings.ToLower(a.Permission)
+	kind := strings.ToLower(a.Type)
+	if kind == "" {
+		kind = strings.ToLower(a.Permission)
+	}
 	if !t.hasPermission(kind, a.Role) {
 		return nil, permissionMissing(kind, a.Table, a.Role)
 	}

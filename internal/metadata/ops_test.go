@@ -1,0 +1,362 @@
+package metadata
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// step is one /v1/metadata call and its expected outcome: a JSON result
+// (when want is set) or an error (code, message, path; a message ending in
+// "..." is a prefix).
+type step struct {
+	name, body, want string
+	code, msg, path  string
+}
+
+func runSteps(t *testing.T, e *env, steps []step) {
+	t.Helper()
+	for _, s := range steps {
+		res, err := e.svc.Metadata(context.Background(), []byte(s.body))
+		if s.code == "" {
+			if err != nil {
+				t.Errorf("%s: %v", s.name, err)
+				continue
+			}
+			if s.want != "" {
+				jsonEqual(t, res, s.want)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%s: want error %s, got %s", s.name, s.code, res)
+			continue
+		}
+		wantErr(t, e.fail(e.svc.Metadata, s.body), s.code, s.msg, s.path)
+	}
+}
+
+const success = `{"message":"success"}`
+
+func TestTableOperations(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle + `CREATE SCHEMA other; CREATE TABLE other.thing (id int primary key);
+		CREATE FUNCTION thing_fn() RETURNS SETOF other.thing LANGUAGE sql STABLE AS $$ SELECT * FROM other.thing $$;`)
+	runSteps(t, e, []step{
+		{name: "track", body: `{"type":"pg_track_table","args":{"table":"author"}}`, want: success},
+		{name: "track again", body: `{"type":"pg_track_table","args":{"table":"author"}}`, code: "already-tracked", msg: `view/table already tracked : "author"`, path: "$.args"},
+		{name: "track missing", body: `{"type":"pg_track_table","args":{"table":"nope"}}`, code: "not-exists", msg: `no such table/view exists in source: "nope"`, path: "$.args"},
+		{name: "unknown source", body: `{"type":"pg_track_table","args":{"source":"x","table":"article"}}`, code: "not-exists", msg: `source with name "x" does not exist`},
+		{name: "bad custom name", body: `{"type":"pg_track_table","args":{"table":"article","configuration":{"custom_name":"my article"}}}`, code: "parse-failed", msg: `"my article" is not a valid GraphQL name`, path: "$.args.configuration.custom_name"},
+		{name: "bad root field key", body: `{"type":"pg_track_table","args":{"table":"article","configuration":{"custom_root_fields":{"selects":"x"}}}}`, code: "parse-failed", msg: `unexpected key "selects"`},
+		{name: "custom column of missing column", body: `{"type":"pg_track_table","args":{"table":"article","configuration":{"column_config":{"nope":{"custom_name":"x"}}}}}`,
+			code: "constraint-violation", msg: `the custom field name "x" was given for the column "nope", but no such column exists`},
+		{name: "track with configuration", body: `{"type":"pg_track_table","args":{"table":"article","configuration":{"custom_name":"Post","custom_root_fields":{"select":"posts"},"column_config":{"title":{"custom_name":"heading"}}}}}`, want: success},
+		{name: "other schema", body: `{"type":"pg_track_table","args":{"table":{"schema":"other","name":"thing"}}}`, want: success},
+		{name: "track_tables with a failure", body: `{"type":"pg_untrack_table","args":{"table":{"schema":"other","name":"thing"}}}`, want: success},
+		{name: "set customization", body: `{"type":"pg_set_table_customization","args":{"table":"author","configuration":{"custom_name":"Writer","custom_root_fields":{"select_by_pk":{"name":"writer","comment":"one"}}}}}`, want: success},
+		{name: "customization of untracked", body: `{"type":"pg_set_table_customization","args":{"table":"nope","configuration":{}}}`, code: "not-exists", msg: `table "nope" does not exist in source: default`},
+		{name: "untrack missing", body: `{"type":"pg_untrack_table","args":{"table":"nope"}}`, code: "already-untracked", msg: `view/table already untracked : "nope"`},
+		{name: "unknown key", body: `{"type":"pg_untrack_table","args":{"table":"author","cascad":true}}`, code: "parse-failed", msg: `unexpected key "cascad"`, path: "$.args"},
+		{name: "wrong type", body: `{"type":"pg_untrack_table","args":{"table":"author","cascade":"yes"}}`, code: "parse-failed", msg: "expected Boolean, but encountered String", path: "$.args.cascade"},
+	})
+	res := e.meta(`{"type":"pg_track_tables","args":{"tables":[{"table":{"schema":"other","name":"thing"}},{"table":"nope"}]}}`)
+	var tr bulkTableResult
+	_ = json.Unmarshal(res, &tr)
+	if tr.Message != "success" || len(tr.Warnings) != 1 {
+		t.Errorf("pg_track_tables with allow_warnings: %s", res)
+	}
+	wantErr(t, e.fail(e.svc.Metadata, `{"type":"pg_track_tables","args":{"allow_warnings":false,"tables":[{"table":"nope"}]}}`), "not-exists", `no such table/view exists in source: "nope"`, "$.args.tables[0]")
+	e.meta(`{"type":"pg_untrack_tables","args":{"tables":[{"table":{"schema":"other","name":"thing"}}]}}`)
+
+	md := e.svc.Current().Stored.Source("default")
+	art := md.FindTable(TableName{"public", "article"})
+	if art == nil || art.Configuration.CustomName != "Post" || art.Configuration.ColumnConfig["title"].CustomName != "heading" {
+		t.Errorf("article configuration: %s", rawJSON(art))
+	}
+	if au := md.FindTable(TableName{"public", "author"}); au.Configuration.CustomName != "Writer" || *au.Configuration.CustomRootFields["select_by_pk"].Comment != "one" {
+		t.Errorf("author configuration: %s", rawJSON(au))
+	}
+	if md.FindTable(TableName{"other", "thing"}) != nil {
+		t.Errorf("other.thing still tracked")
+	}
+	// A function and a table may not share a name.
+	e.meta(`{"type":"pg_track_table","args":{"table":{"schema":"other","name":"thing"}}}`)
+	e.meta(`{"type":"pg_track_function","args":{"function":"thing_fn"}}`)
+	// Untracking a table a function returns needs cascade.
+	wantErr(t, e.fail(e.svc.Metadata, `{"type":"pg_untrack_table","args":{"table":{"schema":"other","name":"thing"}}}`), "dependency-error",
+		"cannot drop due to the following dependent objects : function thing_fn", "$.args")
+	e.meta(`{"type":"pg_untrack_table","args":{"table":{"schema":"other","name":"thing"},"cascade":true}}`)
+	if len(e.svc.Current().Stored.Source("default").Functions) != 0 {
+		t.Errorf("function not removed with cascade")
+	}
+}
+
+func TestEnumTables(t *testing.T) {
+	e := newEnv(t)
+	e.sql(`CREATE TABLE colour (value text PRIMARY KEY, comment text);
+		INSERT INTO colour VALUES ('red', 'Red'), ('green', NULL);
+		CREATE TABLE bad_pk (id int PRIMARY KEY);
+		CREATE TABLE too_many (value text PRIMARY KEY, a text, b text);
+		CREATE TABLE empty_enum (value text PRIMARY KEY);
+		CREATE TABLE bad_values (value text PRIMARY KEY);
+		INSERT INTO bad_values VALUES ('ok'), ('not ok'), ('true');`)
+	runSteps(t, e, []step{
+		{name: "enum", body: `{"type":"pg_track_table","args":{"table":"colour","is_enum":true}}`, want: success},
+		{name: "integer key", body: `{"type":"pg_track_table","args":{"table":"bad_pk","is_enum":true}}`, code: "constraint-violation",
+			msg: `the table "bad_pk" cannot be used as an enum because the table’s primary key ("id") must have type "text", not type "integer"`},
+		{name: "too many columns", body: `{"type":"pg_track_table","args":{"table":"too_many","is_enum":true}}`, code: "constraint-violation",
+			msg: `the table "too_many" cannot be used as an enum because the table must have exactly one primary key and optionally one comment column, not 2 columns (a, b)`},
+		{name: "no rows", body: `{"type":"pg_track_table","args":{"table":"empty_enum","is_enum":true}}`, code: "constraint-violation",
+			msg: `the table "empty_enum" cannot be used as an enum because the table must have at least one row`},
+		{name: "bad values", body: `{"type":"pg_track_table","args":{"table":"bad_values","is_enum":true}}`, code: "constraint-violation",
+			msg: `the table "bad_values" cannot be used as an enum because the values "not ok" and "true" are not valid GraphQL enum value names`},
+		{name: "set is_enum", body: `{"type":"pg_track_table","args":{"table":"bad_pk"}}`, want: success},
+		{name: "set is_enum invalid", body: `{"type":"pg_set_table_is_enum","args":{"table":"bad_pk","is_enum":true}}`, code: "constraint-violation", msg: `the table "bad_pk" cannot be used as an enum because...`},
+		{name: "unset is_enum", body: `{"type":"pg_set_table_is_enum","args":{"table":"colour","is_enum":false}}`, want: success},
+	})
+}
+
+func TestRelationshipOperations(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle + `CREATE VIEW article_view AS SELECT * FROM article;`)
+	e.meta(`{"type":"bulk","args":[{"type":"pg_track_table","args":{"table":"author"}},{"type":"pg_track_table","args":{"table":"article"}},{"type":"pg_track_table","args":{"table":"article_view"}}]}`)
+	runSteps(t, e, []step{
+		{name: "object fk", body: `{"type":"pg_create_object_relationship","args":{"table":"article","name":"author","using":{"foreign_key_constraint_on":"author_id"}}}`, want: success},
+		{name: "array fk", body: `{"type":"pg_create_array_relationship","args":{"table":"author","name":"articles","using":{"foreign_key_constraint_on":{"table":"article","columns":["author_id"]}}}}`, want: success},
+		{name: "manual", body: `{"type":"pg_create_array_relationship","args":{"table":"author","name":"view_articles","using":{"manual_configuration":{"remote_table":"article_view","column_mapping":{"id":"author_id"}}}}}`, want: success},
+		{name: "name taken by relationship", body: `{"type":"pg_create_object_relationship","args":{"table":"article","name":"author","using":{"foreign_key_constraint_on":"author_id"}}}`,
+			code: "already-exists", msg: `column/relationship "author" of table "article" already exists`},
+		{name: "name taken by column", body: `{"type":"pg_create_object_relationship","args":{"table":"article","name":"title","using":{"foreign_key_constraint_on":"author_id"}}}`,
+			code: "already-exists", msg: `column/relationship "title" of table "article" already exists`},
+		{name: "no fk", body: `{"type":"pg_create_object_relationship","args":{"table":"article","name":"a2","using":{"foreign_key_constraint_on":"title"}}}`,
+			code: "constraint-violation", msg: `in table "article": in relationship "a2": no foreign constraint exists on the given column`, path: "$.args"},
+		{name: "missing column", body: `{"type":"pg_create_object_relationship","args":{"table":"article","name":"a2","using":{"foreign_key_constraint_on":"nope"}}}`,
+			code: "constraint-violation", msg: `in table "article": in relationship "a2": no such column exists: "nope"`},
+		{name: "untracked target", body: `{"type":"pg_create_array_relationship","args":{"table":"author","name":"x","using":{"manual_configuration":{"remote_table":"nope","column_mapping":{"id":"author_id"}}}}}`,
+			code: "constraint-violation", msg: `in table "author": in relationship "x": table "nope" does not exist`},
+		{name: "both forms", body: `{"type":"pg_create_object_relationship","args":{"table":"article","name":"a3","using":{"foreign_key_constraint_on":"author_id","manual_configuration":{"remote_table":"author","column_mapping":{"author_id":"id"}}}}}`,
+			code: "parse-failed", path: "$.args.using"},
+		{name: "untracked table", body: `{"type":"pg_create_object_relationship","args":{"table":"nope","name":"a","using":{"foreign_key_constraint_on":"x"}}}`,
+			code: "not-exists", msg: `table "nope" does not exist in source: default`},
+		{name: "comment", body: `{"type":"pg_set_relationship_comment","args":{"table":"author","relationship":"articles","comment":"All articles"}}`, want: success},
+		{name: "permission through relationship", body: `{"type":"pg_create_select_permission","args":{"table":"article","role":"user","permission":{"columns":"*","filter":{"author":{"id":{"_eq":"X-Hasura-User-Id"}}}}}}`, want: success},
+		{name: "rename", body: `{"type":"pg_rename_relationship","args":{"table":"article","name":"author","new_name":"writer"}}`, want: success},
+		{name: "rename missing", body: `{"type":"pg_rename_relationship","args":{"table":"article","name":"author","new_name":"w"}}`,
+			code: "not-exists", msg: `relationship "author" does not exist in table "article"`},
+		{name: "drop with dependent permission", body: `{"type":"pg_drop_relationship","args":{"table":"article","relationship":"writer"}}`,
+			code: "dependency-error", msg: `cannot drop due to the following dependent objects : permission article.user.select`},
+		{name: "drop cascade", body: `{"type":"pg_drop_relationship","args":{"table":"article","relationship":"writer","cascade":true}}`, want: success},
+		{name: "drop array", body: `{"type":"pg_drop_relationship","args":{"table":"author","relationship":"view_articles"}}`, want: success},
+	})
+	au := e.svc.Current().Stored.Source("default").FindTable(TableName{"public", "author"})
+	if len(au.ArrayRelationships) != 1 || *au.ArrayRelationships[0].Comment != "All articles" {
+		t.Errorf("author relationships: %s", rawJSON(au))
+	}
+	art := e.svc.Current().Stored.Source("default").FindTable(TableName{"public", "article"})
+	if len(art.ObjectRelationships) != 0 || len(art.SelectPermissions) != 0 {
+		t.Errorf("article after cascade: %s", rawJSON(art))
+	}
+}
+
+func TestPermissionOperations(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	e.meta(`{"type":"bulk","args":[{"type":"pg_track_table","args":{"table":"author"}},{"type":"pg_track_table","args":{"table":"article"}},
+		{"type":"pg_create_object_relationship","args":{"table":"article","name":"author","using":{"foreign_key_constraint_on":"author_id"}}}]}`)
+	runSteps(t, e, []step{
+		{name: "select", body: `{"type":"pg_create_select_permission","args":{"table":"author","role":"user","permission":{"columns":["id","name"],"filter":{"id":{"_eq":"X-Hasura-User-Id"}},"limit":5,"allow_aggregations":true}}}`, want: success},
+		{name: "again", body: `{"type":"pg_create_select_permission","args":{"table":"author","role":"user","permission":{"columns":"*","filter":{}}}}`,
+			code: "already-exists", msg: `select permission already defined on table "author" with role "user"`},
+		{name: "admin", body: `{"type":"pg_create_select_permission","args":{"table":"author","role":"admin","permission":{"columns":"*","filter":{}}}}`,
+			code: "constraint-violation", msg: `in table "author": in permission for role "admin": cannot define permission for admin role`},
+		{name: "bad column", body: `{"type":"pg_create_update_permission","args":{"table":"author","role":"user","permission":{"columns":["nope"],"filter":{}}}}`,
+			code: "constraint-violation", msg: `in table "author": in permission for role "user": no such column exists: "nope"`},
+		{name: "bad filter field", body: `{"type":"pg_create_delete_permission","args":{"table":"author","role":"user","permission":{"filter":{"nope":{"_eq":1}}}}}`,
+			code: "constraint-violation", msg: `in table "author": in permission for role "user": "nope" is not a column, relationship or computed field of table "author"`},
+		{name: "bad operator", body: `{"type":"pg_create_delete_permission","args":{"table":"author","role":"user","permission":{"filter":{"id":{"_equals":1}}}}}`,
+			code: "constraint-violation", msg: `in table "author": in permission for role "user": operator "_equals" is not supported on column "id"`},
+		{name: "nested through relationship", body: `{"type":"pg_create_insert_permission","args":{"table":"article","role":"user","permission":{"check":{"author":{"id":{"_eq":"X-Hasura-User-Id"}}},"set":{"is_published":false},"columns":["title","content"]}}}`, want: success},
+		{name: "bad nested", body: `{"type":"pg_create_select_permission","args":{"table":"article","role":"user","permission":{"columns":"*","filter":{"author":{"nope":{"_eq":1}}}}}}`,
+			code: "constraint-violation", msg: `in table "article": in permission for role "user": "nope" is not a column, relationship or computed field of table "author"`},
+		{name: "exists", body: `{"type":"pg_create_delete_permission","args":{"table":"article","role":"user","permission":{"filter":{"_and":[{"_exists":{"_table":"author","_where":{"id":{"_eq":"X-Hasura-User-Id"}}}},{"_not":{"is_published":{"_eq":true}}}]}}}}`, want: success},
+		{name: "update", body: `{"type":"pg_create_update_permission","args":{"table":"article","role":"user","permission":{"columns":["title"],"filter":{},"check":{"title":{"_ne":""}},"set":{"is_published":"x-hasura-published"}}}}`, want: success},
+		{name: "unknown permission key", body: `{"type":"pg_create_select_permission","args":{"table":"article","role":"user","permission":{"columns":"*","filter":{},"colums":[]}}}`,
+			code: "parse-failed", msg: `unexpected key "colums"`, path: "$.args.permission"},
+		{name: "missing columns", body: `{"type":"pg_create_select_permission","args":{"table":"article","role":"user","permission":{"filter":{}}}}`,
+			code: "parse-failed", msg: `key "columns" not found`},
+		{name: "preset of missing column", body: `{"type":"pg_create_insert_permission","args":{"table":"author","role":"user","permission":{"check":{},"set":{"nope":1},"columns":"*"}}}`,
+			code: "constraint-violation", msg: `in table "author": in permission for role "user": no such column exists: "nope"`},
+		{name: "comment", body: `{"type":"pg_set_permission_comment","args":{"table":"author","role":"user","type":"select","comment":"mine"}}`, want: success},
+		{name: "comment missing", body: `{"type":"pg_set_permission_comment","args":{"table":"author","role":"user","type":"insert","comment":"mine"}}`,
+			code: "permission-denied", msg: `'insert' permission on "author" for role "user" does not exist`},
+		{name: "drop", body: `{"type":"pg_drop_select_permission","args":{"table":"author","role":"user"}}`, want: success},
+		{name: "drop missing", body: `{"type":"pg_drop_select_permission","args":{"table":"author","role":"user"}}`,
+			code: "permission-denied", msg: `'select' permission on "author" for role "user" does not exist`},
+	})
+	art := e.svc.Current().Stored.Source("default").FindTable(TableName{"public", "article"})
+	if len(art.InsertPermissions) != 1 || len(art.UpdatePermissions) != 1 || len(art.DeletePermissions) != 1 {
+		t.Errorf("article permissions: %s", rawJSON(art))
+	}
+	if string(art.InsertPermissions[0].Permission.Check) == "" || art.InsertPermissions[0].Permission.Set["is_published"] != false {
+		t.Errorf("insert permission: %s", rawJSON(art.InsertPermissions[0]))
+	}
+}
+
+func TestFunctionsAndComputedFields(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle + `
+		CREATE FUNCTION author_upper(a author) RETURNS text LANGUAGE sql STABLE AS $$ SELECT upper(a.name) $$;
+		CREATE FUNCTION author_articles(a author) RETURNS SETOF article LANGUAGE sql STABLE AS $$ SELECT * FROM article WHERE author_id = a.id $$;
+		CREATE FUNCTION not_author(x int) RETURNS text LANGUAGE sql STABLE AS $$ SELECT 'x' $$;
+		CREATE FUNCTION volatile_author(a author) RETURNS text LANGUAGE sql VOLATILE AS $$ SELECT 'x' $$;
+		CREATE FUNCTION search(q text) RETURNS SETOF article LANGUAGE sql STABLE AS $$ SELECT * FROM article WHERE title ILIKE q $$;
+		CREATE FUNCTION scalar_fn() RETURNS int LANGUAGE sql STABLE AS $$ SELECT 1 $$;
+		CREATE FUNCTION over(a int) RETURNS SETOF article LANGUAGE sql STABLE AS $$ SELECT * FROM article $$;
+		CREATE FUNCTION over(a text) RETURNS SETOF article LANGUAGE sql STABLE AS $$ SELECT * FROM article $$;`)
+	e.meta(`{"type":"bulk","args":[{"type":"pg_track_table","args":{"table":"author"}},{"type":"pg_track_table","args":{"table":"article"}}]}`)
+	runSteps(t, e, []step{
+		{name: "computed", body: `{"type":"pg_add_computed_field","args":{"table":"author","name":"upper_name","definition":{"function":"author_upper"}}}`, want: success},
+		{name: "computed set", body: `{"type":"pg_add_computed_field","args":{"table":"author","name":"articles_fn","definition":{"function":"author_articles","table_argument":"a"}}}`, want: success},
+		{name: "computed clash", body: `{"type":"pg_add_computed_field","args":{"table":"author","name":"name","definition":{"function":"author_upper"}}}`,
+			code: "already-exists", msg: `column/relationship "name" of table "author" already exists`},
+		{name: "computed wrong arg", body: `{"type":"pg_add_computed_field","args":{"table":"author","name":"x","definition":{"function":"not_author"}}}`,
+			code: "constraint-violation", msg: `in table "author": in computed field "x": first argument of the function "not_author" is not of type "author"`},
+		{name: "computed volatile", body: `{"type":"pg_add_computed_field","args":{"table":"author","name":"x","definition":{"function":"volatile_author"}}}`,
+			code: "constraint-violation", msg: `in table "author": in computed field "x": the function "volatile_author" is of type VOLATILE; cannot be added as a computed field`},
+		{name: "computed missing fn", body: `{"type":"pg_add_computed_field","args":{"table":"author","name":"x","definition":{"function":"nope"}}}`,
+			code: "constraint-violation", msg: `in table "author": in computed field "x": no such function exists: "nope"`},
+		{name: "permission with computed", body: `{"type":"pg_create_select_permission","args":{"table":"author","role":"user","permission":{"columns":["id"],"computed_fields":["upper_name"],"filter":{}}}}`, want: success},
+		{name: "permission with missing computed", body: `{"type":"pg_create_select_permission","args":{"table":"author","role":"guest","permission":{"columns":["id"],"computed_fields":["nope"],"filter":{}}}}`,
+			code: "constraint-violation", msg: `in table "author": in permission for role "guest": computed field "nope" does not exist`},
+		{name: "drop computed used", body: `{"type":"pg_drop_computed_field","args":{"table":"author","name":"upper_name"}}`,
+			code: "dependency-error", msg: `cannot drop due to the following dependent objects : permission author.user.select`},
+		{name: "drop computed cascade", body: `{"type":"pg_drop_computed_field","args":{"table":"author","name":"upper_name","cascade":true}}`, want: success},
+		{name: "drop computed missing", body: `{"type":"pg_drop_computed_field","args":{"table":"author","name":"upper_name"}}`, code: "not-exists"},
+		{name: "track function", body: `{"type":"pg_track_function","args":{"function":"search","configuration":{"custom_name":"findArticles"}}}`, want: success},
+		{name: "track again", body: `{"type":"pg_track_function","args":{"function":"search"}}`, code: "already-tracked"},
+		{name: "track missing", body: `{"type":"pg_track_function","args":{"function":"nope"}}`, code: "not-exists"},
+		{name: "track scalar", body: `{"type":"pg_track_function","args":{"function":"scalar_fn"}}`, code: "constraint-violation", msg: `function "scalar_fn" does not return a table...`},
+		{name: "track overloaded", body: `{"type":"pg_track_function","args":{"function":"over"}}`, code: "constraint-violation", msg: `function "over" is overloaded. Overloaded functions are not supported`},
+		{name: "function permission", body: `{"type":"pg_create_function_permission","args":{"function":"search","role":"user"}}`, want: success},
+		{name: "function permission again", body: `{"type":"pg_create_function_permission","args":{"function":"search","role":"user"}}`, code: "already-exists"},
+		{name: "drop function permission", body: `{"type":"pg_drop_function_permission","args":{"function":"search","role":"user"}}`, want: success},
+		{name: "drop function permission missing", body: `{"type":"pg_drop_function_permission","args":{"function":"search","role":"user"}}`, code: "not-exists"},
+		{name: "untrack", body: `{"type":"pg_untrack_function","args":{"function":{"schema":"public","name":"search"}}}`, want: success},
+		{name: "untrack missing", body: `{"type":"pg_untrack_function","args":{"function":"search"}}`, code: "not-exists"},
+		{name: "inherited role", body: `{"type":"add_inherited_role","args":{"role_name":"editor","role_set":["user","guest"]}}`, want: success},
+		{name: "inherited role again", body: `{"type":"add_inherited_role","args":{"role_name":"editor","role_set":["user"]}}`, code: "already-exists"},
+		{name: "drop inherited role", body: `{"type":"drop_inherited_role","args":{"role_name":"editor"}}`, want: success},
+		{name: "drop inherited role missing", body: `{"type":"drop_inherited_role","args":{"role_name":"editor"}}`, code: "not-exists"},
+	})
+	au := e.svc.Current().Stored.Source("default").FindTable(TableName{"public", "author"})
+	if len(au.ComputedFields) != 1 || au.ComputedFields[0].Name != "articles_fn" {
+		t.Errorf("computed fields: %s", rawJSON(au.ComputedFields))
+	}
+}
+
+func TestWholeMetadataOperations(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	e.meta(`{"type":"pg_track_table","args":{"table":"author"}}`)
+	// bulk is atomic: a failing step leaves nothing behind.
+	err := e.fail(e.svc.Metadata, `{"type":"bulk","args":[{"type":"pg_track_table","args":{"table":"article"}},{"type":"pg_track_table","args":{"table":"nope"}}]}`)
+	wantErr(t, err, "not-exists", "", "$.args[1].args")
+	if e.svc.Current().Stored.Source("default").FindTable(TableName{"public", "article"}) != nil {
+		t.Fatalf("failed bulk left article tracked")
+	}
+	wantErr(t, e.fail(e.svc.Metadata, `{"type":"bulk_atomic","args":[{"type":"pg_track_table","args":{"table":"article"}},{"type":"pg_track_table","args":{"table":"article"}}]}`), "already-tracked", "", "$.args[1].args")
+	// bulk_keep_going reports each failure in place.
+	jsonEqual(t, e.meta(`{"type":"bulk_keep_going","args":[{"type":"pg_track_table","args":{"table":"nope"}},{"type":"pg_track_table","args":{"table":"article"}}]}`),
+		`[{"code":"not-exists","error":"no such table/view exists in source: \"nope\"","path":"$.args[0].args"},{"message":"success"}]`)
+	jsonEqual(t, e.meta(`{"type":"reload_metadata","args":{"reload_sources":true,"reload_remote_schemas":true}}`), `{"message":"success","is_consistent":true}`)
+	// get/set catalog state.
+	jsonEqual(t, e.meta(`{"type":"set_catalog_state","args":{"type":"cli","state":{"migrations":{"default":{"1":false}}}}}`), success)
+	var st struct {
+		ID       string          `json:"id"`
+		CLIState json.RawMessage `json:"cli_state"`
+		Console  json.RawMessage `json:"console_state"`
+	}
+	_ = json.Unmarshal(e.meta(`{"type":"get_catalog_state","args":{}}`), &st)
+	if st.ID == "" || !strings.Contains(strings.ReplaceAll(string(st.CLIState), " ", ""), `"1":false`) || strings.TrimSpace(string(st.Console)) != "{}" {
+		t.Errorf("catalog state = %+v", st)
+	}
+	wantErr(t, e.fail(e.svc.Metadata, `{"type":"set_catalog_state","args":{"type":"server","state":{}}}`), "parse-failed", "", "$.args.type")
+	// clear_metadata keeps the default source's configuration.
+	e.meta(`{"type":"clear_metadata","args":{}}`)
+	md := e.svc.Current().Stored
+	if len(md.Sources) != 1 || len(md.Sources[0].Tables) != 0 || len(md.Sources[0].Configuration) == 0 {
+		t.Errorf("after clear: %s", rawJSON(md))
+	}
+	// replace_metadata refuses inconsistent metadata unless allowed.
+	bad := `{"version":3,"sources":[{"name":"default","kind":"postgres","tables":[{"table":{"schema":"public","name":"nope"}}],"configuration":{}}]}`
+	err = e.fail(e.svc.Metadata, `{"type":"replace_metadata","args":`+bad+`}`)
+	wantErr(t, err, "unexpected", "cannot continue due to inconsistent metadata", "$.args")
+	if err.Internal == nil {
+		t.Errorf("no inconsistent objects in internal")
+	}
+	jsonEqual(t, e.meta(`{"type":"replace_metadata","args":{"allow_inconsistent_metadata":true,"metadata":`+bad+`}}`),
+		`{"is_consistent":false,"inconsistent_objects":[{"definition":{"name":"nope","schema":"public"},"name":"table nope in source default","reason":"Inconsistent object: no such table/view exists in source: \"nope\"","type":"table"}]}`)
+	// A version 2 document is accepted.
+	e.meta(`{"type":"replace_metadata","args":{"version":2,"tables":[{"table":"author"}]}}`)
+	if e.svc.Current().Stored.Source("default").FindTable(TableName{"public", "author"}) == nil {
+		t.Errorf("v2 document not applied")
+	}
+}
+
+// TestHostileBodies sends malformed requests to every endpoint: each gets a
+// clean error and nothing changes.
+func TestHostileBodies(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	e.meta(`{"type":"pg_track_table","args":{"table":"author"}}`)
+	version := e.svc.Current().Version
+	huge := `{"type":"run_sql","args":{"sql":"` + strings.Repeat("x", 65<<20) + `"}}`
+	cases := []struct {
+		name, body, code string
+	}{
+		{"empty", ``, "invalid-json"},
+		{"not json", `{"type":`, "invalid-json"},
+		{"trailing data", `{"type":"export_metadata","args":{}} {}`, "invalid-json"},
+		{"array", `[1,2]`, "parse-failed"},
+		{"string", `"x"`, "parse-failed"},
+		{"null", `null`, "parse-failed"},
+		{"no type", `{"args":{}}`, "parse-failed"},
+		{"type not a string", `{"type":1,"args":{}}`, "parse-failed"},
+		{"unknown type", `{"type":"drop_everything","args":{}}`, "parse-failed"},
+		{"unknown pg type", `{"type":"pg_drop_everything","args":{}}`, "parse-failed"},
+		{"unknown top-level key", `{"type":"export_metadata","args":{},"extra":1}`, "parse-failed"},
+		{"args wrong type", `{"type":"pg_track_table","args":42}`, "parse-failed"},
+		{"args missing", `{"type":"pg_untrack_table"}`, "parse-failed"},
+		{"table wrong shape", `{"type":"pg_untrack_table","args":{"table":{"name":1}}}`, "parse-failed"},
+		{"table unknown key", `{"type":"pg_untrack_table","args":{"table":{"name":"author","schema":"public","x":1}}}`, "parse-failed"},
+		{"deep nesting", `{"type":"pg_create_select_permission","args":{"table":"author","role":"r","permission":{"columns":"*","filter":` + strings.Repeat(`{"_not":`, 200) + `{}` + strings.Repeat(`}`, 200) + `}}}`, "constraint-violation"},
+		{"bulk of garbage", `{"type":"bulk","args":[1]}`, "parse-failed"},
+		{"resource version wrong type", `{"type":"export_metadata","args":{},"resource_version":"1"}`, "parse-failed"},
+		{"huge", huge, "bad-request"},
+	}
+	for _, api := range []struct {
+		name string
+		f    apiFunc
+	}{{"metadata", e.svc.Metadata}, {"v1query", e.svc.QueryV1}, {"v2query", e.svc.QueryV2}} {
+		for _, c := range cases {
+			t.Run(api.name+"/"+c.name, func(t *testing.T) {
+				res, err := api.f(context.Background(), []byte(c.body))
+				if err == nil {
+					t.Fatalf("no error: %s", res)
+				}
+				ae := e.fail(api.f, c.body)
+				if ae.Status < 400 || ae.Status >= 500 || ae.Message == "" {
+					t.Errorf("error %+v", ae)
+				}
+				if api.name == "metadata" && ae.Code != c.code {
+					t.Errorf("code = %q (%s), want %q", ae.Code, ae.Message, c.code)
+				}
+			})
+		}
+	}
+	if e.svc.Current().Version != version {
+		t.Errorf("metadata changed: version %d -> %d", version, e.svc.Current().Version)
+	}
+}
