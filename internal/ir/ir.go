@@ -46,15 +46,9 @@ type SessionVar struct {
 	Type string
 }
 
-// SessionObject is the whole session as a JSON object of its variables
-// (lower-case names), bound at execution: the session argument Hasura passes
-// to tracked functions and computed fields that declare one.
-type SessionObject struct{}
-
-func (Literal) isValue()       {}
-func (Variable) isValue()      {}
-func (SessionVar) isValue()    {}
-func (SessionObject) isValue() {}
+func (Literal) isValue()    {}
+func (Variable) isValue()   {}
+func (SessionVar) isValue() {}
 
 // ---------------------------------------------------------------------------
 // Boolean expressions. Column references are relative to the row of the

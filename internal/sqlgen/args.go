@@ -46,7 +46,7 @@ func Args(params []ir.Value, vars map[string]any, sess map[string]string) ([]any
 				continue
 			}
 			out[i] = sessionText(s, v.Type)
-		case ir.SessionObject, *ir.SessionObject:
+		case ir.SessionJSON, *ir.SessionJSON:
 			out[i] = sessionJSON(sess)
 		default:
 			return nil, apierr.Internalf("sqlgen: unknown parameter kind %T", p)

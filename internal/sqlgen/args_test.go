@@ -25,7 +25,7 @@ func TestArgsEncoding(t *testing.T) {
 		ir.Variable{Name: "list", Type: "integer[][]"},
 		ir.SessionVar{Name: "x-hasura-ids", Type: "text[]"},
 		ir.SessionVar{Name: "x-hasura-literal", Type: "integer[]"},
-		ir.SessionObject{},
+		ir.SessionJSON{},
 		ir.Literal{Val: []any{map[string]any{"a": `"`}, nil}, Type: "jsonb[]"},
 		ir.Literal{Val: false, Type: "boolean"},
 		ir.Literal{Val: nil, Type: "jsonb"},

@@ -211,8 +211,8 @@ func queryCases() []goldenCase {
 					Right: ir.DWithin{From: lit("SRID=4326;POINT(10 10.001)", "geography"), Distance: lit(num("200"), "double precision"), UseSpheroid: lit(true, "boolean")}}}}),
 			vars: map[string]any{"pt": map[string]any{"type": "Point", "coordinates": []any{num("2.5"), num("0.5")}}}},
 		{name: "computed_field_session_argument", root: list(&ir.Select{From: from("author"), OrderBy: []ir.OrderBy{asc("id")}, Fields: append(cols("id"),
-			ir.Field{Alias: "is_me", Value: ir.ComputedScalarField{Op: ir.ComputedOp{Function: tbl("is_me"), Args: []ir.Arg{{RowArg: true}, {Name: "hasura_session", Value: ir.SessionObject{}}}}}}),
-			Where: ir.Compare{Left: ir.ComputedOp{Function: tbl("is_me"), Args: []ir.Arg{{RowArg: true}, {Value: ir.SessionObject{}}}}, Op: ir.OpEq, Right: lit(false, "boolean")}}),
+			ir.Field{Alias: "is_me", Value: ir.ComputedScalarField{Op: ir.ComputedOp{Function: tbl("is_me"), Args: []ir.Arg{{RowArg: true}, {Name: "hasura_session", Value: ir.SessionJSON{}}}}}}),
+			Where: ir.Compare{Left: ir.ComputedOp{Function: tbl("is_me"), Args: []ir.Arg{{RowArg: true}, {Value: ir.SessionJSON{}}}}, Op: ir.OpEq, Right: lit(false, "boolean")}}),
 			sess: map[string]string{"x-hasura-user-id": "2", "x-hasura-role": "user"}},
 	}
 }

@@ -56,7 +56,7 @@
 //
 // Session variables are bound by lower-case name; for array types a JSON
 // array value becomes an array literal, and a Postgres array literal ({1,2})
-// passes unchanged. ir.SessionObject binds the whole session (the map given
+// passes unchanged. ir.SessionJSON binds the whole session (the map given
 // to Args) as a JSON object, for functions' session arguments.
 //
 // Integer literals in limit and offset are written inline (a Literal is a

@@ -97,8 +97,8 @@ func (g *gen) param(b *strings.Builder, v ir.Value, fallback string) {
 		if len(x.Path) == 0 && x.Default == nil {
 			key = "v\x00" + x.Name + "\x00" + typ
 		}
-	case ir.SessionObject, *ir.SessionObject:
-		v = ir.SessionObject{}
+	case ir.SessionJSON, *ir.SessionJSON:
+		v = ir.SessionJSON{}
 		key = "o\x00" + typ
 	}
 	n := 0
@@ -140,7 +140,7 @@ func valueType(v ir.Value) string {
 		return x.Type
 	case *ir.SessionVar:
 		return x.Type
-	case ir.SessionObject, *ir.SessionObject:
+	case ir.SessionJSON, *ir.SessionJSON:
 		return "json"
 	}
 	return ""
