@@ -116,7 +116,6 @@ type Authenticator struct {
 	verifiers        []*verifier
 	hook             *webhook
 	jwtInfo          []JWTInfo
-	now              func() time.Time
 }
 
 const (
@@ -148,7 +147,7 @@ func New(c Config, opts ...Option) (*Authenticator, error) {
 	if o.client == nil {
 		o.client = &http.Client{Timeout: 10 * time.Second}
 	}
-	a := &Authenticator{unauthorizedRole: c.UnauthorizedRole, now: o.now}
+	a := &Authenticator{unauthorizedRole: c.UnauthorizedRole}
 
 	secrets, err := adminSecrets(c)
 	if err != nil {
