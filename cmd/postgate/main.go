@@ -15,6 +15,7 @@ import (
 
 	"github.com/postgate/postgate/internal/app"
 	"github.com/postgate/postgate/internal/config"
+	"github.com/postgate/postgate/internal/jwtconfig"
 	"github.com/postgate/postgate/internal/logging"
 	"github.com/postgate/postgate/internal/server"
 )
@@ -36,8 +37,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "postgate "+server.Version)
 		return 0
 	case "jwt-config":
-		fmt.Fprintln(stderr, "postgate jwt-config: not available in this version")
-		return 2
+		return jwtconfig.Run(args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -49,7 +49,8 @@ func TestCommands(t *testing.T) {
 		{[]string{"help"}, nil, 0, "postgate serve", ""},
 		{nil, nil, 2, "", "Usage:"},
 		{[]string{"frobnicate"}, nil, 2, "", `unknown command "frobnicate"`},
-		{[]string{"jwt-config", "--provider", "auth0"}, nil, 2, "", "not available"},
+		{[]string{"jwt-config", "--provider", "auth0"}, nil, 2, "", "--domain is required"},
+		{[]string{"jwt-config", "--provider", "auth0", "--domain", "x.auth0.com", "--format", "json"}, nil, 0, `"jwk_url":"https://x.auth0.com/.well-known/jwks.json"`, ""},
 		{[]string{"serve", "--server-port", "abc"}, nil, 1, "", "--server-port"},
 		{[]string{"serve"}, map[string]string{"HASURA_GRAPHQL_DEV_MODE": "maybe"}, 1, "", "HASURA_GRAPHQL_DEV_MODE"},
 	}
