@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/postgate/postgate/internal/pg"
 	"github.com/postgate/postgate/internal/session"
 )
 
@@ -98,4 +99,14 @@ func TestHostileInput(t *testing.T) {
 	if !strings.Contains(string(body), `"code":"invalid-json"`) {
 		t.Fatalf("bad JSON: %s", body)
 	}
+}
+
+func TestDatabaseErrors(t *testing.T) {
+	e, _ := newFixture(t, Options{MapError: pg.MapError})
+	expect(t, e, session.Admin(), `{ article(where: {content: {_like: "\\"}}) { id } }`, nil,
+		`{"data":null,"errors":[{"extensions":{"code":"bad-request","path":"$"},"message":"LIKE pattern must not end with escape character"}]}`)
+	// Without a mapping, database errors stay opaque.
+	e2, _ := newFixture(t, Options{})
+	expect(t, e2, session.Admin(), `{ article(where: {content: {_like: "\\"}}) { id } }`, nil,
+		`{"data":null,"errors":[{"extensions":{"code":"unexpected","path":"$"},"message":"database query error"}]}`)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sort"
@@ -66,8 +67,24 @@ func (e *Engine) fail(err error, legacy bool) (int, []byte) {
 	if legacy {
 		status = ae.Status
 	}
-	return status, apierr.GraphQLBody(ae, apierr.Options{DevMode: e.o.DevMode})
+	o := apierr.Options{DevMode: e.o.DevMode}
+	var xe *execError
+	if errors.As(err, &xe) {
+		// Errors raised while the statements ran come with "data": null.
+		var b bytes.Buffer
+		b.WriteString(`{"data":null,"errors":[`)
+		b.Write(apierr.GraphQLError(ae, o))
+		b.WriteString("]}")
+		return status, b.Bytes()
+	}
+	return status, apierr.GraphQLBody(ae, o)
 }
+
+// execError marks an error raised while running a plan's statements.
+type execError struct{ err error }
+
+func (e *execError) Error() string { return e.err.Error() }
+func (e *execError) Unwrap() error { return e.err }
 
 // prepared is what run needs from the cache for one request.
 type prepared struct {
@@ -194,32 +211,47 @@ func (e *Engine) variables(sc *schema.Schema, op *ast.OperationDefinition, raw m
 	if err != nil {
 		return nil, err
 	}
+	// Null for a non-null variable is reported where the variable is used
+	// (Hasura's "unexpected null value"), so it is left out of coercion.
+	check := op.VariableDefinitions
 	for _, d := range op.VariableDefinitions {
-		if d.Type.NonNull && d.DefaultValue != nil {
-			// Hasura lets null stand for "use the default" here.
-			if v, ok := vars[d.Variable]; ok && v == nil {
-				delete(vars, d.Variable)
-				delete(raw, d.Variable)
-			}
-			continue
-		}
 		if !d.Type.NonNull {
 			continue
 		}
 		v, ok := vars[d.Variable]
-		if !ok {
+		switch {
+		case d.DefaultValue != nil && ok && v == nil:
+			// Hasura lets null stand for "use the default" here.
+			delete(vars, d.Variable)
+			delete(raw, d.Variable)
+		case d.DefaultValue == nil && !ok:
 			return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("expecting a value for non-nullable variable: %q", d.Variable)).WithPath("$.variableValues")
-		}
-		if v == nil {
-			return nil, apierr.New(apierr.ValidationFailed, "null value found for non-nullable type: "+d.Type.String()).WithPath("$.variableValues." + d.Variable)
+		case d.DefaultValue == nil && v == nil:
+			check = withoutVariable(check, d.Variable)
 		}
 	}
-	if len(op.VariableDefinitions) > 0 {
-		if _, err := validator.VariableValues(sc.AST, op, vars); err != nil {
+	if len(check) > 0 {
+		vop := op
+		if len(check) != len(op.VariableDefinitions) {
+			cp := *op
+			cp.VariableDefinitions = check
+			vop = &cp
+		}
+		if _, err := validator.VariableValues(sc.AST, vop, vars); err != nil {
 			return nil, variableError(err)
 		}
 	}
 	return vars, nil
+}
+
+func withoutVariable(defs ast.VariableDefinitionList, name string) ast.VariableDefinitionList {
+	out := make(ast.VariableDefinitionList, 0, len(defs))
+	for _, d := range defs {
+		if d.Variable != name {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func variableError(err error) error {

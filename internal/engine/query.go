@@ -100,13 +100,13 @@ func readJSON(rows pgx.Rows) ([]byte, error) {
 // dbError turns a database error into a client-visible error.
 func (e *Engine) dbError(err error) error {
 	if ae := apierr.As(err); ae != nil {
-		return ae
+		return &execError{ae}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return apierr.New(apierr.Unexpected, "the request was cancelled").Wrap(err)
+		return &execError{apierr.New(apierr.Unexpected, "the request was cancelled").Wrap(err)}
 	}
 	if e.o.MapError != nil {
-		return e.o.MapError(err)
+		return &execError{e.o.MapError(err)}
 	}
-	return apierr.Internalf("database query error: %w", err)
+	return &execError{apierr.Internalf("database query error: %w", err)}
 }

@@ -51,7 +51,7 @@ func TestVariableRules(t *testing.T) {
 		`{"data":{"author":[{"id":1}]}}`)
 	// Non-null variables.
 	expect(t, e, admin, `query($id: Int!) { author(where: {id: {_eq: $id}}) { id } }`, map[string]any{"id": nil},
-		`{"errors":[{"extensions":{"path":"$.variableValues.id","code":"validation-failed"},"message":"null value found for non-nullable type: Int!"}]}`)
+		`{"errors":[{"extensions":{"path":"$.selectionSet.author.args.where.id._eq","code":"validation-failed"},"message":"unexpected null value for type 'Int'"}]}`)
 	expect(t, e, admin, `query($id: Int!) { author(where: {id: {_eq: $id}}) { id } }`, nil,
 		`{"errors":[{"extensions":{"path":"$.variableValues","code":"validation-failed"},"message":"expecting a value for non-nullable variable: \"id\""}]}`)
 	// Negative limits.

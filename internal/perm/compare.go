@@ -32,6 +32,9 @@ var opNames = map[string]ir.CompareOp{
 	"_st_contains": ir.OpSTContains, "_st_crosses": ir.OpSTCrosses, "_st_equals": ir.OpSTEquals,
 	"_st_intersects": ir.OpSTIntersects, "_st_overlaps": ir.OpSTOverlaps, "_st_touches": ir.OpSTTouches,
 	"_st_within": ir.OpSTWithin, "_st_d_within": ir.OpSTDWithin, "_st_intersects_rast": ir.OpSTIntersectsRast,
+	"$st_contains": ir.OpSTContains, "$st_crosses": ir.OpSTCrosses, "$st_equals": ir.OpSTEquals,
+	"$st_intersects": ir.OpSTIntersects, "$st_overlaps": ir.OpSTOverlaps, "$st_touches": ir.OpSTTouches,
+	"$st_within": ir.OpSTWithin, "$st_d_within": ir.OpSTDWithin, "$st_intersects_rast": ir.OpSTIntersectsRast,
 }
 
 func isColumnOp(op ir.CompareOp) bool {
@@ -71,7 +74,7 @@ func (e *Env) comparison(left ir.Operand, typ catalog.ColumnType, v any, path st
 				return nil, validation(p, "expected a boolean for _is_null")
 			}
 			b = ir.IsNull{Left: left, IsNull: isNull}
-		case "_cast":
+		case "_cast", "$cast":
 			cb, err := e.cast(left, m.Value, p)
 			if err != nil {
 				return nil, err
