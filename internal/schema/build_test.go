@@ -113,6 +113,8 @@ func TestRoleVisibility(t *testing.T) {
 		{`{ author(order_by: {articles_aggregate: {count: desc, max: {id: asc}}}) { id } }`, ""},
 		{`{ author(where: {articles_aggregate: {count: {predicate: {_eq: 1}}}}) { id } }`, `Field "articles_aggregate" is not defined by type "author_bool_exp".`},
 		{`{ author { full_name } }`, `Cannot query field "full_name" on type "author".`},
+		// Set-returning computed fields need no grant: user reads article.
+		{`{ author { articles_since(args: {since: "2020-01-01"}) { id } } }`, ""},
 		{`{ article { published_at } }`, `Cannot query field "published_at" on type "article".`},
 		{`{ article_status { value } }`, `Cannot query field "article_status" on type "query_root".`},
 		{`{ content_tag { id } }`, `Cannot query field "content_tag" on type "query_root".`},

@@ -279,7 +279,7 @@ func TestIntrospectTypeAliasesFragmentsDirectives(t *testing.T) {
 	}`
 	res := introspect(t, s, q, map[string]any{"skip": true})
 	want := map[string]string{
-		"t":          `{"__typename":"__Type","n":"author","kind":"OBJECT","description":"Writers of articles","fields":[{"type":{"kind":"NON_NULL","ofType":{"name":null}}},{"type":{"kind":"NON_NULL","ofType":{"name":"Int"}}},{"type":{"kind":"NON_NULL","ofType":{"name":"String"}}}]}`,
+		"t":          `{"__typename":"__Type","n":"author","kind":"OBJECT","description":"Writers of articles","fields":[{"type":{"kind":"NON_NULL","ofType":{"name":null}}},{"type":{"kind":"NON_NULL","ofType":{"name":null}}},{"type":{"kind":"NON_NULL","ofType":{"name":"Int"}}},{"type":{"kind":"NON_NULL","ofType":{"name":"String"}}}]}`,
 		"missing":    `null`,
 		"enum":       `{"enumValues":[{"name":"asc"},{"name":"asc_nulls_first"},{"name":"asc_nulls_last"},{"name":"desc"},{"name":"desc_nulls_first"},{"name":"desc_nulls_last"}],"inputFields":null}`,
 		"__typename": `"query_root"`,
