@@ -189,12 +189,17 @@ func New(c Config, opts ...Option) (*Authenticator, error) {
 		}
 	}
 	var caches []*keyCache
+	byURL := map[string]*keyCache{} // secrets sharing a JWKS share its cache
 	for _, s := range specs {
 		v := &verifier{spec: s, now: o.now, verified: newSigCache(o.tokenCache)}
-		if s.key != nil {
+		switch kc, ok := byURL[s.jwkURL]; {
+		case s.key != nil:
 			v.store = staticStore{key: *s.key}
-		} else {
-			kc := o.newKeyCache(fetchJWKS(o.client, s.jwkURL, o.now), s.jwkURL)
+		case ok:
+			v.store = kc
+		default:
+			kc = o.newKeyCache(fetchJWKS(o.client, s.jwkURL, o.now), s.jwkURL)
+			byURL[s.jwkURL] = kc
 			caches = append(caches, kc)
 			v.store = kc
 		}

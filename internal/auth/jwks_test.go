@@ -445,3 +445,21 @@ func TestJWKSKeyTypes(t *testing.T) {
 	_, err := a.Authenticate(request(bearer(wrongCurve)), nil)
 	wantError(t, err, 400, "invalid-jwt", "Could not verify JWT: JWSError JWSInvalidSignature")
 }
+
+func TestJWKSSharedBySecrets(t *testing.T) {
+	clock := newClock()
+	k1, _ := testRSA(t)
+	srv := newJWKSServer(t)
+	srv.setKeys(publicJWK(t, &k1.PublicKey, "kid1", jwa.RS256()))
+	secrets := `[{"jwk_url":"` + srv.URL + `","issuer":"https://a/"},{"jwk_url":"` + srv.URL + `","issuer":"https://b/"}]`
+	a := mustNew(t, Config{AdminSecret: "x", JWTSecrets: secrets}, WithClock(clock.Now), WithLogger(quiet))
+	for _, iss := range []string{"https://a/", "https://b/"} {
+		tok := sign(t, jwa.RS256(), k1, "kid1", userClaims(clock.Now(), map[string]any{"iss": iss}))
+		if _, err := a.Authenticate(request(bearer(tok)), nil); err != nil {
+			t.Fatalf("%s: %v", iss, err)
+		}
+	}
+	if n := srv.fetches.Load(); n != 1 {
+		t.Fatalf("one JWKS fetched %d times", n)
+	}
+}
