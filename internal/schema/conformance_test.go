@@ -33,6 +33,9 @@ func TestHasuraQueriesValidate(t *testing.T) {
 	if _, err := os.Stat(conformanceDir); err != nil {
 		t.Skip("Hasura conformance cases not available")
 	}
+	if testing.Short() {
+		t.Skip("creates a database per directory; skipped with -short")
+	}
 	var dirs []string
 	for _, top := range []string{"graphql_query", "graphql_mutation"} {
 		_ = filepath.WalkDir(filepath.Join(conformanceDir, top), func(p string, d os.DirEntry, err error) error {
@@ -45,7 +48,10 @@ func TestHasuraQueriesValidate(t *testing.T) {
 	sort.Strings(dirs)
 	for _, dir := range dirs {
 		rel, _ := filepath.Rel(conformanceDir, dir)
-		t.Run(rel, func(t *testing.T) { runConformanceDir(t, dir) })
+		t.Run(rel, func(t *testing.T) {
+			t.Parallel()
+			runConformanceDir(t, dir)
+		})
 	}
 }
 
