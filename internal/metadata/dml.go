@@ -27,6 +27,10 @@ func (o *opCtx) dml(kind string, s *Source, raw json.RawMessage) (any, error) {
 		return o.dmlSelect(s, raw)
 	case "count":
 		return o.dmlCount(s, raw)
+	case "update":
+		return o.dmlUpdate(s, raw)
+	case "delete":
+		return o.dmlDelete(s, raw)
 	}
 	return nil, apierr.Newf(apierr.NotSupported, "the %q query type is not supported yet", kind)
 }
@@ -210,22 +214,24 @@ func (o *opCtx) buildSelect(s *Source, a selectArgs, path string) (*ir.Select, e
 	if t == nil || ct == nil {
 		return nil, apierr.Newf(apierr.NotExists, "table %s does not exist", a.Table.quoted()).WithPath(path + ".table")
 	}
-	if len(bytes.TrimSpace(a.Where)) > 0 && !bytes.Equal(bytes.TrimSpace(a.Where), []byte("{}")) && !bytes.Equal(bytes.TrimSpace(a.Where), []byte("null")) {
-		return nil, apierr.New(apierr.NotSupported, "where is not supported by the v1 select of this server yet").WithPath(path + ".where")
-	}
-	if len(bytes.TrimSpace(a.OrderBy)) > 0 && !bytes.Equal(bytes.TrimSpace(a.OrderBy), []byte("null")) {
-		return nil, apierr.New(apierr.NotSupported, "order_by is not supported by the v1 select of this server yet").WithPath(path + ".order_by")
-	}
 	sel := &ir.Select{From: ir.From{Table: irTable(a.Table)}}
+	where, err := o.parseWhere(s, t, a.Where, path+".where")
+	if err != nil {
+		return nil, err
+	}
+	sel.Where = where
 	if a.Limit != nil {
 		sel.Limit = ir.Literal{Val: json.Number(fmt.Sprint(*a.Limit)), Type: "integer"}
 	}
 	if a.Offset != nil {
 		sel.Offset = ir.Literal{Val: json.Number(fmt.Sprint(*a.Offset)), Type: "integer"}
 	}
+	if sel.OrderBy, err = parseOrderBy(a.OrderBy, func(c string) bool { return ct.Column(c) != nil }, path+".order_by"); err != nil {
+		return nil, err
+	}
 	// Without order_by rows come in primary key order, which is what
 	// callers of the legacy API observe in practice.
-	if ct.PrimaryKey != nil {
+	if sel.OrderBy == nil && ct.PrimaryKey != nil {
 		for _, c := range ct.PrimaryKey.Columns {
 			sel.OrderBy = append(sel.OrderBy, ir.OrderBy{Expr: ir.OrderColumn{Name: c}})
 		}
@@ -350,14 +356,23 @@ func (o *opCtx) dmlCount(s *Source, raw json.RawMessage) (any, error) {
 	if err := decodeStrict(raw, &a, "$"); err != nil {
 		return nil, err
 	}
-	if len(bytes.TrimSpace(a.Where)) > 0 && !bytes.Equal(bytes.TrimSpace(a.Where), []byte("{}")) {
-		return nil, apierr.New(apierr.NotSupported, "where is not supported by the v1 count of this server yet").WithPath("$.where")
+	t := s.FindTable(a.Table)
+	ct := o.cat.Tables[a.Table.qname()]
+	if t == nil || ct == nil {
+		return nil, apierr.Newf(apierr.NotExists, "table %s does not exist", a.Table.quoted()).WithPath("$.table")
 	}
-	if len(a.Distinct) > 0 {
-		return nil, apierr.New(apierr.NotSupported, "distinct is not supported by the v1 count of this server yet").WithPath("$.distinct")
+	where, err := o.parseWhere(s, t, a.Where, "$.where")
+	if err != nil {
+		return nil, err
 	}
-	sel := &ir.Select{From: ir.From{Table: irTable(a.Table)}, Fields: []ir.Field{{Alias: "one", Value: ir.ConstField{Value: "1"}}}}
-	st, err := sqlgen.Query(&ir.Root{Alias: "count", Select: sel})
+	for _, c := range a.Distinct {
+		if ct.Column(c) == nil {
+			return nil, apierr.Newf(apierr.NotExists, "no such column exists : %s", q(c)).WithPath("$.distinct")
+		}
+	}
+	agg := &ir.Aggregate{From: ir.From{Table: irTable(a.Table)}, Where: where,
+		Fields: []ir.AggregateField{{Alias: "aggregate", Summary: []ir.SummaryField{{Alias: "count", Count: true, CountColumns: a.Distinct, CountDistinct: len(a.Distinct) > 0}}}}}
+	st, err := sqlgen.Query(&ir.Root{Alias: "count", Aggregate: agg})
 	if err != nil {
 		return nil, apierr.Internalf("v1 count: %v", err)
 	}
@@ -365,7 +380,135 @@ func (o *opCtx) dmlCount(s *Source, raw json.RawMessage) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rows []any
-	_ = json.Unmarshal(res.(json.RawMessage), &rows)
-	return map[string]int{"count": len(rows)}, nil
+	var out struct {
+		Aggregate struct {
+			Count json.Number `json:"count"`
+		} `json:"aggregate"`
+	}
+	if err := json.Unmarshal(res.(json.RawMessage), &out); err != nil {
+		return nil, apierr.Internalf("v1 count: %v", err)
+	}
+	return map[string]json.Number{"count": out.Aggregate.Count}, nil
+}
+
+// mutationTarget resolves a v1 mutation's table.
+func (o *opCtx) mutationTarget(s *Source, n TableName) (*Table, *catalog.Table, error) {
+	t := s.FindTable(n)
+	ct := o.cat.Tables[n.qname()]
+	if t == nil || ct == nil {
+		return nil, nil, apierr.Newf(apierr.NotExists, "table %s does not exist", n.quoted()).WithPath("$.table")
+	}
+	return t, ct, nil
+}
+
+// output is {affected_rows} plus returning when asked.
+func output(ct *catalog.Table, returning []string) (ir.MutationOutput, error) {
+	out := ir.MutationOutput{Response: []ir.MutationField{{Alias: "affected_rows", AffectedRows: true}}}
+	if returning != nil {
+		fields, err := columnFields(ct, returning, "$.returning")
+		if err != nil {
+			return out, err
+		}
+		out.Response = append(out.Response, ir.MutationField{Alias: "returning", Returning: fields})
+	}
+	return out, nil
+}
+
+func (o *opCtx) dmlUpdate(s *Source, raw json.RawMessage) (any, error) {
+	var a struct {
+		Table     TableName                  `json:"table"`
+		Where     json.RawMessage            `json:"where"`
+		Set       map[string]json.RawMessage `json:"$set"`
+		Inc       map[string]json.RawMessage `json:"$inc"`
+		Mul       map[string]json.RawMessage `json:"$mul"`
+		Default   []string                   `json:"$default"`
+		Returning []string                   `json:"returning"`
+	}
+	if err := decodeStrict(raw, &a, "$"); err != nil {
+		return nil, err
+	}
+	if a.Where == nil {
+		return nil, required("where")
+	}
+	t, ct, err := o.mutationTarget(s, a.Table)
+	if err != nil {
+		return nil, err
+	}
+	where, err := o.parseWhere(s, t, a.Where, "$.where")
+	if err != nil {
+		return nil, err
+	}
+	if len(a.Mul) > 0 {
+		return nil, apierr.New(apierr.NotSupported, "$mul is not supported by this server yet").WithPath("$.$mul")
+	}
+	up := &ir.Update{Table: irTable(a.Table), Where: where}
+	add := func(m map[string]json.RawMessage, op ir.UpdateOp, key string) error {
+		for _, c := range sortedKeys(m) {
+			col := ct.Column(c)
+			if col == nil {
+				return apierr.Newf(apierr.NotExists, "no such column exists : %s", q(c)).WithPath("$." + key)
+			}
+			var v any
+			if err := decodeValue(m[c], &v); err != nil {
+				return apierr.New(apierr.ParseFailed, "invalid value").WithPath("$." + key + "." + c)
+			}
+			up.Set = append(up.Set, ir.SetColumn{Column: c, Type: col.Type.Name, Op: op, Value: ir.Literal{Val: v, Type: col.Type.Name}})
+		}
+		return nil
+	}
+	if err := add(a.Set, ir.UpdSet, "$set"); err != nil {
+		return nil, err
+	}
+	if err := add(a.Inc, ir.UpdInc, "$inc"); err != nil {
+		return nil, err
+	}
+	for _, c := range a.Default {
+		col := ct.Column(c)
+		if col == nil {
+			return nil, apierr.Newf(apierr.NotExists, "no such column exists : %s", q(c)).WithPath("$.$default")
+		}
+		up.Set = append(up.Set, ir.SetColumn{Column: c, Type: col.Type.Name, Op: ir.UpdSet})
+	}
+	if len(up.Set) == 0 {
+		return nil, apierr.New(apierr.BadRequest, "atleast one of $set, $inc, $mul, $default has to be present")
+	}
+	if up.Output, err = output(ct, a.Returning); err != nil {
+		return nil, err
+	}
+	st, err := sqlgen.Mutation(&ir.MutationRoot{Alias: "update", Update: up})
+	if err != nil {
+		return nil, apierr.Internalf("v1 update: %v", err)
+	}
+	return o.runStatement(st, 2)
+}
+
+func (o *opCtx) dmlDelete(s *Source, raw json.RawMessage) (any, error) {
+	var a struct {
+		Table     TableName       `json:"table"`
+		Where     json.RawMessage `json:"where"`
+		Returning []string        `json:"returning"`
+	}
+	if err := decodeStrict(raw, &a, "$"); err != nil {
+		return nil, err
+	}
+	if a.Where == nil {
+		return nil, required("where")
+	}
+	t, ct, err := o.mutationTarget(s, a.Table)
+	if err != nil {
+		return nil, err
+	}
+	where, err := o.parseWhere(s, t, a.Where, "$.where")
+	if err != nil {
+		return nil, err
+	}
+	del := &ir.Delete{Table: irTable(a.Table), Where: where}
+	if del.Output, err = output(ct, a.Returning); err != nil {
+		return nil, err
+	}
+	st, err := sqlgen.Mutation(&ir.MutationRoot{Alias: "delete", Delete: del})
+	if err != nil {
+		return nil, apierr.Internalf("v1 delete: %v", err)
+	}
+	return o.runStatement(st, 2)
 }
