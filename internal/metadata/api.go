@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/postgate/postgate/internal/apierr"
 	"github.com/postgate/postgate/internal/catalog"
+	"github.com/postgate/postgate/internal/pg"
 )
 
 // request is the envelope of every metadata and query API call.
@@ -48,6 +50,37 @@ type opCtx struct {
 	legacy bool
 	// fp is the fingerprint of cat.
 	fp catalog.Fingerprint
+	// tx is the data database transaction the request's SQL and data
+	// operations share; it commits when the whole request succeeded.
+	tx pgx.Tx
+}
+
+// dataTx returns the request's data transaction, beginning it if needed.
+func (o *opCtx) dataTx() (pgx.Tx, error) {
+	if o.tx == nil {
+		tx, err := o.s.data.Begin(o.ctx)
+		if err != nil {
+			return nil, err
+		}
+		o.tx = tx
+	}
+	return o.tx, nil
+}
+
+// dataQuerier is what the operations need of the data database; both a
+// pool and a transaction provide it.
+type dataQuerier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// querier reads the data database: through the request's transaction when
+// one is open, so that its uncommitted changes are seen.
+func (o *opCtx) querier() dataQuerier {
+	if o.tx != nil {
+		return o.tx
+	}
+	return o.s.data
 }
 
 // successMsg is Hasura's reply to a successful change.
@@ -135,9 +168,20 @@ func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn fun
 			o.reloadCatalog = true
 		}
 	}
+	defer func() {
+		if o.tx != nil {
+			_ = o.tx.Rollback(ctx)
+		}
+	}()
 	res, err := fn(o)
 	if err != nil {
 		return nil, err
+	}
+	if o.tx != nil {
+		if err := o.tx.Commit(ctx); err != nil {
+			return nil, pg.MapRunSQLError(err, "COMMIT")
+		}
+		o.tx = nil
 	}
 	if o.changed {
 		doc, err := json.Marshal(o.md)

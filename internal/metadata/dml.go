@@ -171,7 +171,7 @@ func (o *opCtx) runStatement(st sqlgen.Statement, ncols int) (any, error) {
 	if ncols == 2 {
 		dest = append(dest, &ok)
 	}
-	err = o.s.data.QueryRow(o.ctx, st.SQL, args...).Scan(dest...)
+	err = o.querier().QueryRow(o.ctx, st.SQL, args...).Scan(dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return json.RawMessage("[]"), nil
 	}

@@ -144,7 +144,7 @@ func opReplaceMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 	}
 	o.md = md
 	o.changed = true
-	_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.opts.Source, fetchEnumValues(o.s.data))
+	_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.opts.Source, fetchEnumValues(o.querier()))
 	o.bad = all
 	if len(all) > 0 && !allow {
 		list := make([]any, len(all))
@@ -184,16 +184,16 @@ func opReloadMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 			return nil, err
 		}
 	}
-	fp, err := catalog.TakeFingerprint(o.ctx, o.s.data)
+	fp, err := catalog.TakeFingerprint(o.ctx, o.querier())
 	if err != nil {
 		return nil, apierr.Internalf("metadata: fingerprint: %v", err)
 	}
-	cat, err := catalog.Load(o.ctx, o.s.data)
+	cat, err := catalog.Load(o.ctx, o.querier())
 	if err != nil {
 		return nil, apierr.Internalf("metadata: introspect: %v", err)
 	}
 	o.cat, o.fp, o.reloadCatalog = cat, fp, true
-	_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.opts.Source, fetchEnumValues(o.s.data))
+	_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.opts.Source, fetchEnumValues(o.querier()))
 	o.bad = all
 	res := map[string]any{"message": "success", "is_consistent": len(all) == 0}
 	if len(all) > 0 {
@@ -220,7 +220,7 @@ func opGetInconsistentMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 
 func opDropInconsistentMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 	for range 100 {
-		_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.opts.Source, fetchEnumValues(o.s.data))
+		_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.opts.Source, fetchEnumValues(o.querier()))
 		if len(all) == 0 {
 			break
 		}

@@ -43,16 +43,24 @@ func opRunSQL(o *opCtx, raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	ctx := o.ctx
-	mode := pgx.ReadWrite
 	if a.ReadOnly {
-		mode = pgx.ReadOnly
+		// A read-only statement runs in a read-only transaction of its own.
+		tx, err := o.s.data.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+		if err != nil {
+			return nil, pg.MapRunSQLError(err, *a.SQL)
+		}
+		defer tx.Rollback(ctx) //nolint:errcheck // read only
+		res, err := execAll(ctx, tx.Conn().PgConn(), *a.SQL)
+		if err != nil {
+			return nil, pg.MapRunSQLError(err, *a.SQL)
+		}
+		return res, nil
 	}
-	tx, err := o.s.data.BeginTx(ctx, pgx.TxOptions{AccessMode: mode})
+	tx, err := o.dataTx()
 	if err != nil {
 		return nil, pg.MapRunSQLError(err, *a.SQL)
 	}
-	defer tx.Rollback(ctx) //nolint:errcheck // rollback after commit is a no-op
-	check := !a.ReadOnly && (a.CheckMetadataConsistency == nil || *a.CheckMetadataConsistency)
+	check := a.CheckMetadataConsistency == nil || *a.CheckMetadataConsistency
 	var before catalog.Fingerprint
 	if check {
 		if before, err = catalog.TakeFingerprint(ctx, tx); err != nil {
@@ -78,9 +86,6 @@ func opRunSQL(o *opCtx, raw json.RawMessage) (any, error) {
 			}
 			o.fp = after
 		}
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, pg.MapRunSQLError(err, *a.SQL)
 	}
 	return res, nil
 }

@@ -175,3 +175,25 @@ func TestExistingHasuraDatabase(t *testing.T) {
 	jsonEqual(t, ic.Objects[1], `{"definition":{"comment":null,"permission":{"allow_aggregations":false,"columns":["id","missing_col"],"computed_fields":[],"filter":{}},"role":"user","table":{"name":"author","schema":"public"}},
 		"name":"select_permission user in table author in source default","reason":"Inconsistent object: in table \"author\": in permission for role \"user\": no such column exists: \"missing_col\"","type":"select_permission"}`)
 }
+
+// TestBulkIsOneTransaction checks that SQL and metadata changes of one
+// request commit together: a failing step undoes the SQL of earlier steps.
+func TestBulkIsOneTransaction(t *testing.T) {
+	e := newEnv(t)
+	wantErr(t, e.fail(e.svc.QueryV1, `{"type":"bulk","args":[
+		{"type":"run_sql","args":{"sql":"CREATE TABLE t (id int primary key)"}},
+		{"type":"track_table","args":{"name":"t"}},
+		{"type":"insert","args":{"table":"t","objects":[{"id":1}]}},
+		{"type":"track_table","args":{"name":"nope"}}]}`), "not-exists", "", "$.args[3].args")
+	if cols := e.columns("t"); len(cols) != 0 {
+		t.Fatalf("table t exists after the failed bulk")
+	}
+	// The same steps without the failure all apply, each seeing the
+	// previous ones' uncommitted changes.
+	e.ok(e.svc.QueryV1, `{"type":"bulk","args":[
+		{"type":"run_sql","args":{"sql":"CREATE TABLE t (id int primary key); CREATE TABLE e (v text primary key); INSERT INTO e VALUES ('a')"}},
+		{"type":"track_table","args":{"name":"t"}},
+		{"type":"track_table","args":{"table":"e","is_enum":true}},
+		{"type":"insert","args":{"table":"t","objects":[{"id":1}]}}]}`)
+	jsonEqual(t, e.ok(e.svc.QueryV1, `{"type":"count","args":{"table":"t"}}`), `{"count":1}`)
+}
