@@ -24,3 +24,19 @@ func BenchmarkExecuteCached(b *testing.B) {
 		b.Fatalf("the benchmark planned %d times", st.Plans)
 	}
 }
+
+// BenchmarkExecuteThreeRoots measures a cached request with three root
+// fields, which run in one round trip.
+func BenchmarkExecuteThreeRoots(b *testing.B) {
+	e, _ := newFixture(b, Options{})
+	body := []byte(`{"query":"{ a: author { id name articles { id title } } b: article(order_by: {id: desc}) { id author { name } } c: article_aggregate { aggregate { count max { id } } } }"}`)
+	s := user("user", "1")
+	if _, out := e.Execute(context.Background(), s, body, false); len(out) < 20 {
+		b.Fatalf("unexpected response %s", out)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.Execute(context.Background(), s, body, false)
+	}
+}

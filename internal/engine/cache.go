@@ -60,17 +60,24 @@ func (e *entry) add(c *compiled) {
 	e.plans = append(e.plans, c)
 }
 
-// cache is a size-bounded LRU of entries, safe for concurrent use.
+// cache is an LRU of entries bounded by count and by an estimate of their
+// memory, safe for concurrent use.
 type cache struct {
-	mu    sync.Mutex
-	max   int
-	ll    *list.List
-	items map[cacheKey]*list.Element
+	mu       sync.Mutex
+	max      int
+	maxBytes int
+	bytes    int
+	ll       *list.List
+	items    map[cacheKey]*list.Element
 }
 
-func newCache(max int) *cache {
-	return &cache{max: max, ll: list.New(), items: map[cacheKey]*list.Element{}}
+func newCache(max, maxBytes int) *cache {
+	return &cache{max: max, maxBytes: maxBytes, ll: list.New(), items: map[cacheKey]*list.Element{}}
 }
+
+// entryCost estimates the memory an entry holds: its query text, the
+// syntax tree built from it and its compiled plans.
+func entryCost(e *entry) int { return 8*len(e.key.query) + 1024 }
 
 func (c *cache) get(k cacheKey) *entry {
 	if c.max <= 0 {
@@ -98,10 +105,12 @@ func (c *cache) put(e *entry) *entry {
 		return el.Value.(*entry)
 	}
 	c.items[e.key] = c.ll.PushFront(e)
-	for c.ll.Len() > c.max {
+	c.bytes += entryCost(e)
+	for c.ll.Len() > c.max || (c.bytes > c.maxBytes && c.ll.Len() > 1) {
 		old := c.ll.Back()
 		c.ll.Remove(old)
 		delete(c.items, old.Value.(*entry).key)
+		c.bytes -= entryCost(old.Value.(*entry))
 	}
 	return e
 }
@@ -112,6 +121,7 @@ func (c *cache) clear() {
 	defer c.mu.Unlock()
 	c.ll.Init()
 	c.items = map[cacheKey]*list.Element{}
+	c.bytes = 0
 }
 
 func (c *cache) len() int {

@@ -37,6 +37,15 @@ func TestCacheIsBounded(t *testing.T) {
 	if n := e.cache.len(); n != 4 {
 		t.Fatalf("cache holds %d entries, want 4", n)
 	}
+	// Large documents are bounded by their size as well.
+	e2, _ := newFixture(t, Options{CacheBytes: 64 << 10})
+	pad := strings.Repeat(" ", 4<<10)
+	for i := 0; i < 10; i++ {
+		expect(t, e2, session.Admin(), fmt.Sprintf(`{ author_by_pk(id: %d) { id } }%s`, i+1, pad), nil, "")
+	}
+	if n := e2.cache.len(); n < 1 || n > 2 {
+		t.Fatalf("cache holds %d large entries, want at most 2", n)
+	}
 }
 
 func TestConcurrentExecute(t *testing.T) {

@@ -35,6 +35,8 @@ type Options struct {
 	// CacheSize bounds the number of cached query documents (default 4096;
 	// negative disables the cache).
 	CacheSize int
+	// CacheBytes bounds the estimated memory of the cache (default 64 MiB).
+	CacheBytes int
 	// MaxBodyBytes bounds a request body (default 8 MiB).
 	MaxBodyBytes int
 	// MaxDepth bounds the nesting of selection sets (default 40).
@@ -74,6 +76,9 @@ func New(pool *pgxpool.Pool, o Options) *Engine {
 	if o.CacheSize == 0 {
 		o.CacheSize = 4096
 	}
+	if o.CacheBytes <= 0 {
+		o.CacheBytes = 64 << 20
+	}
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = 8 << 20
 	}
@@ -89,7 +94,7 @@ func New(pool *pgxpool.Pool, o Options) *Engine {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{pool: pool, o: o, cache: newCache(o.CacheSize)}
+	e := &Engine{pool: pool, o: o, cache: newCache(o.CacheSize, o.CacheBytes)}
 	e.state.Store(&state{gen: e.gen.Add(1), roles: map[string]*role{}})
 	return e
 }
