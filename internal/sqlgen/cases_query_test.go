@@ -214,6 +214,14 @@ func queryCases() []goldenCase {
 			ir.Field{Alias: "is_me", Value: ir.ComputedScalarField{Op: ir.ComputedOp{Function: tbl("is_me"), Args: []ir.Arg{{RowArg: true}, {Name: "hasura_session", Value: ir.SessionJSON{}}}}}}),
 			Where: ir.Compare{Left: ir.ComputedOp{Function: tbl("is_me"), Args: []ir.Arg{{RowArg: true}, {Value: ir.SessionJSON{}}}}, Op: ir.OpEq, Right: lit(false, "boolean")}}),
 			sess: map[string]string{"x-hasura-user-id": "2", "x-hasura-role": "user"}},
+		{name: "hostile_identifiers", root: func() *ir.Root {
+			weird := ir.Table{Schema: `My "Schema"`, Name: `we"ird; table`}
+			r := ir.Relationship{Target: weird, Mapping: []ir.ColumnPair{{Outer: "parent", Inner: `co"l`}}}
+			return &ir.Root{Alias: "w", Select: &ir.Select{From: ir.From{Table: weird}, OrderBy: []ir.OrderBy{asc(`co"l`)},
+				Where: ir.Or{cmp("select", "text", ir.OpLike, lit("%'s", "text")), ir.Exists{Table: weird, Where: eq(`co"l`, integer("2"))}},
+				Fields: fields(`k"ey'`, ir.ColumnField{Name: `co"l`}, "select", ir.ColumnField{Name: "select"},
+					"parent", ir.ObjectRelField{Rel: r, Select: &ir.Select{From: ir.From{Table: weird}, Single: true, Fields: cols("select")}})}}
+		}()},
 	}
 }
 

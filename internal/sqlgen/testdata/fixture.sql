@@ -88,3 +88,11 @@ INSERT INTO employee VALUES
 
 CREATE FUNCTION is_me(a author, hasura_session json) RETURNS boolean
   LANGUAGE sql STABLE AS $$ SELECT (hasura_session ->> 'x-hasura-user-id')::int = a.id $$;
+
+CREATE SCHEMA "My ""Schema""";
+CREATE TABLE "My ""Schema"""."we""ird; table" (
+  "co""l" int PRIMARY KEY,
+  "select" text,
+  "parent" int REFERENCES "My ""Schema"""."we""ird; table"("co""l")
+);
+INSERT INTO "My ""Schema"""."we""ird; table" VALUES (1, 'one', NULL), (2, 'two''s', 1);
