@@ -27,6 +27,11 @@ type Options struct {
 	// HideUpdateMany omits update_<table>_many (Hasura's
 	// hide_update_many_fields).
 	HideUpdateMany bool
+	// ExplicitFunctionPermissions requires a function permission for a
+	// role to call a tracked function
+	// (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS=false); by default a role
+	// may call every function returning a table it can select from.
+	ExplicitFunctionPermissions bool
 }
 
 // EnumValue is one row of an enum table.

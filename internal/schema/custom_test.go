@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/postgate/postgate/internal/catalog"
 	"github.com/postgate/postgate/internal/metadata"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/validator"
 )
 
 func TestCustomisations(t *testing.T) {
@@ -70,5 +73,61 @@ func TestCustomisations(t *testing.T) {
 	}
 	if user.AST.Subscription.Fields.ForName("content_tag_aggregate") != nil {
 		t.Errorf("aggregate in subscription_root")
+	}
+}
+
+func TestFunctionPermissionsAndComment(t *testing.T) {
+	cat, src, opts := fixture(t)
+	comment := "Full-text search"
+	src.Functions[0].Comment = &comment
+	s, err := Build(cat, src, nil, "user", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := s.AST.Query.Fields.ForName("search_articles"); f == nil || f.Description != comment {
+		t.Fatalf("search_articles: %+v", f)
+	}
+	// Without inferred function permissions, user needs a permission.
+	opts.ExplicitFunctionPermissions = true
+	s, err = Build(cat, src, nil, "user", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Query["search_articles"] != nil {
+		t.Errorf("search_articles visible without a function permission")
+	}
+	src.Functions[0].Permissions = []*metadata.FunctionPermission{{Role: "user"}}
+	s, err = Build(cat, src, nil, "user", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rf := s.Query["search_articles"]; rf == nil || rf.Kind != RootFunction || rf.Function.Name.Name != "search_articles" {
+		t.Errorf("search_articles with permission: %+v", rf)
+	}
+}
+
+func TestInvalidGraphQLNamesLeftOut(t *testing.T) {
+	if !isGraphQLName("_a1") || isGraphQLName("1a") || isGraphQLName("a-b") || isGraphQLName("") || isEnumValueName("true") {
+		t.Fatal("isGraphQLName")
+	}
+	cat, src, opts := fixture(t)
+	author := cat.Tables[catalog.QName{Schema: "public", Name: "author"}]
+	author.Columns = append(author.Columns, col("bad-name", tText, true))
+	bad := &catalog.Table{Name: catalog.QName{Schema: "public", Name: "my table"}, Kind: catalog.KindTable, Columns: []*catalog.Column{col("id", tInt4, false)}}
+	cat.Tables[bad.Name] = bad
+	src.Tables = append(src.Tables, &metadata.Table{Table: metadata.TableName{Schema: "public", Name: "my table"}})
+	opts.EnumValues[catalog.QName{Schema: "public", Name: "article_status"}] = append(opts.EnumValues[catalog.QName{Schema: "public", Name: "article_status"}], EnumValue{Value: "not valid"})
+	s, err := Build(cat, src, nil, AdminRole, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.AST.Types["author"].Fields.ForName("bad-name") != nil || s.Tables[bad.Name] != nil {
+		t.Errorf("invalid names in schema")
+	}
+	if e := s.AST.Types["article_status_enum"]; len(e.EnumValues) != 2 {
+		t.Errorf("enum values: %v", e.EnumValues)
+	}
+	if _, err := validator.LoadSchema(validator.Prelude, &ast.Source{Input: s.SDL()}); err != nil {
+		t.Errorf("schema with invalid names left out does not load: %v", err)
 	}
 }

@@ -157,7 +157,7 @@ func (b *builder) functionRootFields(query, sub, mutation *ast.Definition) {
 			continue
 		}
 		rt := b.out.Tables[fn.ReturnType]
-		if rt == nil || rt.Perm.Select == nil {
+		if rt == nil || rt.Perm.Select == nil || !b.functionAllowed(mf) {
 			continue
 		}
 		asMutation := exposedAsMutation(fn, mf)
@@ -181,6 +181,9 @@ func (b *builder) functionRootFields(query, sub, mutation *ast.Definition) {
 		if desc == "" {
 			desc = `execute function "` + quoted + `" which returns "` + rt.QuotedName + `"`
 		}
+		if mf.Comment != nil {
+			desc = *mf.Comment
+		}
 		fd := field(name, nonNullList(nonNull(rt.GQLName)), desc, args...)
 		rf := &RootField{Name: name, Kind: RootFunction, Table: rt, Function: f}
 		if asMutation {
@@ -200,6 +203,9 @@ func (b *builder) functionRootFields(query, sub, mutation *ast.Definition) {
 		adesc := fn.Description
 		if adesc == "" {
 			adesc = `execute function "` + quoted + `" and query aggregates on result of table type "` + rt.QuotedName + `"`
+		}
+		if mf.Comment != nil {
+			adesc = *mf.Comment
 		}
 		afd := field(aname, nonNull(b.aggregateType(rt)), adesc, aargs...)
 		b.addRoot(query, sub, afd, &RootField{Name: aname, Kind: RootFunctionAggregate, Table: rt, Function: f})
@@ -233,4 +239,32 @@ func (b *builder) addRoot(query, sub *ast.Definition, fd *ast.FieldDefinition, r
 		sub.Fields = append(sub.Fields, &cp)
 		b.out.Subscription[rf.Name] = rf
 	}
+}
+
+// functionAllowed reports whether the role may call a tracked function
+// whose returned table it can select from: always, unless function
+// permissions are not inferred, in which case the function needs a
+// permission for the role (or an inherited role's parent).
+func (b *builder) functionAllowed(mf *metadata.Function) bool {
+	if b.role == AdminRole || !b.opts.ExplicitFunctionPermissions {
+		return true
+	}
+	return b.hasFunctionPermission(mf, b.role, 0)
+}
+
+// hasFunctionPermission looks for role's function permission.
+func (b *builder) hasFunctionPermission(mf *metadata.Function, role string, depth int) bool {
+	for _, p := range mf.Permissions {
+		if p.Role == role {
+			return true
+		}
+	}
+	if depth <= maxRoleDepth {
+		for _, r := range b.inherited[role] {
+			if b.hasFunctionPermission(mf, r, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -74,7 +74,7 @@ func mutableColumns(t *Table, cols metadata.Columns, set map[string]any) []*cata
 	}
 	var out []*catalog.Column
 	for _, c := range t.Catalog.Columns {
-		if c.IsGenerated || c.IdentityAlways || (!cols.All && !allowed[c.Name]) {
+		if c.IsGenerated || c.IdentityAlways || (!cols.All && !allowed[c.Name]) || !isGraphQLName(t.ColumnField[c.Name]) {
 			continue
 		}
 		if _, preset := set[c.Name]; preset {

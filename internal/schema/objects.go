@@ -103,7 +103,7 @@ func (b *builder) enumReference(t *Table, c *catalog.Column) *Table {
 			continue
 		}
 		et := b.enumTables[fk.RefTable]
-		if et == nil || len(b.opts.EnumValues[et.Name]) == 0 {
+		if et == nil || !hasEnumValue(b.opts.EnumValues[et.Name]) {
 			continue
 		}
 		return et
@@ -116,7 +116,9 @@ func (b *builder) enumType(et *Table) string {
 	if b.types[et.EnumType] == nil {
 		d := b.add(&ast.Definition{Kind: ast.Enum, Name: et.EnumType})
 		for _, v := range b.opts.EnumValues[et.Name] {
-			d.EnumValues = append(d.EnumValues, &ast.EnumValueDefinition{Name: v.Value, Description: v.Description})
+			if isEnumValueName(v.Value) {
+				d.EnumValues = append(d.EnumValues, &ast.EnumValueDefinition{Name: v.Value, Description: v.Description})
+			}
 		}
 	}
 	return et.EnumType
@@ -160,7 +162,7 @@ func (b *builder) selectColumnType(t *Table) string {
 	}
 	var vals []string
 	for _, c := range t.Catalog.Columns {
-		if t.selectable(c.Name) {
+		if t.selectable(c.Name) && isGraphQLName(t.ColumnField[c.Name]) {
 			vals = append(vals, t.ColumnField[c.Name])
 		}
 	}
@@ -176,7 +178,7 @@ func (b *builder) selectColumnType(t *Table) string {
 // t, in column order.
 func (b *builder) columnFields(t *Table) {
 	for _, c := range t.Catalog.Columns {
-		if t.selectable(c.Name) {
+		if t.selectable(c.Name) && isGraphQLName(t.ColumnField[c.Name]) {
 			f := b.columnField(t, c)
 			t.Fields[f.Name] = f
 			b.cols[t] = append(b.cols[t], f)
@@ -186,3 +188,14 @@ func (b *builder) columnFields(t *Table) {
 
 // selectableColumns returns the fields of the columns the role can select.
 func (b *builder) selectableColumns(t *Table) []*Field { return b.cols[t] }
+
+// hasEnumValue reports whether some enum table row can be a GraphQL enum
+// value.
+func hasEnumValue(vs []EnumValue) bool {
+	for _, v := range vs {
+		if isEnumValueName(v.Value) {
+			return true
+		}
+	}
+	return false
+}

@@ -35,7 +35,7 @@ func (b *builder) relationships(t *Table) []*Relationship {
 // newRel fills the target of a relationship.
 func (b *builder) newRel(name string, object bool, target catalog.QName, m []ir.ColumnPair) *Relationship {
 	tt := b.all[target]
-	if tt == nil || len(m) == 0 {
+	if tt == nil || len(m) == 0 || !isGraphQLName(name) {
 		return nil
 	}
 	r := &Relationship{Name: name, Object: object, TargetName: target, Mapping: m, Nullable: true}

@@ -11,7 +11,7 @@ func (b *builder) resolveTables() {
 	for _, mt := range b.src.Tables {
 		q := catalog.QName{Schema: mt.Table.Schema, Name: mt.Table.Name}
 		ct := b.cat.Tables[q]
-		if ct == nil {
+		if ct == nil || !isGraphQLName(tableGQLName(mt)) {
 			continue
 		}
 		t := &Table{
