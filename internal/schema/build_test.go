@@ -3,9 +3,9 @@ package schema
 import (
 	"encoding/json"
 	"flag"
-	"reflect"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
