@@ -233,7 +233,7 @@ func renameInPermissions(t *Table, from, to string) {
 			return b
 		}
 		var v any
-		if json.Unmarshal(b, &v) != nil {
+		if decodeValue(b, &v) != nil {
 			return b
 		}
 		return rawJSON(renameKey(v, from, to))

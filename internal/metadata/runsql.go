@@ -103,6 +103,9 @@ func (o *opCtx) recheck(cat *catalog.Catalog, qr catalog.Querier, cascade bool) 
 	if o.followRenames(cat) {
 		o.changed = true
 	}
+	if o.followColumnRenames(cat) {
+		o.changed = true
+	}
 	for range 100 {
 		_, all := checkConsistency(o.ctx, o.md, cat, o.s.opts.Source, fetchEnumValues(qr))
 		var fresh, dropped []InconsistentObject
@@ -239,4 +242,134 @@ func execAll(ctx context.Context, conn *pgconn.PgConn, sql string) (sqlResult, e
 		}
 	}
 	return res, mrr.Close()
+}
+
+// followColumnRenames renames columns of tracked tables that kept their
+// position but changed name, wherever the metadata names them: the table's
+// permissions and customisation, and relationships on either side. It
+// reports whether anything changed.
+func (o *opCtx) followColumnRenames(cat *catalog.Catalog) bool {
+	s := o.md.Source(o.s.opts.Source)
+	if s == nil {
+		return false
+	}
+	changed := false
+	for _, t := range s.Tables {
+		oldT, newT := o.cat.Tables[t.Table.qname()], cat.Tables[t.Table.qname()]
+		if oldT == nil || newT == nil || oldT.OID != newT.OID {
+			continue
+		}
+		for _, oc := range oldT.Columns {
+			if newT.Column(oc.Name) != nil {
+				continue
+			}
+			for _, nc := range newT.Columns {
+				if nc.Ordinal == oc.Ordinal && oldT.Column(nc.Name) == nil {
+					renameColumn(s, t, oc.Name, nc.Name)
+					changed = true
+				}
+			}
+		}
+	}
+	return changed
+}
+
+// renameColumn renames column from of table t to to in the metadata of s.
+func renameColumn(s *Source, t *Table, from, to string) {
+	ren := func(list []string) {
+		for i, c := range list {
+			if c == from {
+				list[i] = to
+			}
+		}
+	}
+	renMap := func(m map[string]any) {
+		if v, ok := m[from]; ok {
+			delete(m, from)
+			m[to] = v
+		}
+	}
+	renameInPermissions(t, from, to)
+	for _, p := range t.SelectPermissions {
+		ren(p.Permission.Columns.Names)
+	}
+	for _, p := range t.InsertPermissions {
+		ren(p.Permission.Columns.Names)
+		renMap(p.Permission.Set)
+	}
+	for _, p := range t.UpdatePermissions {
+		ren(p.Permission.Columns.Names)
+		renMap(p.Permission.Set)
+	}
+	if c := t.Configuration; c != nil {
+		if v, ok := c.ColumnConfig[from]; ok {
+			delete(c.ColumnConfig, from)
+			c.ColumnConfig[to] = v
+		}
+		if v, ok := c.CustomColumnNames[from]; ok {
+			delete(c.CustomColumnNames, from)
+			c.CustomColumnNames[to] = v
+		}
+	}
+	for _, r := range t.ObjectRelationships {
+		if m := r.Using.ManualConfiguration; m != nil {
+			if v, ok := m.ColumnMapping[from]; ok {
+				delete(m.ColumnMapping, from)
+				m.ColumnMapping[to] = v
+			}
+			continue
+		}
+		var col string
+		var cols []string
+		switch {
+		case json.Unmarshal(r.Using.ForeignKeyConstraintOn, &col) == nil && col == from:
+			r.Using.ForeignKeyConstraintOn = rawJSON(to)
+		case json.Unmarshal(r.Using.ForeignKeyConstraintOn, &cols) == nil:
+			ren(cols)
+			r.Using.ForeignKeyConstraintOn = rawJSON(cols)
+		}
+	}
+	for _, r := range t.ArrayRelationships {
+		if m := r.Using.ManualConfiguration; m != nil {
+			if v, ok := m.ColumnMapping[from]; ok {
+				delete(m.ColumnMapping, from)
+				m.ColumnMapping[to] = v
+			}
+		}
+	}
+	// Relationships of every table that point at t's columns.
+	for _, other := range s.Tables {
+		for _, r := range other.ObjectRelationships {
+			if m := r.Using.ManualConfiguration; m != nil && m.RemoteTable == t.Table {
+				for k, v := range m.ColumnMapping {
+					if v == from {
+						m.ColumnMapping[k] = to
+					}
+				}
+			} else if fk, err := ParseFKOn(r.Using.ForeignKeyConstraintOn); err == nil && fk.Table != nil && *fk.Table == t.Table {
+				var rf RemoteFK
+				if json.Unmarshal(r.Using.ForeignKeyConstraintOn, &rf) == nil {
+					if rf.Column == from {
+						rf.Column = to
+					}
+					ren(rf.Columns)
+					r.Using.ForeignKeyConstraintOn = rawJSON(rf)
+				}
+			}
+		}
+		for _, r := range other.ArrayRelationships {
+			if m := r.Using.ManualConfiguration; m != nil && m.RemoteTable == t.Table {
+				for k, v := range m.ColumnMapping {
+					if v == from {
+						m.ColumnMapping[k] = to
+					}
+				}
+			} else if fk := r.Using.ForeignKeyConstraintOn; fk != nil && fk.Table == t.Table {
+				if fk.Column == from {
+					fk.Column = to
+				}
+				ren(fk.Columns)
+			}
+		}
+	}
 }

@@ -197,3 +197,42 @@ func TestBulkIsOneTransaction(t *testing.T) {
 		{"type":"insert","args":{"table":"t","objects":[{"id":1}]}}]}`)
 	jsonEqual(t, e.ok(e.svc.QueryV1, `{"type":"count","args":{"table":"t"}}`), `{"count":1}`)
 }
+
+func TestRunSQLFollowsColumnRenames(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	e.meta(`{"type":"bulk","args":[
+		{"type":"pg_track_table","args":{"table":"author","configuration":{"column_config":{"name":{"custom_name":"fullName"}}}}},
+		{"type":"pg_track_table","args":{"table":"article"}},
+		{"type":"pg_create_object_relationship","args":{"table":"article","name":"author","using":{"foreign_key_constraint_on":"author_id"}}},
+		{"type":"pg_create_array_relationship","args":{"table":"author","name":"articles","using":{"foreign_key_constraint_on":{"table":"article","column":"author_id"}}}},
+		{"type":"pg_create_select_permission","args":{"table":"author","role":"user","permission":{"columns":["id","name"],"filter":{"_and":[{"name":{"_ne":""}}]}}}},
+		{"type":"pg_create_insert_permission","args":{"table":"article","role":"user","permission":{"columns":["title","author_id"],"check":{"author_id":{"_eq":"X-Hasura-User-Id"}},"set":{"author_id":"X-Hasura-User-Id"}}}}
+	]}`)
+	e.ok(e.svc.QueryV2, `{"type":"run_sql","args":{"sql":"ALTER TABLE author RENAME COLUMN name TO full_name; ALTER TABLE article RENAME COLUMN author_id TO writer_id"}}`)
+	snap := e.svc.Current()
+	if len(snap.Inconsistent) != 0 {
+		t.Fatalf("inconsistent after renames: %s", rawJSON(snap.Inconsistent))
+	}
+	src := snap.Stored.Source("default")
+	au, art := src.FindTable(TableName{"public", "author"}), src.FindTable(TableName{"public", "article"})
+	checks := map[string]string{
+		"author select columns":     string(rawJSON(au.SelectPermissions[0].Permission.Columns)),
+		"author select filter":      string(au.SelectPermissions[0].Permission.Filter),
+		"author column_config":      string(rawJSON(au.Configuration.ColumnConfig)),
+		"article relationship":      string(art.ObjectRelationships[0].Using.ForeignKeyConstraintOn),
+		"author array relationship": string(rawJSON(au.ArrayRelationships[0].Using.ForeignKeyConstraintOn)),
+		"article insert":            string(rawJSON(art.InsertPermissions[0].Permission)),
+	}
+	want := map[string]string{
+		"author select columns":     `["id","full_name"]`,
+		"author select filter":      `{"_and":[{"full_name":{"_ne":""}}]}`,
+		"author column_config":      `{"full_name":{"custom_name":"fullName"}}`,
+		"article relationship":      `"writer_id"`,
+		"author array relationship": `{"table":{"schema":"public","name":"article"},"column":"writer_id"}`,
+		"article insert":            `{"check":{"writer_id":{"_eq":"X-Hasura-User-Id"}},"set":{"writer_id":"X-Hasura-User-Id"},"columns":["title","writer_id"]}`,
+	}
+	for k, w := range want {
+		jsonEqual(t, json.RawMessage(checks[k]), w)
+	}
+}
