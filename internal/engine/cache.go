@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sync"
 
+	"github.com/postgate/postgate/internal/ir"
 	"github.com/postgate/postgate/internal/plan"
 	"github.com/postgate/postgate/internal/sqlgen"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -24,6 +25,8 @@ type entry struct {
 	key cacheKey
 	op  *ast.OperationDefinition
 	err error // validation result, cached as well
+	// used holds the variables the operation refers to.
+	used map[string]bool
 
 	mu    sync.Mutex
 	plans []*compiled
@@ -36,6 +39,27 @@ const maxPlansPerEntry = 16
 type compiled struct {
 	plan  *plan.Plan
 	stmts []*sqlgen.Statement // parallel to plan.Fields; nil for non-SQL fields
+	// session lists the session variables the statements read.
+	session []string
+}
+
+// sessionVars lists, in order of first use, the session variables the
+// statements bind.
+func sessionVars(stmts []*sqlgen.Statement) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, st := range stmts {
+		if st == nil {
+			continue
+		}
+		for _, p := range st.Params {
+			if sv, ok := p.(ir.SessionVar); ok && !seen[sv.Name] {
+				seen[sv.Name] = true
+				out = append(out, sv.Name)
+			}
+		}
+	}
+	return out
 }
 
 // find returns a plan usable with vars, or nil.

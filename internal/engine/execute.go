@@ -111,7 +111,7 @@ func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
 	if ent.err != nil {
 		return nil, ent.err
 	}
-	vars, err := e.variables(rl.schema, ent.op, r.Variables)
+	vars, err := e.variables(rl.schema, ent, r.Variables)
 	if err != nil {
 		return nil, err
 	}
@@ -146,6 +146,7 @@ func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
 		}
 		c.stmts[i] = &stmt
 	}
+	c.session = sessionVars(c.stmts)
 	ent.add(c)
 	p.c = c
 	return p, nil
@@ -174,7 +175,61 @@ func (e *Engine) parse(sc *schema.Schema, key cacheKey) *entry {
 		return ent
 	}
 	ent.op = op
+	ent.used = usedVariables(doc, op)
 	return ent
+}
+
+// usedVariables lists the variables an operation refers to, through its
+// fragments too. Hasura rejects values for any other variable.
+func usedVariables(doc *ast.QueryDocument, op *ast.OperationDefinition) map[string]bool {
+	used := map[string]bool{}
+	seen := map[string]bool{}
+	var value func(v *ast.Value)
+	value = func(v *ast.Value) {
+		if v == nil {
+			return
+		}
+		if v.Kind == ast.Variable {
+			used[v.Raw] = true
+		}
+		for _, c := range v.Children {
+			value(c.Value)
+		}
+	}
+	directives := func(ds ast.DirectiveList) {
+		for _, d := range ds {
+			for _, a := range d.Arguments {
+				value(a.Value)
+			}
+		}
+	}
+	var set func(ast.SelectionSet)
+	set = func(ss ast.SelectionSet) {
+		for _, s := range ss {
+			switch x := s.(type) {
+			case *ast.Field:
+				directives(x.Directives)
+				for _, a := range x.Arguments {
+					value(a.Value)
+				}
+				set(x.SelectionSet)
+			case *ast.InlineFragment:
+				directives(x.Directives)
+				set(x.SelectionSet)
+			case *ast.FragmentSpread:
+				directives(x.Directives)
+				if !seen[x.Name] {
+					seen[x.Name] = true
+					if f := doc.Fragments.ForName(x.Name); f != nil {
+						set(f.SelectionSet)
+					}
+				}
+			}
+		}
+	}
+	directives(op.Directives)
+	set(op.SelectionSet)
+	return used
 }
 
 func selectOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, error) {
@@ -196,10 +251,11 @@ func selectOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinit
 
 // variables checks the request's variables against the operation's
 // definitions and decodes them for binding.
-func (e *Engine) variables(sc *schema.Schema, op *ast.OperationDefinition, raw map[string]json.RawMessage) (map[string]any, error) {
+func (e *Engine) variables(sc *schema.Schema, ent *entry, raw map[string]json.RawMessage) (map[string]any, error) {
+	op := ent.op
 	var unexpected []string
 	for k := range raw {
-		if op.VariableDefinitions.ForName(k) == nil {
+		if !ent.used[k] {
 			unexpected = append(unexpected, k)
 		}
 	}
@@ -289,6 +345,9 @@ func (e *Engine) run(ctx context.Context, s session.Session, r *request) ([]byte
 	if err := runChecks(p.c.plan, p.vars); err != nil {
 		return nil, err
 	}
+	if err := checkSession(p.c, s); err != nil {
+		return nil, err
+	}
 	results, err := e.query(ctx, p.c, p.vars, s)
 	if err != nil {
 		return nil, err
@@ -321,6 +380,17 @@ func (e *Engine) run(ctx context.Context, s session.Session, r *request) ([]byte
 func writeString(b *bytes.Buffer, s string) {
 	q, _ := json.Marshal(s)
 	b.Write(q)
+}
+
+// checkSession reports the first session variable the plan reads that the
+// session lacks, as Hasura does.
+func checkSession(c *compiled, s session.Session) error {
+	for _, name := range c.session {
+		if _, ok := s.Get(name); !ok {
+			return apierr.New(apierr.NotFound, fmt.Sprintf("missing session variable: %q", name))
+		}
+	}
+	return nil
 }
 
 // runChecks applies the plan's constraints on scalar variable values.

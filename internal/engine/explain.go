@@ -59,6 +59,9 @@ func (e *Engine) Explain(ctx context.Context, s session.Session, body []byte) (i
 	if err := runChecks(p.c.plan, p.vars); err != nil {
 		return explainFail(err, e.o.DevMode)
 	}
+	if err := checkSession(p.c, as); err != nil {
+		return explainFail(err, e.o.DevMode)
+	}
 	out := []explained{}
 	for i, f := range p.c.plan.Fields {
 		st := p.c.stmts[i]

@@ -42,7 +42,7 @@ func TestPermissionErrors(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("status %d", st)
 	}
-	jsonEq(t, body, `{"errors":[{"extensions":{"path":"$","code":"not-found"},"message":"missing session variables: \"x-hasura-user-id\""}]}`)
+	jsonEq(t, body, `{"errors":[{"extensions":{"path":"$","code":"not-found"},"message":"missing session variable: \"x-hasura-user-id\""}]}`)
 	// A role without permissions sees no tables.
 	expect(t, e, user("nobody", "1"), `{ author { id } }`, nil,
 		`{"errors":[{"extensions":{"path":"$.selectionSet.author","code":"validation-failed"},"message":"field \"author\" not found in type: 'query_root'"}]}`)

@@ -64,4 +64,10 @@ func TestVariableRules(t *testing.T) {
 		`{"errors":[{"extensions":{"path":"$.selectionSet.author.args.limit","code":"validation-failed"},"message":"variable \"limit\" is declared as String, but used where Int is expected"}]}`)
 	expect(t, e, admin, `query { author { id } }`, map[string]any{"x": 1},
 		`{"errors":[{"extensions":{"path":"$","code":"validation-failed"},"message":"unexpected variables in variableValues: x"}]}`)
+	// Declared but unused variables may not carry values either; used
+	// ones may, through fragments too.
+	expect(t, e, admin, `query($x: Int) { author { id } }`, map[string]any{"x": 1},
+		`{"errors":[{"extensions":{"path":"$","code":"validation-failed"},"message":"unexpected variables in variableValues: x"}]}`)
+	expect(t, e, admin, `query($x: Int) { author { ...F } } fragment F on author { id @skip(if: false) articles(limit: $x) { id } }`, map[string]any{"x": 0},
+		`{"data":{"author":[{"id":1,"articles":[]},{"id":2,"articles":[]},{"id":3,"articles":[]}]}}`)
 }
