@@ -14,11 +14,8 @@ func (g *gen) aggregate(b *strings.Builder, agg *ir.Aggregate, p parentRow) {
 	src := rowSource{from: agg.From, where: agg.Where, order: agg.OrderBy, distinct: agg.DistinctOn,
 		limit: agg.Limit, offset: agg.Offset, permLimit: agg.PermLimit, parent: p}
 	var joins, obj strings.Builder
-	obj.WriteString("json_build_object(")
-	for i, f := range agg.Fields {
-		if i > 0 {
-			obj.WriteString(", ")
-		}
+	jsonObject(&obj, len(agg.Fields), func(i int) {
+		f := agg.Fields[i]
 		writeLiteral(&obj, f.Alias)
 		obj.WriteString(", ")
 		switch {
@@ -36,8 +33,7 @@ func (g *gen) aggregate(b *strings.Builder, agg *ir.Aggregate, p parentRow) {
 		default:
 			g.summary(&obj, f.Summary, a)
 		}
-	}
-	obj.WriteByte(')')
+	})
 	b.WriteString("SELECT ")
 	b.WriteString(obj.String())
 	b.WriteString(" AS j FROM ")
@@ -51,11 +47,8 @@ func (g *gen) aggregate(b *strings.Builder, agg *ir.Aggregate, p parentRow) {
 
 // summary writes the "aggregate" object: count and the per-operator objects.
 func (g *gen) summary(b *strings.Builder, fields []ir.SummaryField, a string) {
-	b.WriteString("json_build_object(")
-	for i, f := range fields {
-		if i > 0 {
-			b.WriteString(", ")
-		}
+	jsonObject(b, len(fields), func(i int) {
+		f := fields[i]
 		writeLiteral(b, f.Alias)
 		b.WriteString(", ")
 		switch {
@@ -73,34 +66,26 @@ func (g *gen) summary(b *strings.Builder, fields []ir.SummaryField, a string) {
 				g.columnList(b, a, f.CountColumns)
 			}
 			b.WriteByte(')')
+		case !validFunc(f.Op) || f.Op == "count":
+			g.fail(errorf("unknown aggregate operator %q", f.Op))
+			b.WriteString("NULL")
 		default:
-			if !validFunc(f.Op) || f.Op == "count" {
-				g.fail(errorf("unknown aggregate operator %q", f.Op))
-				b.WriteString("NULL")
-				continue
-			}
-			b.WriteString("json_build_object(")
-			for k, c := range f.Columns {
-				if k > 0 {
-					b.WriteString(", ")
-				}
+			jsonObject(b, len(f.Columns), func(k int) {
+				c := f.Columns[k]
 				writeLiteral(b, c.Alias)
 				b.WriteString(", ")
 				if c.Const != nil {
 					writeLiteral(b, *c.Const)
 					b.WriteString("::text")
-					continue
+					return
 				}
-				op := f.Op
 				g.encoded(b, c.Encoding, func() {
-					b.WriteString(op)
+					b.WriteString(f.Op)
 					b.WriteByte('(')
 					col(b, a, c.Name)
 					b.WriteByte(')')
 				})
-			}
-			b.WriteByte(')')
+			})
 		}
-	}
-	b.WriteByte(')')
+	})
 }

@@ -151,6 +151,8 @@ func queryCases() []goldenCase {
 				{Alias: "ratings", Count: true, CountColumns: []string{"rating"}},
 				{Alias: "distinct_authors", Count: true, CountColumns: []string{"author_id"}, CountDistinct: true},
 				{Alias: "distinct_pairs", Count: true, CountColumns: []string{"author_id", "is_published"}, CountDistinct: true}}}}}}},
+		{name: "aggregate_many_columns", root: &ir.Root{Alias: "a", Aggregate: &ir.Aggregate{From: from("article"),
+			Fields: []ir.AggregateField{{Alias: "aggregate", Summary: []ir.SummaryField{{Alias: "max", Op: "max", Columns: manyOpColumns(55)}}}}}}},
 		{name: "aggregate_empty", root: &ir.Root{Alias: "a", Aggregate: &ir.Aggregate{From: from("article"), Where: ir.Const(false),
 			Fields: []ir.AggregateField{{Alias: "aggregate", Summary: []ir.SummaryField{{Alias: "count", Count: true},
 				{Alias: "max", Op: "max", Columns: []ir.OpColumn{{Alias: "id", Name: "id"}}}}}, {Alias: "nodes", Nodes: cols("id")}}}}},
@@ -231,5 +233,14 @@ func manyFields(n int) []ir.Field {
 		out[i] = ir.Field{Alias: "f" + strconv.Itoa(i), Value: ir.ColumnField{Name: "id"}}
 	}
 	out[n-1] = ir.Field{Alias: "last", Value: ir.ColumnField{Name: "info"}}
+	return out
+}
+
+func manyOpColumns(n int) []ir.OpColumn {
+	out := make([]ir.OpColumn, n)
+	for i := range out {
+		out[i] = ir.OpColumn{Alias: "m" + strconv.Itoa(i), Name: "rating"}
+	}
+	out[n-1] = ir.OpColumn{Alias: "title", Name: "title"}
 	return out
 }

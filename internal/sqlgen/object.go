@@ -14,40 +14,41 @@ const maxPairs = 50
 // Relationships add LEFT JOIN LATERAL items to joins; their value is the
 // joined item's j column.
 func (g *gen) object(b, joins *strings.Builder, fields []ir.Field, a string) {
-	if len(fields) <= maxPairs {
-		g.objectChunk(b, joins, fields, a)
-		return
-	}
-	g.longObject(b, joins, fields, a)
+	jsonObject(b, len(fields), func(i int) {
+		writeLiteral(b, fields[i].Alias)
+		b.WriteString(", ")
+		g.fieldValue(b, joins, fields[i].Value, a)
+	})
 }
 
-// longObject writes an object of more than maxPairs fields as the text
+// jsonObject writes a json object of n pairs; pair(i) writes the i-th key
+// and value ('key', value). Objects of more than maxPairs pairs are the text
 // concatenation of several json_build_object chunks, cast back to json.
-func (g *gen) longObject(b, joins *strings.Builder, fields []ir.Field, a string) {
+func jsonObject(b *strings.Builder, n int, pair func(i int)) {
+	chunk := func(from, to int) {
+		b.WriteString("json_build_object(")
+		for i := from; i < to; i++ {
+			if i > from {
+				b.WriteString(", ")
+			}
+			pair(i)
+		}
+		b.WriteByte(')')
+	}
+	if n <= maxPairs {
+		chunk(0, n)
+		return
+	}
 	b.WriteString("('{' || ")
-	for i := 0; i < len(fields); i += maxPairs {
-		end := min(i+maxPairs, len(fields))
+	for i := 0; i < n; i += maxPairs {
 		if i > 0 {
 			b.WriteString(" || ', ' || ")
 		}
 		b.WriteString("left(substr(")
-		g.objectChunk(b, joins, fields[i:end], a)
+		chunk(i, min(i+maxPairs, n))
 		b.WriteString("::text, 2), -1)")
 	}
 	b.WriteString(" || '}')::json")
-}
-
-func (g *gen) objectChunk(b, joins *strings.Builder, fields []ir.Field, a string) {
-	b.WriteString("json_build_object(")
-	for i, f := range fields {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writeLiteral(b, f.Alias)
-		b.WriteString(", ")
-		g.fieldValue(b, joins, f.Value, a)
-	}
-	b.WriteByte(')')
 }
 
 // fieldValue writes the expression for one output field of the row a.
