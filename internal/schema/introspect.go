@@ -64,6 +64,16 @@ type introspector struct {
 	s    *ast.Schema
 	vars map[string]any
 	buf  *bytes.Buffer
+	// collected caches the flattened selection set per (selection set,
+	// type): the same selection is applied to thousands of types and fields.
+	collected map[collectKey][]collected
+}
+
+// collectKey identifies a selection set applied to a type.
+type collectKey struct {
+	first    *ast.Selection
+	n        int
+	typeName string
 }
 
 // typeRef is a named type (def) or a LIST/NON_NULL wrapper of ofType.
@@ -148,7 +158,19 @@ func (in *introspector) included(ds ast.DirectiveList) bool {
 // value produced by resolve (which writes JSON for a field name).
 func (in *introspector) object(typeName string, set ast.SelectionSet, resolve func(f *ast.Field, sub ast.SelectionSet) error) error {
 	in.buf.WriteByte('{')
-	for i, c := range in.collect(set, typeName, nil) {
+	var cs []collected
+	if len(set) > 0 {
+		key := collectKey{first: &set[0], n: len(set), typeName: typeName}
+		var ok bool
+		if cs, ok = in.collected[key]; !ok {
+			cs = in.collect(set, typeName, nil)
+			if in.collected == nil {
+				in.collected = map[collectKey][]collected{}
+			}
+			in.collected[key] = cs
+		}
+	}
+	for i, c := range cs {
 		if i > 0 {
 			in.buf.WriteByte(',')
 		}
@@ -176,8 +198,16 @@ func (in *introspector) object(typeName string, set ast.SelectionSet, resolve fu
 
 // str writes a JSON string.
 func (in *introspector) str(s string) {
-	b, _ := json.Marshal(s)
-	in.buf.Write(b)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c >= 0x7f {
+			b, _ := json.Marshal(s)
+			in.buf.Write(b)
+			return
+		}
+	}
+	in.buf.WriteByte('"')
+	in.buf.WriteString(s)
+	in.buf.WriteByte('"')
 }
 
 // optStr writes a JSON string, or null when empty.

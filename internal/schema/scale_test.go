@@ -58,6 +58,7 @@ func TestBuildThousandTables(t *testing.T) {
 		if d > 2*time.Second {
 			t.Errorf("%s: Build took %v", role, d)
 		}
+
 	}
 }
 
@@ -68,5 +69,18 @@ func BenchmarkBuildThousandTables(b *testing.B) {
 		if _, err := Build(cat, src, nil, "user", Options{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func BenchmarkIntrospectThousandTables(b *testing.B) {
+	cat, src := scaleFixture(1000)
+	s, err := Build(cat, src, nil, "user", Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res := introspect(b, s, introspectionQuery, nil)
+		b.SetBytes(int64(len(res["__schema"])))
 	}
 }
