@@ -41,6 +41,10 @@ func (s *Service) metadataOps() map[string]opFunc {
 		"get_inconsistent_metadata":     opGetInconsistentMetadata,
 		"drop_inconsistent_metadata":    opDropInconsistentMetadata,
 		"get_catalog_state":             opGetCatalogState,
+		"pg_add_source":                 opAddSource,
+		"pg_update_source":              opUpdateSource,
+		"pg_drop_source":                opDropSource,
+		"pg_set_function_customization": opSetFunctionCustomization,
 		"set_catalog_state":             opSetCatalogState,
 	}
 	for _, k := range permKinds {
@@ -50,12 +54,20 @@ func (s *Service) metadataOps() map[string]opFunc {
 	ops["bulk"] = opBulk(ops, false)
 	ops["bulk_atomic"] = opBulk(ops, false)
 	ops["bulk_keep_going"] = opBulk(ops, true)
+	readOnly := map[string]opFunc{}
+	for k := range readOnlyOps {
+		if ops[k] != nil {
+			readOnly[k] = ops[k]
+		}
+	}
+	ops["concurrent_bulk"] = opBulk(readOnly, false)
 	return ops
 }
 
 // readOnlyOps do not change the metadata (no catalog refresh needed).
 var readOnlyOps = map[string]bool{
 	"export_metadata": true, "get_inconsistent_metadata": true, "get_catalog_state": true, "set_catalog_state": true,
+	"concurrent_bulk": true,
 }
 
 // opBulk runs a list of operations in order on the same working state. The

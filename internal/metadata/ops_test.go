@@ -360,3 +360,31 @@ func TestHostileBodies(t *testing.T) {
 		t.Errorf("metadata changed: version %d -> %d", version, e.svc.Current().Version)
 	}
 }
+
+func TestSourceOperations(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle + `CREATE FUNCTION search(q text) RETURNS SETOF article LANGUAGE sql STABLE AS $$ SELECT * FROM article $$;`)
+	e.meta(`{"type":"bulk","args":[{"type":"pg_track_table","args":{"table":"article"}},{"type":"pg_track_function","args":{"function":"search"}}]}`)
+	runSteps(t, e, []step{
+		{name: "add existing", body: `{"type":"pg_add_source","args":{"name":"default","configuration":{"connection_info":{"database_url":"postgres://x"}}}}`,
+			code: "already-exists", msg: `source with name "default" already exists`},
+		{name: "replace configuration", body: `{"type":"pg_add_source","args":{"name":"default","configuration":{"connection_info":{"database_url":{"from_env":"DB"}}},"replace_configuration":true}}`, want: success},
+		{name: "update", body: `{"type":"pg_update_source","args":{"name":"default","customization":{"root_fields":{"prefix":"p_"}}}}`, want: success},
+		{name: "update missing", body: `{"type":"pg_update_source","args":{"name":"other","configuration":{}}}`, code: "not-exists"},
+		{name: "function customization", body: `{"type":"pg_set_function_customization","args":{"function":"search","configuration":{"custom_name":"find"}}}`, want: success},
+		{name: "function customization bad name", body: `{"type":"pg_set_function_customization","args":{"function":"search","configuration":{"custom_name":"a b"}}}`, code: "parse-failed"},
+		{name: "concurrent_bulk", body: `{"type":"concurrent_bulk","args":[{"type":"get_inconsistent_metadata","args":{}}]}`, want: `[{"is_consistent":true,"inconsistent_objects":[]}]`},
+		{name: "concurrent_bulk refuses writes", body: `{"type":"concurrent_bulk","args":[{"type":"pg_track_table","args":{"table":"author"}}]}`, code: "parse-failed"},
+		{name: "drop with tables", body: `{"type":"pg_drop_source","args":{"name":"default"}}`, code: "dependency-error", msg: "cannot drop due to the following dependent objects : table article"},
+		{name: "drop", body: `{"type":"pg_drop_source","args":{"name":"default","cascade":true}}`, want: success},
+	})
+	if n := len(e.svc.Current().Stored.Sources); n != 0 {
+		t.Errorf("%d sources left", n)
+	}
+	// An unknown source is kept but reported, never served.
+	e.meta(`{"type":"pg_add_source","args":{"name":"default","configuration":{"connection_info":{"database_url":{"from_env":"DB"}}}}}`)
+	e.meta(`{"type":"replace_metadata","args":{"allow_inconsistent_metadata":true,"metadata":{"version":3,"sources":[{"name":"default","kind":"postgres","tables":[],"configuration":{}},{"name":"other","kind":"postgres","tables":[],"configuration":{}}]}}}`)
+	if bad := e.svc.Current().Inconsistent; len(bad) != 1 || bad[0].Name != "source other" {
+		t.Errorf("inconsistent = %s", rawJSON(bad))
+	}
+}
