@@ -96,6 +96,7 @@ func Build(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.Inh
 			if t.Perm.Select != nil {
 				b.columnFields(t)
 			}
+			b.relationships(t)
 		}
 		for _, t := range b.tables {
 			if t.Perm.Select != nil {

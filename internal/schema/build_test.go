@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/postgate/postgate/internal/catalog"
+	"github.com/postgate/postgate/internal/ir"
 	"github.com/postgate/postgate/internal/metadata"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -147,6 +149,25 @@ func TestRoleVisibility(t *testing.T) {
 	}
 	if f := at.Fields["author"]; f == nil || f.Kind != FieldObjectRel || f.Rel.Mapping[0].Outer != "author_id" || f.Rel.Mapping[0].Inner != "id" {
 		t.Errorf("article.author field: %+v", f)
+	}
+}
+
+func TestResolutionOfUnselectableColumnsAndRelationships(t *testing.T) {
+	s := build(t, "editor")
+	author := s.Objects["author"]
+	// editor reads every author column; article is not selectable for
+	// editor, yet the relationship resolves (with no Target).
+	if c := author.Columns["email"]; c == nil || c.Name != "email" {
+		t.Errorf("Columns[email]: %+v", c)
+	}
+	r := author.Relationships["articles"]
+	if r == nil || r.Target != nil || r.TargetName.Name != "article" || r.Mapping[0] != (ir.ColumnPair{Outer: "id", Inner: "author_id"}) {
+		t.Errorf("articles relationship: %+v", r)
+	}
+	user := build(t, "user")
+	// user may insert status but not select it.
+	if c := user.Tables[catalog.QName{Schema: "public", Name: "article"}].Columns["status"]; c == nil {
+		t.Errorf("article.status missing from Columns")
 	}
 }
 

@@ -66,6 +66,13 @@ type Table struct {
 	Fields map[string]*Field
 	// ColumnField maps a column's database name to its GraphQL field name.
 	ColumnField map[string]string
+	// Columns maps the GraphQL name of every column, selectable or not, to
+	// the column (mutation inputs name columns the role may not select).
+	Columns map[string]*catalog.Column
+	// Relationships maps the name of every relationship of the table that
+	// resolves against the catalog, including those to tables the role
+	// cannot select from (nested inserts use them).
+	Relationships map[string]*Relationship
 	// Perm is the role's permissions on the table (for admin: everything, no filters).
 	Perm Permissions
 	// IsEnum is true for enum tables (is_enum); EnumType names their GraphQL enum.

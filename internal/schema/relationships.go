@@ -29,6 +29,10 @@ func (b *builder) relationships(t *Table) []*Relationship {
 		}
 	}
 	b.rels[t] = rs
+	t.Relationships = make(map[string]*Relationship, len(rs))
+	for _, r := range rs {
+		t.Relationships[r.Name] = r
+	}
 	return rs
 }
 

@@ -25,8 +25,11 @@ func (b *builder) resolveTables() {
 			IsEnum:      mt.IsEnum,
 		}
 		t.Description = tableDescription(t)
+		t.Columns = make(map[string]*catalog.Column, len(ct.Columns))
 		for _, c := range ct.Columns {
-			t.ColumnField[c.Name] = columnGQLName(mt, c.Name)
+			n := columnGQLName(mt, c.Name)
+			t.ColumnField[c.Name] = n
+			t.Columns[n] = c
 		}
 		if t.IsEnum {
 			t.EnumType = t.GQLName + "_enum"
