@@ -166,6 +166,31 @@ func (s *Service) Watch(ctx context.Context, interval time.Duration) {
 	}
 }
 
+// Listen re-reads the metadata as soon as another instance announces a
+// change (LISTEN on the metadata database), until ctx ends. It holds one
+// connection of its own, so it needs a session-level connection (not
+// PgBouncer in transaction mode, where Watch's polling works instead).
+func (s *Service) Listen(ctx context.Context) error {
+	pc, err := s.store.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	conn := pc.Hijack()
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+		return err
+	}
+	for {
+		if _, err := conn.WaitForNotification(ctx); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+		_, _ = s.Refresh(ctx)
+	}
+}
+
 // Health reports whether the metadata and data databases answer; when strict,
 // inconsistent metadata is an error too.
 func (s *Service) Health(ctx context.Context, strict bool) error {

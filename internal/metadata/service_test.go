@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestOpenEmptyDatabase(t *testing.T) {
@@ -148,5 +149,39 @@ func TestHealth(t *testing.T) {
 	e.meta(`{"type":"reload_metadata","args":{}}`)
 	if err := e.svc.Health(context.Background(), true); err == nil {
 		t.Errorf("strict health with an inconsistent table: want an error")
+	}
+}
+
+func TestListenPicksUpOtherInstances(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	other := e.reopen()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- other.Listen(ctx) }()
+	seen := make(chan int64, 4)
+	other.OnChange(func(s *Snapshot) { seen <- s.Version })
+	// Wait until the listener is registered, then write on the first instance.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		var n int
+		_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN `+notifyChannel+`'`).Scan(&n)
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.meta(`{"type":"pg_track_table","args":{"table":"author"}}`)
+	select {
+	case v := <-seen:
+		if v != 2 {
+			t.Errorf("other instance saw version %d, want 2", v)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("other instance did not pick up the change")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Listen: %v", err)
 	}
 }
