@@ -286,6 +286,15 @@ func (e *Engine) variables(sc *schema.Schema, ent *entry, raw map[string]json.Ra
 			check = withoutVariable(check, d.Variable)
 		}
 	}
+	// List input coercion: a single value given for a list variable is a
+	// list of one.
+	for _, d := range op.VariableDefinitions {
+		if v, ok := vars[d.Variable]; ok && d.Type.Elem != nil && v != nil {
+			if _, isList := v.([]any); !isList {
+				vars[d.Variable] = []any{v}
+			}
+		}
+	}
 	if len(check) > 0 {
 		vop := op
 		if len(check) != len(op.VariableDefinitions) {
@@ -338,7 +347,9 @@ func (e *Engine) run(ctx context.Context, s session.Session, r *request) ([]byte
 	}
 	switch p.op.Operation {
 	case ast.Mutation:
-		return nil, apierr.New(apierr.NotSupported, "mutations are not supported yet")
+		// Mutations are not executed yet: answer as Hasura does for a
+		// schema without them.
+		return nil, apierr.New(apierr.ValidationFailed, "no mutations exist")
 	case ast.Subscription:
 		return nil, apierr.New(apierr.NotSupported, "subscriptions are not supported over HTTP; use the WebSocket protocol")
 	}

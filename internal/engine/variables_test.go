@@ -71,3 +71,17 @@ func TestVariableRules(t *testing.T) {
 	expect(t, e, admin, `query($x: Int) { author { ...F } } fragment F on author { id @skip(if: false) articles(limit: $x) { id } }`, map[string]any{"x": 0},
 		`{"data":{"author":[{"id":1,"articles":[]},{"id":2,"articles":[]},{"id":3,"articles":[]}]}}`)
 }
+
+func TestListAndJSONVariables(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	admin := session.Admin()
+	expect(t, e, admin, `query($ids: [Int!], $j: jsonb, $k: String!) {
+	  a: article(where: {id: {_in: $ids}}, order_by: {id: asc}) { id }
+	  b: article(where: {tags: {_contains: $j}}) { id }
+	  c: article(where: {tags: {_has_key: $k}}, order_by: {id: asc}) { id tags(path: "a") } }`,
+		map[string]any{"ids": []any{2, 4}, "j": map[string]any{"b": []any{1}}, "k": "a"},
+		`{"data":{"a":[{"id":2},{"id":4}],"b":[{"id":2}],"c":[{"id":1,"tags":1},{"id":4,"tags":2}]}}`)
+	// A single value where a list is expected is a list of one.
+	expect(t, e, admin, `query($ids: [Int!]) { article(where: {id: {_in: $ids}}) { id } }`, map[string]any{"ids": 3},
+		`{"data":{"article":[{"id":3}]}}`)
+}
