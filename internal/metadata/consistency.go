@@ -316,19 +316,7 @@ func (c *checker) enumProblem(t *Table, ct *catalog.Table) string {
 			}
 		}
 	}
-	if len(errs) == 0 {
-		return ""
-	}
-	msg := "the table " + t.Table.quoted() + " cannot be used as an enum "
-	if len(errs) == 1 {
-		return msg + "because " + errs[0]
-	}
-	var b strings.Builder
-	b.WriteString(msg + "for the following reasons:\n")
-	for _, e := range errs {
-		b.WriteString("  • " + e + "\n")
-	}
-	return b.String()
+	return reasonMessage("the table "+t.Table.quoted()+" cannot be used as an enum ", errs)
 }
 
 // isText reports whether a column type is text.
@@ -479,39 +467,77 @@ func (c *checker) lookupFunction(n TableName) (*catalog.Function, string) {
 	fs := c.cat.Functions[n.qname()]
 	switch len(fs) {
 	case 0:
-		return nil, "no such function exists: " + n.quoted()
+		return nil, "no such function exists in postgres : " + n.quoted()
 	case 1:
 		return fs[0], ""
 	}
 	return nil, "function " + n.quoted() + " is overloaded. Overloaded functions are not supported"
 }
 
-// functionProblem validates a tracked function.
+// functionProblem validates a tracked function, with Hasura's reasons.
 func (c *checker) functionProblem(s *Source, f *Function) string {
 	fn, reason := c.lookupFunction(f.Function)
 	if reason != "" {
 		return reason
 	}
+	var errs []string
+	if !isGraphQLName(f.Function.Name) && (f.Function.Schema == "public" || !isGraphQLName(f.Function.Schema+"_"+f.Function.Name)) {
+		errs = append(errs, "function name is not a legal GraphQL identifier")
+	}
 	if fn.HasVariadic {
-		return "function " + f.Function.quoted() + " has variadic arguments, which are not supported"
+		errs = append(errs, `function with "VARIADIC" parameters are not supported`)
 	}
-	if !fn.ReturnsTable {
-		return "function " + f.Function.quoted() + " does not return a table (SETOF <table> or <table>)"
+	switch {
+	case !fn.ReturnsTable:
+		errs = append(errs, `the function does not return a "COMPOSITE" type`)
+	case !fn.ReturnsSet:
+		errs = append(errs, "the function does not return a SETOF")
+	case s.FindTable(fromQName(fn.ReturnType)) == nil:
+		errs = append(errs, "the function does not return a SETOF table")
 	}
-	if s.FindTable(fromQName(fn.ReturnType)) == nil {
-		return "the function " + f.Function.quoted() + " returns type " + fromQName(fn.ReturnType).quoted() + ", which is not a tracked table"
-	}
-	if f.Configuration != nil {
-		if e := f.Configuration.ExposedAs; e != "" && e != "query" && e != "mutation" {
-			return `exposed_as must be "query" or "mutation"`
+	if cfg := f.Configuration; cfg != nil {
+		if cfg.ExposedAs == "mutation" && fn.Volatility != catalog.Volatile {
+			errs = append(errs, "the function was requested to be exposed as a mutation, but is not marked VOLATILE. Maybe the function was given the wrong volatility when it was defined?")
 		}
-		if sa := f.Configuration.SessionArgument; sa != nil {
-			if !hasArg(fn, *sa, "json") {
-				return "session argument " + q(*sa) + " is not an input argument of type json"
+		if cfg.ExposedAs != "" && cfg.ExposedAs != "query" && cfg.ExposedAs != "mutation" {
+			errs = append(errs, `exposed_as must be "query" or "mutation"`)
+		}
+		if sa := cfg.SessionArgument; sa != nil {
+			switch {
+			case !hasArg(fn, *sa, ""):
+				errs = append(errs, "given session argument "+q(*sa)+" not the input argument of the function")
+			case !hasArg(fn, *sa, "json"):
+				errs = append(errs, "given session argument "+q(*sa)+" is not of type json")
 			}
 		}
 	}
-	return ""
+	var bad []string
+	for _, a := range fn.Args {
+		if a.Name != "" && !isGraphQLName(a.Name) {
+			bad = append(bad, a.Name)
+		}
+	}
+	if len(bad) > 0 {
+		errs = append(errs, "the function arguments "+strings.Join(bad, ",")+" are not in compliance with GraphQL spec")
+	}
+	return reasonMessage("the function "+f.Function.quoted()+" cannot be tracked ", errs)
+}
+
+// reasonMessage joins reasons as Hasura does: "because X" for one,
+// "for the following reasons:" and a bulleted list for several.
+func reasonMessage(prefix string, errs []string) string {
+	switch len(errs) {
+	case 0:
+		return ""
+	case 1:
+		return prefix + "because " + errs[0]
+	}
+	var b strings.Builder
+	b.WriteString(prefix + "for the following reasons:\n")
+	for _, e := range errs {
+		b.WriteString("  • " + e + "\n")
+	}
+	return b.String()
 }
 
 // hasArg reports whether fn takes an argument name (of base type udt when given).
