@@ -17,8 +17,8 @@ import (
 // variables by name; sess holds the session variables by lower-case name.
 //
 // A session variable the statement needs but the session lacks is an
-// *apierr.Error with code not-found naming every missing variable, as Hasura
-// reports it.
+// *apierr.Error with code not-found naming the first one, as Hasura reports
+// it: missing session variable: "x-hasura-user-id".
 func Args(params []ir.Value, vars map[string]any, sess map[string]string) ([]any, error) {
 	out := make([]any, len(params))
 	var missing []string
@@ -53,15 +53,8 @@ func Args(params []ir.Value, vars map[string]any, sess map[string]string) ([]any
 		}
 	}
 	if len(missing) > 0 {
-		var b strings.Builder
-		b.WriteString("missing session variables: ")
-		for i, m := range missing {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(strconv.Quote(m))
-		}
-		return nil, &apierr.Error{Status: http.StatusBadRequest, Code: apierr.NotFound, Message: b.String(), Path: "$"}
+		msg := "missing session variable: " + strconv.Quote(missing[0])
+		return nil, &apierr.Error{Status: http.StatusBadRequest, Code: apierr.NotFound, Message: msg, Path: "$"}
 	}
 	return out, nil
 }

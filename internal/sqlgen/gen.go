@@ -20,6 +20,7 @@ type Statement struct {
 // client error.
 type Error struct{ Msg string }
 
+// Error returns the message with the package prefix.
 func (e *Error) Error() string { return "sqlgen: " + e.Msg }
 
 func errorf(format string, args ...any) *Error { return &Error{Msg: fmt.Sprintf(format, args...)} }

@@ -230,7 +230,7 @@ func TestArgsMissingSessionVariables(t *testing.T) {
 	params := []ir.Value{ir.SessionVar{Name: "x-hasura-user-id"}, ir.SessionVar{Name: "x-hasura-org-id"}, ir.SessionVar{Name: "x-hasura-user-id"}}
 	_, err := Args(params, nil, map[string]string{})
 	e := apierr.As(err)
-	if e == nil || e.Code != apierr.NotFound || e.Message != `missing session variables: "x-hasura-user-id", "x-hasura-org-id"` {
+	if e == nil || e.Code != apierr.NotFound || e.Message != `missing session variable: "x-hasura-user-id"` {
 		t.Fatalf("err = %#v", err)
 	}
 	args, err := Args(params[:1], nil, map[string]string{"x-hasura-user-id": "1"})
