@@ -41,6 +41,25 @@ type compiled struct {
 	stmts []*sqlgen.Statement // parallel to plan.Fields; nil for non-SQL fields
 	// session lists the session variables the statements read.
 	session []string
+
+	mu sync.Mutex
+	// intros holds introspection answers by field index, once computed.
+	intros map[int][]byte
+}
+
+func (c *compiled) intro(i int) []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.intros[i]
+}
+
+func (c *compiled) setIntro(i int, b []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.intros == nil {
+		c.intros = map[int][]byte{}
+	}
+	c.intros[i] = b
 }
 
 // sessionVars lists, in order of first use, the session variables the

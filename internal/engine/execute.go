@@ -377,7 +377,7 @@ func (e *Engine) run(ctx context.Context, s session.Session, r *request) ([]byte
 		case f.Typename != "":
 			writeString(&out, f.Typename)
 		case f.Introspect != nil:
-			b, err := introspect(p.schema, p.op, f.Introspect, p.vars)
+			b, err := e.introspect(p, i)
 			if err != nil {
 				return nil, err
 			}

@@ -25,6 +25,12 @@ func TestIntrospection(t *testing.T) {
 func TestFullIntrospectionQuery(t *testing.T) {
 	e, _ := newFixture(t, Options{})
 	_, got := gql(t, e, user("user", "1"), introspectionQuery, nil)
+	if _, again := gql(t, e, user("user", "1"), introspectionQuery, nil); again != got {
+		t.Fatal("a repeated introspection query answered differently")
+	}
+	if st := e.Stats(); st.Plans != 1 || st.Hits != 1 {
+		t.Fatalf("the repeated introspection query must reuse its plan: %+v", st)
+	}
 	var resp struct {
 		Data struct {
 			Schema struct {
