@@ -379,11 +379,11 @@ func (c *checker) relProblem(s *Source, t *Table, ct *catalog.Table, name string
 		}
 		for _, lc := range sortedKeys(manual.ColumnMapping) {
 			if ct.Column(lc) == nil {
-				return fmt.Sprintf("no such column exists: %s", q(lc))
+				return fmt.Sprintf("column %s does not exist", q(lc))
 			}
 			rc := manual.ColumnMapping[lc]
 			if rct.Column(rc) == nil {
-				return fmt.Sprintf("no such column exists in table %s: %s", manual.RemoteTable.quoted(), q(rc))
+				return fmt.Sprintf("column %s does not exist in table %s", q(rc), manual.RemoteTable.quoted())
 			}
 		}
 		return ""
@@ -401,7 +401,7 @@ func (c *checker) relProblem(s *Source, t *Table, ct *catalog.Table, name string
 	if fk.Table == nil {
 		for _, col := range fk.Columns {
 			if ct.Column(col) == nil {
-				return fmt.Sprintf("no such column exists: %s", q(col))
+				return fmt.Sprintf("column %s does not exist", q(col))
 			}
 		}
 		f := findFK(ct.ForeignKeys, fk.Columns, nil)
@@ -419,7 +419,7 @@ func (c *checker) relProblem(s *Source, t *Table, ct *catalog.Table, name string
 	}
 	for _, col := range fk.Columns {
 		if rct.Column(col) == nil {
-			return fmt.Sprintf("no such column exists in table %s: %s", fk.Table.quoted(), q(col))
+			return fmt.Sprintf("column %s does not exist in table %s", q(col), fk.Table.quoted())
 		}
 	}
 	ref := t.Table.qname()

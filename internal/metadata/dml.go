@@ -70,7 +70,7 @@ func (o *opCtx) dmlInsert(s *Source, raw json.RawMessage) (any, error) {
 		}
 		for col := range rows[i] {
 			if ct.Column(col) == nil {
-				return nil, apierr.Newf(apierr.NotExists, "no such column exists : %s", q(col)).WithPath(fmt.Sprintf("$.objects[%d]", i))
+				return nil, apierr.Newf(apierr.NotExists, "column %s does not exist", q(col)).WithPath(fmt.Sprintf("$.objects[%d]", i))
 			}
 			colSet[col] = true
 		}
@@ -151,7 +151,7 @@ func columnFields(ct *catalog.Table, names []string, path string) ([]ir.Field, e
 		}
 		c := ct.Column(n)
 		if c == nil {
-			return nil, apierr.Newf(apierr.NotExists, "no such column exists : %s", q(n)).WithPath(path)
+			return nil, apierr.Newf(apierr.NotExists, "column %s does not exist", q(n)).WithPath(path)
 		}
 		out = append(out, ir.Field{Alias: n, Value: ir.ColumnField{Name: n, Type: c.Type.Name}})
 	}
@@ -256,7 +256,7 @@ func (o *opCtx) buildSelect(s *Source, a selectArgs, path string) (*ir.Select, e
 		}
 		rel, target, object := o.resolveRel(s, t, ct, nested.Name)
 		if target == nil {
-			return nil, apierr.Newf(apierr.NotExists, "no such column/relationship exists : %s", q(nested.Name)).WithPath(cpath)
+			return nil, apierr.Newf(apierr.NotExists, "relationship %s does not exist", q(nested.Name)).WithPath(cpath)
 		}
 		nested.Table = target.Table
 		sub, err := o.buildSelect(s, nested.selectArgs, cpath)
@@ -367,7 +367,7 @@ func (o *opCtx) dmlCount(s *Source, raw json.RawMessage) (any, error) {
 	}
 	for _, c := range a.Distinct {
 		if ct.Column(c) == nil {
-			return nil, apierr.Newf(apierr.NotExists, "no such column exists : %s", q(c)).WithPath("$.distinct")
+			return nil, apierr.Newf(apierr.NotExists, "column %s does not exist", q(c)).WithPath("$.distinct")
 		}
 	}
 	agg := &ir.Aggregate{From: ir.From{Table: irTable(a.Table)}, Where: where,
@@ -446,7 +446,7 @@ func (o *opCtx) dmlUpdate(s *Source, raw json.RawMessage) (any, error) {
 		for _, c := range sortedKeys(m) {
 			col := ct.Column(c)
 			if col == nil {
-				return apierr.Newf(apierr.NotExists, "no such column exists : %s", q(c)).WithPath("$." + key)
+				return apierr.Newf(apierr.NotExists, "column %s does not exist", q(c)).WithPath("$." + key)
 			}
 			var v any
 			if err := decodeValue(m[c], &v); err != nil {
@@ -465,7 +465,7 @@ func (o *opCtx) dmlUpdate(s *Source, raw json.RawMessage) (any, error) {
 	for _, c := range a.Default {
 		col := ct.Column(c)
 		if col == nil {
-			return nil, apierr.Newf(apierr.NotExists, "no such column exists : %s", q(c)).WithPath("$.$default")
+			return nil, apierr.Newf(apierr.NotExists, "column %s does not exist", q(c)).WithPath("$.$default")
 		}
 		up.Set = append(up.Set, ir.SetColumn{Column: c, Type: col.Type.Name, Op: ir.UpdSet})
 	}

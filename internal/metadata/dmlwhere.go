@@ -62,7 +62,7 @@ func (o *opCtx) whereExp(s *Source, t *Table, v any, path string, depth int) (ir
 		}
 		rel, target, _ := o.resolveRel(s, t, ct, k)
 		if target == nil {
-			return nil, apierr.Newf(apierr.NotExists, "no such column/relationship exists : %s", q(k)).WithPath(kp)
+			return nil, apierr.Newf(apierr.NotExists, "%s does not exist", q(k)).WithPath(kp)
 		}
 		b, err := o.whereExp(s, target, val, kp, depth+1)
 		if err != nil {
@@ -177,13 +177,13 @@ func parseOrderBy(raw json.RawMessage, cols func(string) bool, path string) ([]i
 			}
 			ob.Expr = ir.OrderColumn{Name: col}
 			if !cols(col) {
-				return nil, apierr.Newf(apierr.NotExists, "no such column exists : %s", q(col)).WithPath(ip)
+				return nil, apierr.Newf(apierr.NotExists, "column %s does not exist", q(col)).WithPath(ip)
 			}
 			out = append(out, ob)
 			continue
 		}
 		if !cols(col) {
-			return nil, apierr.Newf(apierr.NotExists, "no such column exists : %s", q(col)).WithPath(ip)
+			return nil, apierr.Newf(apierr.NotExists, "column %s does not exist", q(col)).WithPath(ip)
 		}
 		ob.NullsFirst = ob.Desc
 		ob.Expr = ir.OrderColumn{Name: col}

@@ -58,7 +58,7 @@ func opCreateObjectRelationship(o *opCtx, raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	if (len(using.ForeignKeyConstraintOn) == 0) == (using.ManualConfiguration == nil) {
-		return nil, apierr.New(apierr.ParseFailed, `exactly one of "foreign_key_constraint_on" and "manual_configuration" is expected`).WithPath("$.using")
+		return nil, apierr.New(apierr.ParseFailed, usingMessage(len(using.ForeignKeyConstraintOn) > 0)).WithPath("$.using")
 	}
 	if len(using.ForeignKeyConstraintOn) > 0 {
 		if _, err := ParseFKOn(using.ForeignKeyConstraintOn); err != nil {
@@ -90,7 +90,7 @@ func opCreateArrayRelationship(o *opCtx, raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	if (using.ForeignKeyConstraintOn == nil) == (using.ManualConfiguration == nil) {
-		return nil, apierr.New(apierr.ParseFailed, `exactly one of "foreign_key_constraint_on" and "manual_configuration" is expected`).WithPath("$.using")
+		return nil, apierr.New(apierr.ParseFailed, usingMessage(using.ForeignKeyConstraintOn != nil)).WithPath("$.using")
 	}
 	if fk := using.ForeignKeyConstraintOn; fk != nil {
 		if _, err := fk.parsed(); err != nil {
@@ -140,7 +140,7 @@ func (o *opCtx) findRel(a relRef) (*Table, bool, error) {
 	if slices.ContainsFunc(t.ArrayRelationships, func(r *ArrayRelationship) bool { return r.Name == a.Relationship }) {
 		return t, false, nil
 	}
-	return nil, false, apierr.Newf(apierr.NotExists, "relationship %s does not exist in table %s", q(a.Relationship), a.Table.quoted())
+	return nil, false, apierr.Newf(apierr.NotExists, "relationship %s does not exist", q(a.Relationship))
 }
 
 func opDropRelationship(o *opCtx, raw json.RawMessage) (any, error) {
@@ -276,4 +276,13 @@ func renameKey(v any, from, to string) any {
 		out[k] = val
 	}
 	return out
+}
+
+// usingMessage is Hasura's parse error for a relationship's "using" with
+// none or both of its forms.
+func usingMessage(haveFK bool) string {
+	if haveFK {
+		return "only one of foreign_key_constraint_on/manual_configuration should be present"
+	}
+	return "atleast one of foreign_key_constraint_on/manual_configuration should be present"
 }

@@ -158,7 +158,7 @@ func (c *checker) columnsProblem(t *Table, ct *catalog.Table, cols Columns) stri
 			if findComputed(t, col) != nil {
 				return fmt.Sprintf("computed field %s cannot be given as a column; use computed_fields", q(col))
 			}
-			return fmt.Sprintf("no such column exists: %s", q(col))
+			return fmt.Sprintf("column %s does not exist", q(col))
 		}
 	}
 	return ""
@@ -168,7 +168,7 @@ func (c *checker) columnsProblem(t *Table, ct *catalog.Table, cols Columns) stri
 func (c *checker) presetProblem(ct *catalog.Table, set map[string]any) string {
 	for _, col := range sortedKeys(set) {
 		if ct.Column(col) == nil {
-			return fmt.Sprintf("no such column exists: %s", q(col))
+			return fmt.Sprintf("column %s does not exist", q(col))
 		}
 	}
 	return ""

@@ -173,7 +173,7 @@ func TestExistingHasuraDatabase(t *testing.T) {
 		t.Errorf("get_inconsistent_metadata = %s", res)
 	}
 	jsonEqual(t, ic.Objects[1], `{"definition":{"comment":null,"permission":{"allow_aggregations":false,"columns":["id","missing_col"],"computed_fields":[],"filter":{}},"role":"user","table":{"name":"author","schema":"public"}},
-		"name":"select_permission user in table author in source default","reason":"Inconsistent object: in table \"author\": in permission for role \"user\": no such column exists: \"missing_col\"","type":"select_permission"}`)
+		"name":"select_permission user in table author in source default","reason":"Inconsistent object: in table \"author\": in permission for role \"user\": column \"missing_col\" does not exist","type":"select_permission"}`)
 }
 
 // TestBulkIsOneTransaction checks that SQL and metadata changes of one
