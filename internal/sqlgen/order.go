@@ -13,15 +13,16 @@ func (g *gen) orderTerms(b *strings.Builder, order []ir.OrderBy, a string) {
 			b.WriteString(", ")
 		}
 		g.orderExpr(b, o.Expr, a)
+		// PostgreSQL's defaults are ASC NULLS LAST and DESC NULLS FIRST
 		switch {
 		case o.Desc && o.NullsFirst:
-			b.WriteString(" DESC NULLS FIRST")
+			b.WriteString(" DESC")
 		case o.Desc:
 			b.WriteString(" DESC NULLS LAST")
 		case o.NullsFirst:
 			b.WriteString(" ASC NULLS FIRST")
 		default:
-			b.WriteString(" ASC NULLS LAST")
+			b.WriteString(" ASC")
 		}
 	}
 }

@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('id', _0."id", 'city', (_0."info" #> $1::text::text[]), 'tag', (_0."info" #> $2::text::text[]), 'age', (_0."info" #> $3::text::text[])) ORDER BY _0."id" ASC NULLS LAST), '[]'::json) AS j FROM "public"."author" AS _0
+SELECT coalesce(json_agg(json_build_object('id', _0."id", 'city', (_0."info" #> $1::text::text[]), 'tag', (_0."info" #> $2::text::text[]), 'age', (_0."info" #> $3::text::text[])) ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0

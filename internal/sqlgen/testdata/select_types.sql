@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('id', _0."id", 'info', _0."info", 'emails', _0."emails", 'mood', _0."mood", 'created_at', _0."created_at", 'price', _0."price", 'manager_id', _0."manager_id") ORDER BY _0."id" ASC NULLS LAST), '[]'::json) AS j FROM "public"."author" AS _0
+SELECT coalesce(json_agg(json_build_object('id', _0."id", 'info', _0."info", 'emails', _0."emails", 'mood', _0."mood", 'created_at', _0."created_at", 'price', _0."price", 'manager_id', _0."manager_id") ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0

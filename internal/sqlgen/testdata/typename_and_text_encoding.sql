@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('__typename', 'author'::text, 'id', _0."id", 'big', (_0."big")::text, 'price', (_0."price")::text, 'quote', E'it''s \\ "q"'::text) ORDER BY _0."id" ASC NULLS LAST), '[]'::json) AS j FROM "public"."author" AS _0
+SELECT coalesce(json_agg(json_build_object('__typename', 'author'::text, 'id', _0."id", 'big', (_0."big")::text, 'price', (_0."price")::text, 'quote', E'it''s \\ "q"'::text) ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0

@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('id', _0."id") ORDER BY _0."id" ASC NULLS LAST), '[]'::json) AS j FROM "public"."article" AS _0 WHERE (((_0."author_id" = $1::text::integer) AND (NOT (_0."is_published" = $2::text::boolean))) OR (_0."rating" >= $3::text::integer) OR true OR false)
+SELECT coalesce(json_agg(json_build_object('id', _0."id") ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."article" AS _0 WHERE (((_0."author_id" = $1::text::integer) AND (NOT (_0."is_published" = $2::text::boolean))) OR (_0."rating" >= $3::text::integer) OR true OR false)

@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('id', _0."id") ORDER BY _0."id" ASC NULLS LAST), '[]'::json) AS j FROM "public"."author" AS _0 WHERE ((_0."id" = _0."manager_id") OR (_0."id" > _0."manager_id"))
+SELECT coalesce(json_agg(json_build_object('id', _0."id") ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0 WHERE ((_0."id" = _0."manager_id") OR (_0."id" > _0."manager_id"))
