@@ -165,22 +165,13 @@ func (s *state) filter(r *role, t *schema.Table) (ir.BoolExp, error) {
 	if ok {
 		return b, nil
 	}
-	admin, err := s.role(schema.AdminRole)
-	if err != nil {
-		return nil, err
-	}
-	lookup := func(q catalog.QName) *schema.Table { return admin.schema.Tables[q] }
-	full := admin.schema.Tables[t.Name]
-	if full == nil {
-		full = t
-	}
 	rules := sp.Filters
 	if len(rules) == 0 && sp.Filter != nil {
 		rules = []metadata.BoolExp{sp.Filter}
 	}
 	var or ir.Or
 	for _, raw := range rules {
-		f, err := perm.Filter(full, raw, lookup)
+		f, err := s.rule(t, raw)
 		if err != nil {
 			return nil, err
 		}
@@ -202,4 +193,24 @@ func (s *state) filter(r *role, t *schema.Table) (ir.BoolExp, error) {
 	r.filters[t] = b
 	r.mu.Unlock()
 	return b, nil
+}
+
+// lookup returns the admin view of a table (every column and
+// relationship), or nil.
+func (s *state) lookup(q catalog.QName) *schema.Table {
+	admin, err := s.role(schema.AdminRole)
+	if err != nil {
+		return nil
+	}
+	return admin.schema.Tables[q]
+}
+
+// rule parses a permission rule (a select filter, an insert check, an
+// update filter or check, a delete filter) on table t.
+func (s *state) rule(t *schema.Table, raw metadata.BoolExp) (ir.BoolExp, error) {
+	full := s.lookup(t.Name)
+	if full == nil {
+		full = t
+	}
+	return perm.Filter(full, raw, s.lookup)
 }
