@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/postgate/postgate/internal/catalog"
+	"github.com/postgate/postgate/internal/sqlgen"
 )
 
 // InconsistentObject is a metadata object that does not match the database
@@ -341,16 +342,13 @@ func isGraphQLName(s string) bool {
 // fetchEnumValues reads an enum table's values with q.
 func fetchEnumValues(qr catalog.Querier) enumFetcher {
 	return func(ctx context.Context, t *catalog.Table, pk, _ string) ([]string, error) {
-		rows, err := qr.Query(ctx, "SELECT "+quoteIdent(pk)+"::text FROM "+quoteIdent(t.Name.Schema)+"."+quoteIdent(t.Name.Name))
+		rows, err := qr.Query(ctx, "SELECT "+sqlgen.QuoteIdent(pk)+"::text FROM "+sqlgen.QuoteIdent(t.Name.Schema)+"."+sqlgen.QuoteIdent(t.Name.Name))
 		if err != nil {
 			return nil, err
 		}
 		return pgx.CollectRows(rows, pgx.RowTo[string])
 	}
 }
-
-// quoteIdent quotes a SQL identifier.
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // trackedTable returns the consistent tracked table named n with its catalog entry.
 func (c *checker) trackedTable(s *Source, n TableName) (*Table, *catalog.Table) {

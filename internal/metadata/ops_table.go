@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 
 	"github.com/postgate/postgate/internal/apierr"
 )
@@ -132,7 +131,6 @@ func validateTableConfig(c *TableConfig) error {
 		}
 		seen[*f.Name] = k
 	}
-	names := map[string]string{}
 	for _, col := range sortedKeys(c.ColumnConfig) {
 		n := c.ColumnConfig[col].CustomName
 		if n == "" {
@@ -141,7 +139,6 @@ func validateTableConfig(c *TableConfig) error {
 		if !isGraphQLName(n) {
 			return apierr.Newf(apierr.ParseFailed, "%s is not a valid GraphQL name", q(n)).WithPath("$.configuration.column_config." + col)
 		}
-		names[n] = col
 	}
 	for _, col := range sortedKeys(c.CustomColumnNames) {
 		n := c.CustomColumnNames[col]
@@ -337,14 +334,4 @@ func opSetTableIsEnum(o *opCtx, raw json.RawMessage) (any, error) {
 	}
 	t.IsEnum = *a.IsEnum
 	return successMsg, o.changedMetadata()
-}
-
-// sortedTableNames lists table names in order, for stable messages.
-func sortedTableNames(ts []*Table) []TableName {
-	out := make([]TableName, len(ts))
-	for i, t := range ts {
-		out[i] = t.Table
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
-	return out
 }

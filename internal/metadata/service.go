@@ -2,7 +2,6 @@ package metadata
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -205,6 +204,3 @@ func (s *Service) Health(ctx context.Context, strict bool) error {
 	}
 	return nil
 }
-
-// exportJSON encodes md for export_metadata.
-func exportJSON(md *Metadata) json.RawMessage { return rawJSON(md) }
