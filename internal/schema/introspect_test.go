@@ -252,6 +252,14 @@ func TestIntrospectionQueryInvariants(t *testing.T) {
 				t.Errorf("%s: type %s missing", role, n)
 			}
 		}
+		// Only reachable types are listed: nothing uses ID, and the user
+		// role has no Float (no avg, no float columns).
+		if _, ok := byName["ID"]; ok {
+			t.Errorf("%s: unused ID listed", role)
+		}
+		if _, ok := byName["Float"]; ok != (role == AdminRole) {
+			t.Errorf("%s: Float listed = %v", role, ok)
+		}
 		var dirs []string
 		for _, d := range schema.Directives {
 			dirs = append(dirs, d.Name)
