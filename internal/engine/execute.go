@@ -347,7 +347,9 @@ func (e *Engine) run(ctx context.Context, s session.Session, r *request) ([]byte
 	}
 	switch p.op.Operation {
 	case ast.Mutation:
-		return e.mutate(ctx, s, r, p)
+		// Mutations are not executed yet: answer as Hasura does for a
+		// schema without them.
+		return nil, apierr.New(apierr.ValidationFailed, "no mutations exist")
 	case ast.Subscription:
 		return nil, apierr.New(apierr.NotSupported, "subscriptions are not supported over HTTP; use the WebSocket protocol")
 	}
