@@ -131,3 +131,31 @@ func TestInvalidGraphQLNamesLeftOut(t *testing.T) {
 		t.Errorf("schema with invalid names left out does not load: %v", err)
 	}
 }
+
+func TestVolatileFunctionsNeedPermission(t *testing.T) {
+	cat, src, opts := fixture(t)
+	fn := cat.Functions[catalog.QName{Schema: "public", Name: "search_articles"}][0]
+	fn.Volatility = catalog.Volatile
+	admin, err := Build(cat, src, nil, AdminRole, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rf := admin.Mutation["search_articles"]; rf == nil || rf.Kind != RootFunction || admin.Query["search_articles"] != nil {
+		t.Fatalf("volatile function should be a mutation: %v", admin.Mutation)
+	}
+	user, err := Build(cat, src, nil, "user", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user.Mutation["search_articles"] != nil {
+		t.Errorf("volatile function exposed without a function permission")
+	}
+	src.Functions[0].Permissions = []*metadata.FunctionPermission{{Role: "user"}}
+	user, err = Build(cat, src, nil, "user", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if user.Mutation["search_articles"] == nil {
+		t.Errorf("volatile function with permission missing")
+	}
+}

@@ -157,7 +157,7 @@ func (b *builder) functionRootFields(query, sub, mutation *ast.Definition) {
 			continue
 		}
 		rt := b.out.Tables[fn.ReturnType]
-		if rt == nil || rt.Perm.Select == nil || !b.functionAllowed(mf) {
+		if rt == nil || rt.Perm.Select == nil || !b.functionAllowed(fn, mf) {
 			continue
 		}
 		asMutation := exposedAsMutation(fn, mf)
@@ -242,11 +242,13 @@ func (b *builder) addRoot(query, sub *ast.Definition, fd *ast.FieldDefinition, r
 }
 
 // functionAllowed reports whether the role may call a tracked function
-// whose returned table it can select from: always, unless function
-// permissions are not inferred, in which case the function needs a
-// permission for the role (or an inherited role's parent).
-func (b *builder) functionAllowed(mf *metadata.Function) bool {
-	if b.role == AdminRole || !b.opts.ExplicitFunctionPermissions {
+// whose returned table it can select from. Permissions of STABLE and
+// IMMUTABLE functions are inferred from that table unless
+// ExplicitFunctionPermissions is set; VOLATILE functions, which may change
+// data, always need a function permission for the role (or an inherited
+// role's parent).
+func (b *builder) functionAllowed(fn *catalog.Function, mf *metadata.Function) bool {
+	if b.role == AdminRole || (!b.opts.ExplicitFunctionPermissions && fn.Volatility != catalog.Volatile) {
 		return true
 	}
 	return b.hasFunctionPermission(mf, b.role, 0)
