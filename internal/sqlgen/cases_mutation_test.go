@@ -87,6 +87,18 @@ func mutationCases() []goldenCase {
 			Check: eq("is_published", lit(true, "boolean"))}}}
 	nestedCheckFail.Output = response(cols("name"))
 
+	nestedUnderNothing := ins("author", icols("id", "integer", "name", "text"), []ir.Value{integer("1"), text("Ada")}, []ir.Value{integer("8"), text("Eight")})
+	nestedUnderNothing.OnConflict = &ir.OnConflict{Constraint: "author_pkey"}
+	nestedUnderNothing.Nested = []ir.NestedInsert{{RowIndex: 0, Rel: rel("article", "id", "author_id"),
+		Insert: &ir.Insert{Table: tbl("article"), Columns: icols("title", "text"), Rows: [][]ir.Value{{text("orphan")}}}}}
+	nestedUnderNothing.Output = response(cols("id"))
+
+	nestedUnderNew := ins("author", icols("id", "integer", "name", "text"), []ir.Value{integer("8"), text("Eight")})
+	nestedUnderNew.OnConflict = &ir.OnConflict{Constraint: "author_pkey"}
+	nestedUnderNew.Nested = []ir.NestedInsert{{RowIndex: 0, Rel: rel("article", "id", "author_id"),
+		Insert: &ir.Insert{Table: tbl("article"), Columns: icols("title", "text"), Rows: [][]ir.Value{{text("A8")}}}}}
+	nestedUnderNew.Output = response(append(cols("id"), articlesRel))
+
 	mixed := ins("Order", icols("OrderId", "integer", "Line", "integer", "qty", "integer", "user", "text"),
 		[]ir.Value{integer("3"), integer("1"), integer("7"), text(`u"2`)})
 	mixed.Output = response(append(cols("OrderId", "Line", "qty"), ir.Field{Alias: "buyer", Value: ir.ObjectRelField{Rel: rel("user", "user", "userId"),
@@ -149,6 +161,8 @@ func mutationCases() []goldenCase {
 		{name: "insert_nested_array", mut: &ir.MutationRoot{Alias: "insert_author", Insert: nestedArray}},
 		{name: "insert_nested_object", mut: &ir.MutationRoot{Alias: "insert_article", Insert: nestedObject}},
 		{name: "insert_nested_check_fails", mut: &ir.MutationRoot{Alias: "insert_author", Insert: nestedCheckFail}, check: &no},
+		{name: "insert_nested_under_upsert_conflict", mut: &ir.MutationRoot{Alias: "insert_author", Insert: nestedUnderNothing}, checkNull: true},
+		{name: "insert_nested_under_upsert_new_row", mut: &ir.MutationRoot{Alias: "insert_author", Insert: nestedUnderNew}},
 		{name: "insert_mixed_case_names", mut: &ir.MutationRoot{Alias: "insert_Order", Insert: mixed}},
 		{name: "insert_typed_values", mut: &ir.MutationRoot{Alias: "insert_author_one", Insert: typed},
 			vars: map[string]any{"info": map[string]any{"k": []any{"v", num("1")}, "s": `q"uote`}, "emails": []any{"a@b", `c"d@e`}}},

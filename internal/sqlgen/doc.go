@@ -21,7 +21,11 @@
 //     row. When it is false the engine must roll the transaction back and
 //     answer Hasura's permission-error "Check constraint violation. insert
 //     check constraint failed" (or "update check constraint failed" for
-//     updates).
+//     updates). It is NULL when a nested insert depends on a row an upsert
+//     (on_conflict) did not write; the engine must then roll back and answer
+//     Hasura's error ("cannot proceed to insert array relations since insert
+//     to table "t" affects zero rows", or "... object relation ..."). Scan
+//     it into a nullable boolean.
 //
 // Rows a mutation inserts are visible to the rest of its statement: nested
 // inserts, permission checks and the returning selection read a table the

@@ -28,8 +28,10 @@ type goldenCase struct {
 	vars map[string]any
 	sess map[string]string
 	geo  bool // needs PostGIS
-	// check, for mutations, is the expected permission-check outcome.
-	check *bool
+	// check, for mutations, is the expected permission-check outcome
+	// (true when nil); checkNull expects NULL instead.
+	check     *bool
+	checkNull bool
 }
 
 // fixtureDB returns a pool on a fresh database holding testdata/fixture.sql,
@@ -119,7 +121,7 @@ func execCase(t *testing.T, pool *pgxpool.Pool, st Statement, c goldenCase) []by
 	}
 	defer rows.Close()
 	var out [][]byte
-	checkOK := true
+	var checkOK *bool
 	for rows.Next() {
 		var raw []byte
 		dest := []any{&raw}
@@ -139,8 +141,14 @@ func execCase(t *testing.T, pool *pgxpool.Pool, st Statement, c goldenCase) []by
 		if c.check != nil {
 			want = *c.check
 		}
-		if checkOK != want {
-			t.Fatalf("check = %v, want %v", checkOK, want)
+		switch {
+		case c.checkNull && checkOK != nil:
+			t.Fatalf("check = %v, want NULL", *checkOK)
+		case c.checkNull:
+		case checkOK == nil:
+			t.Fatalf("check = NULL, want %v", want)
+		case *checkOK != want:
+			t.Fatalf("check = %v, want %v", *checkOK, want)
 		}
 	}
 	if len(out) != 1 {

@@ -70,6 +70,9 @@ type mutation struct {
 	root   []string // the CTEs holding the root field's rows, in order
 	checks []pendingCheck
 	output ir.MutationOutput
+	// required are CTEs of upserts (on_conflict) that nested inserts depend
+	// on: each must have written a row.
+	required []string
 }
 
 // pendingCheck is a permission check on the rows of one CTE, compiled after
@@ -105,7 +108,23 @@ func (m *mutation) finish() string {
 	b.WriteString(" SELECT ")
 	m.writeOutput(&b)
 	b.WriteString(" AS result, ")
-	m.writeChecks(&b)
+	if len(m.required) > 0 {
+		// NULL when an upsert that nested rows depend on wrote no row
+		b.WriteString("CASE WHEN ")
+		for i, c := range m.required {
+			if i > 0 {
+				b.WriteString(" AND ")
+			}
+			b.WriteString("EXISTS (SELECT 1 FROM ")
+			b.WriteString(c)
+			b.WriteByte(')')
+		}
+		b.WriteString(" THEN ")
+		m.writeChecks(&b)
+		b.WriteString(" END")
+	} else {
+		m.writeChecks(&b)
+	}
 	b.WriteString(" AS check_ok")
 	return b.String()
 }
@@ -251,6 +270,9 @@ func (m *mutation) insert(ins *ir.Insert, over overrides) []string {
 		for _, mp := range n.Rel.Mapping {
 			over.set(n.RowIndex, mp.Outer, "(SELECT (r)."+QuoteIdent(mp.Inner)+" FROM "+child[0]+" LIMIT 1)")
 		}
+		if n.Insert.OnConflict != nil {
+			m.required = append(m.required, child[0])
+		}
 	}
 	// a row of defaults only has no column to write DEFAULT into, so
 	// each such row gets its own DEFAULT VALUES insert
@@ -278,6 +300,9 @@ func (m *mutation) insert(ins *ir.Insert, over overrides) []string {
 			continue
 		}
 		parent := names[n.RowIndex]
+		if ins.OnConflict != nil {
+			m.required = append(m.required, parent)
+		}
 		childOver := overrides{}
 		for r := range n.Insert.Rows {
 			for _, mp := range n.Rel.Mapping {
