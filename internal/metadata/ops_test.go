@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // step is one /v1/metadata call and its expected outcome: a JSON result
@@ -386,5 +387,52 @@ func TestSourceOperations(t *testing.T) {
 	e.meta(`{"type":"replace_metadata","args":{"allow_inconsistent_metadata":true,"metadata":{"version":3,"sources":[{"name":"default","kind":"postgres","tables":[],"configuration":{}},{"name":"other","kind":"postgres","tables":[],"configuration":{}}]}}}`)
 	if bad := e.svc.Current().Inconsistent; len(bad) != 1 || bad[0].Name != "source other" {
 		t.Errorf("inconsistent = %s", rawJSON(bad))
+	}
+}
+
+func TestLegacyTableOperations(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle + `CREATE TABLE two_keys (a text, b text, c int, d int, PRIMARY KEY (a, b));`)
+	jsonEqual(t, e.ok(e.svc.QueryV1, `{"type":"track_table","args":{"schema":"public","name":"author"}}`), success)
+	jsonEqual(t, e.ok(e.svc.QueryV1, `{"type":"set_table_custom_fields","args":{"table":"author","custom_root_fields":{"select":"Authors"},"custom_column_names":{"name":"authorName"}}}`), success)
+	cfg := e.svc.Current().Stored.Source("default").FindTable(TableName{"public", "author"}).Configuration
+	if *cfg.CustomRootFields["select"].Name != "Authors" || cfg.CustomColumnNames["name"] != "authorName" || cfg.ColumnConfig["name"].CustomName != "authorName" {
+		t.Errorf("configuration = %s", rawJSON(cfg))
+	}
+	wantErr(t, e.fail(e.svc.QueryV1, `{"type":"set_table_custom_fields","args":{"table":"author","custom_column_names":{"name":"bad name"}}}`), "parse-failed", `"bad name" is not a valid GraphQL name`, "")
+	wantErr(t, e.fail(e.svc.QueryV1, `{"type":"set_table_custom_fields","args":{"table":"nope"}}`), "not-exists", `table "nope" does not exist`, "$.args")
+	// Several enum problems are listed together.
+	wantErr(t, e.fail(e.svc.QueryV1, `{"type":"track_table","args":{"table":"two_keys","is_enum":true}}`), "constraint-violation",
+		"the table \"two_keys\" cannot be used as an enum for the following reasons:\n  • the table’s primary key must not span multiple columns (a, b)\n  • the table must have exactly one primary key and optionally one comment column, not 2 columns (c, d)\n", "$.args")
+	// Dropping each kind of permission.
+	e.ok(e.svc.QueryV1, `{"type":"bulk","args":[
+		{"type":"create_insert_permission","args":{"table":"author","role":"r","permission":{"check":{},"columns":"*"}}},
+		{"type":"create_update_permission","args":{"table":"author","role":"r","permission":{"filter":{},"columns":["name"]}}},
+		{"type":"create_delete_permission","args":{"table":"author","role":"r","permission":{"filter":{}}}},
+		{"type":"drop_insert_permission","args":{"table":"author","role":"r"}},
+		{"type":"drop_update_permission","args":{"table":"author","role":"r"}},
+		{"type":"drop_delete_permission","args":{"table":"author","role":"r"}}]}`)
+	au := e.svc.Current().Stored.Source("default").FindTable(TableName{"public", "author"})
+	if au.InsertPermissions != nil || au.UpdatePermissions != nil || au.DeletePermissions != nil {
+		t.Errorf("permissions left: %s", rawJSON(au))
+	}
+	wantErr(t, e.fail(e.svc.QueryV1, `{"type":"drop_delete_permission","args":{"table":"author","role":"r"}}`), "permission-denied", `'delete' permission on "author" for role "r" does not exist`, "$.args")
+	jsonEqual(t, e.ok(e.svc.QueryV1, `{"type":"untrack_table","args":{"table":"author"}}`), success)
+}
+
+func TestWatchPolls(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	other := e.reopen()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go other.Watch(ctx, 20*time.Millisecond)
+	e.meta(`{"type":"pg_track_table","args":{"table":"author"}}`)
+	deadline := time.Now().Add(5 * time.Second)
+	for other.Current().Version != 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("Watch did not pick up the change")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
