@@ -127,7 +127,6 @@ func Build(in *Input) (*Plan, error) {
 	p := &planner{in: in, out: &Plan{}, shapeSeen: map[string]bool{}}
 	p.env = perm.Env{
 		GraphQL: true,
-		Lookup:  nil,
 		RelFilter: func(t *schema.Table) (ir.BoolExp, error) {
 			return p.filter(t)
 		},
