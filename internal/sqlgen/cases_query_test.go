@@ -168,6 +168,10 @@ func queryCases() []goldenCase {
 			ir.Field{Alias: "plain_label", Value: ir.ComputedScalarField{Op: ir.ComputedOp{Function: tbl("author_label")}}},
 			ir.Field{Alias: "published", Value: ir.ComputedSetField{Select: &ir.Select{From: ir.From{Function: &ir.FunctionCall{Name: tbl("author_published"), Args: []ir.Arg{{RowArg: true}}}},
 				OrderBy: []ir.OrderBy{asc("id")}, Fields: cols("id", "title")}}})}), vars: map[string]any{"p": "Dr. "}},
+		{name: "computed_set_field_aggregate", root: list(&ir.Select{From: from("author"), OrderBy: []ir.OrderBy{asc("id")}, Fields: append(cols("id"),
+			ir.Field{Alias: "published_aggregate", Value: ir.ArrayAggregateField{Aggregate: &ir.Aggregate{
+				From:   ir.From{Function: &ir.FunctionCall{Name: tbl("author_published"), Args: []ir.Arg{{RowArg: true}}}},
+				Fields: []ir.AggregateField{{Alias: "aggregate", Summary: []ir.SummaryField{{Alias: "count", Count: true}}}}}}})})},
 		{name: "function_root", root: list(&ir.Select{From: ir.From{Function: &ir.FunctionCall{Name: tbl("search_articles"), Args: []ir.Arg{{Name: "search", Value: ir.Variable{Name: "q", Type: "text"}}}}},
 			Where: eq("is_published", lit(true, "boolean")), OrderBy: []ir.OrderBy{asc("id")}, Limit: lit(num("5"), "integer"),
 			Fields: append(cols("id", "title"), articleAuthor)}), vars: map[string]any{"q": "sql"}},

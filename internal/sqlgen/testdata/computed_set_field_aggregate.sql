@@ -1,0 +1,1 @@
+SELECT coalesce(json_agg(json_build_object('id', _0."id", 'published_aggregate', _1.j) ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0 LEFT JOIN LATERAL (SELECT json_build_object('aggregate', json_build_object('count', count(*))) AS j FROM "public"."author_published"(_0) AS _2) AS _1 ON true
