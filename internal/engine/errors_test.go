@@ -52,7 +52,6 @@ func TestMutationWithoutMutations(t *testing.T) {
 	e, _ := newFixture(t, Options{})
 	want := `{"errors":[{"extensions":{"path":"$","code":"validation-failed"},"message":"no mutations exist"}]}`
 	expect(t, e, user("user", "1"), `mutation { foo }`, nil, want)
-	expect(t, e, session.Admin(), `mutation { delete_author(where: {}) { affected_rows } }`, nil, want)
 }
 
 func TestLegacyStatus(t *testing.T) {

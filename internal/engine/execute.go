@@ -347,9 +347,7 @@ func (e *Engine) run(ctx context.Context, s session.Session, r *request) ([]byte
 	}
 	switch p.op.Operation {
 	case ast.Mutation:
-		// Mutations are not executed yet: answer as Hasura does for a
-		// schema without them.
-		return nil, apierr.New(apierr.ValidationFailed, "no mutations exist")
+		return e.mutate(ctx, s, r, p)
 	case ast.Subscription:
 		return nil, apierr.New(apierr.NotSupported, "subscriptions are not supported over HTTP; use the WebSocket protocol")
 	}

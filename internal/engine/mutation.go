@@ -1,0 +1,202 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/postgate/postgate/internal/apierr"
+	"github.com/postgate/postgate/internal/catalog"
+	"github.com/postgate/postgate/internal/ir"
+	"github.com/postgate/postgate/internal/metadata"
+	"github.com/postgate/postgate/internal/perm"
+	"github.com/postgate/postgate/internal/pg"
+	"github.com/postgate/postgate/internal/plan"
+	"github.com/postgate/postgate/internal/schema"
+	"github.com/postgate/postgate/internal/session"
+	"github.com/postgate/postgate/internal/sqlgen"
+)
+
+// mutationStep is one compiled statement of a mutation root field.
+type mutationStep struct {
+	field int
+	stmt  sqlgen.Statement
+}
+
+// mutate runs a mutation operation: every root field in order, in one
+// transaction whose session variables are visible to triggers
+// (current_setting('hasura.user')). A failed permission check or a
+// database error rolls the whole operation back. Mutation plans are built
+// for each request (planning costs little next to the writes).
+func (e *Engine) mutate(ctx context.Context, s session.Session, r *request, p *prepared) ([]byte, error) {
+	st := e.state.Load()
+	rl, err := st.role(s.Role)
+	if err != nil {
+		return nil, err
+	}
+	var lookup func(catalog.QName) *schema.Table
+	if admin, err := st.role(schema.AdminRole); err == nil {
+		lookup = func(q catalog.QName) *schema.Table { return admin.schema.Tables[q] }
+	}
+	mp, err := plan.Mutation(&plan.MutationInput{
+		Input: plan.Input{
+			Schema:  p.schema,
+			Op:      p.op,
+			Vars:    r.Variables,
+			Filter:  func(t *schema.Table) (ir.BoolExp, error) { return st.filter(rl, t) },
+			Options: plan.Options{StringifyNumeric: e.o.StringifyNumeric},
+		},
+		Rule:   func(t *schema.Table, raw metadata.BoolExp) (ir.BoolExp, error) { return st.mutationRule(t, raw) },
+		Lookup: lookup,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := runChecks(&plan.Plan{Checks: mp.Checks}, p.vars); err != nil {
+		return nil, err
+	}
+	// Compile and bind everything before the transaction starts, so that
+	// a request error never opens one.
+	type bound struct {
+		mutationStep
+		args []any
+	}
+	var steps []bound
+	for i := range mp.Fields {
+		f := &mp.Fields[i]
+		if f.Root == nil {
+			continue
+		}
+		stmts, err := sqlgen.MutationSteps(f.Root)
+		if err != nil {
+			return nil, apierr.Internalf("compile %s: %w", f.Alias, err)
+		}
+		for _, stmt := range stmts {
+			args, err := sqlgen.Args(stmt.Params, p.vars, s.Vars)
+			if err != nil {
+				return nil, err
+			}
+			steps = append(steps, bound{mutationStep{field: i, stmt: stmt}, args})
+		}
+	}
+	results := make([][][]byte, len(mp.Fields))
+	if len(steps) > 0 {
+		err := pgx.BeginFunc(ctx, e.pool, func(tx pgx.Tx) error {
+			if err := pg.SetSession(ctx, tx, s); err != nil {
+				return err
+			}
+			for _, b := range steps {
+				f := &mp.Fields[b.field]
+				res, ok, err := runMutationStep(ctx, tx, b.stmt.SQL, b.args)
+				if err != nil {
+					return mutationError(err, f, b.stmt.SQL, b.args)
+				}
+				if !ok {
+					return apierr.New(apierr.PermissionError, f.CheckMessage()).WithPath(f.ErrorPath)
+				}
+				results[b.field] = append(results[b.field], res)
+			}
+			return nil
+		})
+		if err != nil {
+			if ae := apierr.As(err); ae != nil {
+				return nil, ae
+			}
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return nil, apierr.New(apierr.Unexpected, "the request was cancelled").Wrap(err)
+			}
+			return nil, pg.MapError(err)
+		}
+	}
+	var out bytes.Buffer
+	out.WriteString(`{"data":{`)
+	for i, f := range mp.Fields {
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		writeString(&out, f.Alias)
+		out.WriteByte(':')
+		switch {
+		case f.Root == nil:
+			writeString(&out, f.Typename)
+		case f.Root.Updates != nil:
+			out.WriteByte('[')
+			for j, r := range results[i] {
+				if j > 0 {
+					out.WriteByte(',')
+				}
+				out.Write(r)
+			}
+			out.WriteByte(']')
+		case len(results[i]) == 1:
+			out.Write(results[i][0])
+		default:
+			out.WriteString("null")
+		}
+	}
+	out.WriteString("}}")
+	return out.Bytes(), nil
+}
+
+// runMutationStep runs one mutation statement and returns its JSON result
+// and whether every permission check held.
+func runMutationStep(ctx context.Context, tx pgx.Tx, sql string, args []any) ([]byte, bool, error) {
+	rows, err := tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var res []byte
+	ok := true
+	if rows.Next() {
+		if err := rows.Scan(&res, &ok); err != nil {
+			return nil, false, err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	if res == nil {
+		res = []byte("null")
+	}
+	return res, ok, nil
+}
+
+// mutationError maps a database error of field f's statement to Hasura's
+// error, reported at the field's error path.
+func mutationError(err error, f *plan.MutationField, sql string, args []any) error {
+	if ae := apierr.As(err); ae != nil {
+		return ae
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return apierr.New(apierr.Unexpected, "the request was cancelled").Wrap(err)
+	}
+	mapped := pg.MapErrorFor(err, pg.Statement{SQL: sql, Args: args, Prepared: true})
+	ae := apierr.As(mapped)
+	if ae == nil {
+		return apierr.Internalf("database query error: %w", err)
+	}
+	cp := *ae
+	if cp.Code != apierr.Unexpected && cp.Code != apierr.PostgresError {
+		cp.Path = f.ErrorPath
+	}
+	return &cp
+}
+
+// mutationRule parses a permission rule (insert check, update filter or
+// check, delete filter) of table t against the admin view of the tables.
+func (s *state) mutationRule(t *schema.Table, raw metadata.BoolExp) (ir.BoolExp, error) {
+	if len(raw) == 0 || string(raw) == "null" || string(raw) == "{}" {
+		return nil, nil
+	}
+	admin, err := s.role(schema.AdminRole)
+	if err != nil {
+		return nil, err
+	}
+	full := admin.schema.Tables[t.Name]
+	if full == nil {
+		full = t
+	}
+	return perm.Filter(full, raw, func(q catalog.QName) *schema.Table { return admin.schema.Tables[q] })
+}
