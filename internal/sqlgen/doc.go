@@ -45,6 +45,10 @@
 // attached to (the selected table's row, or the mutated row in checks), also
 // from inside relationship filters and _exists.
 //
+// QueryCohort compiles a root query field for many subscribers at once (a
+// multiplexed live query): one row per subscriber, each parameter read from
+// that subscriber's arguments (CohortArgs).
+//
 // # Parameters
 //
 // Statement.Params[i] is the value bound to $i+1. Every placeholder is

@@ -34,6 +34,9 @@ type gen struct {
 	// written maps a table to the CTEs holding rows this statement inserts
 	// into it, so that reads in the same statement see them.
 	written map[ir.Table][]string
+	// cohort makes parameters read from the subscriber's argument list
+	// (see Cohort) instead of $n.
+	cohort bool
 }
 
 // relation writes a table to read rows from: the table itself or, when the
@@ -118,9 +121,15 @@ func (g *gen) param(b *strings.Builder, v ir.Value, fallback string) {
 		g.params = append(g.params, v)
 		n = len(g.params)
 	}
-	b.WriteByte('$')
-	b.WriteString(strconv.Itoa(n))
-	b.WriteString("::text")
+	if g.cohort {
+		b.WriteString("(_subs.a ->> ")
+		b.WriteString(strconv.Itoa(n - 1))
+		b.WriteByte(')')
+	} else {
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(n))
+		b.WriteString("::text")
+	}
 	if typ != "text" {
 		b.WriteString("::")
 		b.WriteString(typ)
