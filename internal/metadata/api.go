@@ -50,6 +50,8 @@ type opCtx struct {
 	legacy bool
 	// fp is the fingerprint of cat.
 	fp catalog.Fingerprint
+	// raw is the stored document when it could not be decoded.
+	raw json.RawMessage
 	// tx is the data database transaction the request's SQL and data
 	// operations share; it commits when the whole request succeeded.
 	tx pgx.Tx
@@ -81,6 +83,13 @@ func (o *opCtx) querier() dataQuerier {
 		return o.tx
 	}
 	return o.s.data
+}
+
+// unreadableOK lists the operations allowed while the stored document
+// cannot be decoded.
+var unreadableOK = map[string]bool{
+	"export_metadata": true, "get_inconsistent_metadata": true, "replace_metadata": true, "clear_metadata": true,
+	"get_catalog_state": true, "set_catalog_state": true, "run_sql": true, "reload_metadata": true,
 }
 
 // successMsg is Hasura's reply to a successful change.
@@ -150,7 +159,10 @@ func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn fun
 	if r.ResourceVersion != nil && *r.ResourceVersion != cur.Version {
 		return nil, conflict(*r.ResourceVersion)
 	}
-	o := &opCtx{ctx: ctx, s: s, md: cur.Stored.Clone(), cat: cur.Catalog, bad: cur.Inconsistent, version: cur.Version, fp: cur.fp}
+	if cur.unreadable != nil && !unreadableOK[r.Type] {
+		return nil, apierr.New(apierr.InvalidConfig, "the stored metadata could not be read; replace it with replace_metadata or clear_metadata").WithInternal(cur.unreadable.Error())
+	}
+	o := &opCtx{ctx: ctx, s: s, md: cur.Stored.Clone(), cat: cur.Catalog, bad: cur.Inconsistent, version: cur.Version, fp: cur.fp, raw: cur.raw}
 	if freshCatalog {
 		// Schema changes made outside Postgate since the last request are
 		// seen at once, as Hasura sees them.
@@ -182,6 +194,13 @@ func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn fun
 			return nil, pg.MapRunSQLError(err, "COMMIT")
 		}
 		o.tx = nil
+	}
+	if o.raw != nil {
+		// The stored document is still unreadable: never overwrite it.
+		if err := s.reload(ctx); err != nil {
+			return nil, apierr.Internalf("metadata: reload: %v", err)
+		}
+		return rawJSON(res), nil
 	}
 	if o.changed {
 		doc, err := json.Marshal(o.md)

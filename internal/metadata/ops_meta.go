@@ -115,10 +115,14 @@ func opExportMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 			return nil, err
 		}
 	}
-	if o.v2 {
-		return map[string]any{"resource_version": o.version, "metadata": o.md}, nil
+	var doc any = o.md
+	if o.raw != nil {
+		doc = o.raw
 	}
-	return o.md, nil
+	if o.v2 {
+		return map[string]any{"resource_version": o.version, "metadata": doc}, nil
+	}
+	return doc, nil
 }
 
 func opReplaceMetadata(o *opCtx, raw json.RawMessage) (any, error) {
@@ -154,7 +158,7 @@ func opReplaceMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 	if md.Sources == nil {
 		md.Sources = []*Source{}
 	}
-	o.md = md
+	o.md, o.raw = md, nil
 	o.changed = true
 	_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.opts.Source, fetchEnumValues(o.querier()))
 	o.bad = all
@@ -220,7 +224,7 @@ func opClearMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 		src := &Source{Name: def.Name, Kind: def.Kind, Tables: []*Table{}, Configuration: def.Configuration, Customization: def.Customization}
 		md.Sources = []*Source{src}
 	}
-	o.md = md
+	o.md, o.raw = md, nil
 	o.bad = nil
 	o.changed = true
 	return successMsg, nil

@@ -2,6 +2,7 @@ package metadata
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -31,6 +32,10 @@ type Snapshot struct {
 
 	// fp is the catalog's fingerprint, to notice schema changes cheaply.
 	fp catalog.Fingerprint
+	// unreadable is set when the stored document could not be decoded;
+	// raw then holds it as stored, for export, and nothing is served.
+	unreadable error
+	raw        json.RawMessage
 }
 
 // Options configures a Service.
@@ -106,9 +111,16 @@ func (s *Service) reload(ctx context.Context) error {
 		return fmt.Errorf("metadata: load: %w", err)
 	}
 	md := Empty()
+	var unreadable error
 	if doc != nil {
-		if md, err = Parse(doc); err != nil {
-			return fmt.Errorf("metadata: stored document: %w", err)
+		parsed, err := Parse(doc)
+		if err != nil {
+			// A document this server cannot read must neither stop it
+			// from starting nor be lost: it is kept as stored, reported,
+			// and only replace_metadata or clear_metadata may change it.
+			unreadable = err
+		} else {
+			md = parsed
 		}
 	}
 	fp, err := catalog.TakeFingerprint(ctx, s.data)
@@ -121,6 +133,11 @@ func (s *Service) reload(ctx context.Context) error {
 	}
 	snap := s.build(ctx, md, rv, cat, s.data)
 	snap.fp = fp
+	if unreadable != nil {
+		snap.unreadable, snap.raw = unreadable, doc
+		snap.Inconsistent = append(snap.Inconsistent, InconsistentObject{Type: "metadata", Name: "metadata",
+			Reason: "the stored metadata could not be read: " + unreadable.Error(), Definition: json.RawMessage("null")})
+	}
 	s.publish(snap)
 	return nil
 }

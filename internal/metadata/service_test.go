@@ -185,3 +185,42 @@ func TestListenPicksUpOtherInstances(t *testing.T) {
 		t.Errorf("Listen: %v", err)
 	}
 }
+
+// TestUnreadableStoredMetadata: a stored document this server cannot decode
+// neither stops it nor gets lost; it is exported as stored, reported, and
+// only replaced on request.
+func TestUnreadableStoredMetadata(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	doc := `{"version":3,"sources":[{"name":"default","kind":"postgres","tables":[{"table":{"schema":"public","name":"author"},"select_permissions":[{"role":"user","permission":{"columns":"*","filter":{},"future_option":1}}]}]}]}`
+	if _, err := e.pool.Exec(context.Background(), `UPDATE hdb_catalog.hdb_metadata SET metadata = $1::json`, doc); err != nil {
+		t.Fatal(err)
+	}
+	svc := e.reopen()
+	if len(svc.Current().Inconsistent) != 1 || svc.Current().Inconsistent[0].Type != "metadata" {
+		t.Fatalf("inconsistent = %s", rawJSON(svc.Current().Inconsistent))
+	}
+	call := func(body string) (json.RawMessage, error) { return svc.Metadata(context.Background(), []byte(body)) }
+	got, err := call(`{"type":"export_metadata","args":{}}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonEqual(t, got, doc)
+	if _, err := call(`{"type":"pg_track_table","args":{"table":"article"}}`); err == nil {
+		t.Fatal("a change was accepted over an unreadable document")
+	}
+	if _, err := call(`{"type":"reload_metadata","args":{}}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call(`{"type":"pg_track_table","args":{"table":"article"}}`); err == nil {
+		t.Fatal("a change was accepted over an unreadable document after reload")
+	}
+	got, _ = call(`{"type":"export_metadata","args":{}}`)
+	jsonEqual(t, got, doc)
+	if _, err := call(`{"type":"replace_metadata","args":{"version":3,"sources":[{"name":"default","kind":"postgres","tables":[{"table":"author"}]}]}}`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call(`{"type":"pg_track_table","args":{"table":"article"}}`); err != nil {
+		t.Fatalf("after replace: %v", err)
+	}
+}
