@@ -11,7 +11,7 @@ import (
 // TestQueryCohort runs one live query for three subscribers with different
 // variables and sessions in one statement.
 func TestQueryCohort(t *testing.T) {
-	pool, _ := fixtureDB(t)
+	pool, _ := fixtureDB(t, false)
 	root := list(&ir.Select{From: from("article"), OrderBy: []ir.OrderBy{asc("id")}, Fields: cols("id"),
 		Where: ir.And{eq("author_id", ir.SessionVar{Name: "x-hasura-user-id", Type: "integer"}),
 			cmp("title", "text", ir.OpIlike, ir.Variable{Name: "q", Type: "text"}),

@@ -34,9 +34,10 @@ type goldenCase struct {
 	checkNull bool
 }
 
-// fixtureDB returns a pool on a fresh database holding testdata/fixture.sql,
-// and whether PostGIS could be installed into it.
-func fixtureDB(t *testing.T) (*pgxpool.Pool, bool) {
+// fixtureDB returns a pool on a fresh database holding testdata/fixture.sql
+// and, with withGeo, testdata/fixture_geo.sql; it reports whether PostGIS
+// could be installed.
+func fixtureDB(t *testing.T, withGeo bool) (*pgxpool.Pool, bool) {
 	t.Helper()
 	pool := pgtest.Pool(t)
 	ctx := context.Background()
@@ -48,6 +49,9 @@ func fixtureDB(t *testing.T) (*pgxpool.Pool, bool) {
 		t.Fatalf("fixture: %v", err)
 	}
 	geo := false
+	if !withGeo {
+		return pool, false
+	}
 	var n int
 	if err := pool.QueryRow(ctx, "SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'").Scan(&n); err == nil && n > 0 {
 		gsql, err := os.ReadFile("testdata/fixture_geo.sql")
@@ -72,7 +76,7 @@ func compileCase(c goldenCase) (Statement, error) {
 
 // runGolden compiles and executes every case, comparing with the golden files.
 func runGolden(t *testing.T, cases []goldenCase) {
-	pool, geo := fixtureDB(t)
+	pool, geo := fixtureDB(t, true)
 	seen := map[string]bool{}
 	for _, c := range cases {
 		if seen[c.name] {

@@ -13,7 +13,7 @@ import (
 // TestMutationStepsUpdateMany runs update_<t>_many as one statement per
 // update, each seeing the previous one's effect.
 func TestMutationStepsUpdateMany(t *testing.T) {
-	pool, _ := fixtureDB(t)
+	pool, _ := fixtureDB(t, false)
 	ctx := context.Background()
 	out := response(cols("id", "title", "rating"))
 	root := &ir.MutationRoot{Alias: "update_article_many", Updates: []*ir.Update{
@@ -67,7 +67,7 @@ func TestMutationStepsUpdateMany(t *testing.T) {
 // TestMutationConstraintViolation shows a duplicate key failing in
 // PostgreSQL with SQLSTATE 23505 (the engine's constraint-violation).
 func TestMutationConstraintViolation(t *testing.T) {
-	pool, _ := fixtureDB(t)
+	pool, _ := fixtureDB(t, false)
 	i := ins("author", icols("id", "integer", "name", "text"), []ir.Value{integer("1"), text("Dup")})
 	i.Output = response(cols("id"))
 	st, err := Mutation(&ir.MutationRoot{Alias: "insert_author", Insert: i})
@@ -87,7 +87,7 @@ func TestMutationConstraintViolation(t *testing.T) {
 // TestUpsertConcurrent runs the same upsert from many connections at once:
 // one row per key, no errors.
 func TestUpsertConcurrent(t *testing.T) {
-	pool, _ := fixtureDB(t)
+	pool, _ := fixtureDB(t, false)
 	ctx := context.Background()
 	i := ins("user", icols("userId", "text", "userName", "text"), []ir.Value{ir.Variable{Name: "id"}, ir.Variable{Name: "name"}})
 	i.OnConflict = &ir.OnConflict{Constraint: "user_pkey", UpdateColumns: []string{"userName"}}
