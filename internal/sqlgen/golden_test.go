@@ -76,7 +76,11 @@ func compileCase(c goldenCase) (Statement, error) {
 
 // runGolden compiles and executes every case, comparing with the golden files.
 func runGolden(t *testing.T, cases []goldenCase) {
-	pool, geo := fixtureDB(t, true)
+	needGeo := false
+	for _, c := range cases {
+		needGeo = needGeo || c.geo
+	}
+	pool, geo := fixtureDB(t, needGeo)
 	seen := map[string]bool{}
 	for _, c := range cases {
 		if seen[c.name] {
