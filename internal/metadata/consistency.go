@@ -406,6 +406,9 @@ func (c *checker) relProblem(s *Source, t *Table, ct *catalog.Table, name string
 		if f == nil {
 			return "no foreign constraint exists on the given column"
 		}
+		if countFKs(ct.ForeignKeys, fk.Columns, nil) > 1 {
+			return "more than one foreign key constraint exists on the given column"
+		}
 		if rt, _ := c.trackedTable(s, fromQName(f.RefTable)); rt == nil {
 			return "table " + fromQName(f.RefTable).quoted() + " is not tracked"
 		}
@@ -424,6 +427,9 @@ func (c *checker) relProblem(s *Source, t *Table, ct *catalog.Table, name string
 	if findFK(rct.ForeignKeys, fk.Columns, &ref) == nil {
 		return "no foreign constraint exists on the given column"
 	}
+	if countFKs(rct.ForeignKeys, fk.Columns, &ref) > 1 {
+		return "more than one foreign key constraint exists on the given column"
+	}
 	return ""
 }
 
@@ -439,6 +445,17 @@ func findFK(fks []*catalog.ForeignKey, cols []string, ref *catalog.QName) *catal
 		}
 	}
 	return nil
+}
+
+// countFKs counts the foreign keys findFK could return.
+func countFKs(fks []*catalog.ForeignKey, cols []string, ref *catalog.QName) int {
+	n := 0
+	for _, f := range fks {
+		if (ref == nil || f.RefTable == *ref) && sameSet(f.Columns, cols) {
+			n++
+		}
+	}
+	return n
 }
 
 func sameSet(a, b []string) bool {

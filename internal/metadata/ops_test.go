@@ -436,3 +436,16 @@ func TestWatchPolls(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+func TestAmbiguousForeignKey(t *testing.T) {
+	e := newEnv(t)
+	e.sql(`CREATE TABLE a (id int primary key); CREATE TABLE b (id int primary key);
+		CREATE TABLE c (id int primary key, ref int, CONSTRAINT c_a FOREIGN KEY (ref) REFERENCES a(id), CONSTRAINT c_b FOREIGN KEY (ref) REFERENCES b(id));`)
+	e.meta(`{"type":"bulk","args":[{"type":"pg_track_table","args":{"table":"a"}},{"type":"pg_track_table","args":{"table":"b"}},{"type":"pg_track_table","args":{"table":"c"}}]}`)
+	wantErr(t, e.fail(e.svc.Metadata, `{"type":"pg_create_object_relationship","args":{"table":"c","name":"r","using":{"foreign_key_constraint_on":"ref"}}}`),
+		"constraint-violation", `in table "c": in relationship "r": more than one foreign key constraint exists on the given column`, "$.args")
+	// The array side names the referencing table, so it is not ambiguous.
+	e.meta(`{"type":"pg_create_array_relationship","args":{"table":"a","name":"cs","using":{"foreign_key_constraint_on":{"table":"c","column":"ref"}}}}`)
+	// A role name is any non-empty text.
+	e.meta(`{"type":"pg_create_select_permission","args":{"table":"a","role":"a role.with-odd chars","permission":{"columns":"*","filter":{"id":{"_cast":{"text":{"_eq":"1"}}}}}}}`)
+}

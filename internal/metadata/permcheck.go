@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -22,13 +21,10 @@ var boolOperators = map[string]bool{
 	"_st_touches": true, "_st_within": true, "_st_d_within": true, "_st_3d_d_within": true, "_st_3d_intersects": true,
 	"_st_intersects_rast": true, "_st_intersects_nband_geom": true, "_st_intersects_geom_nband": true,
 	"_ancestor": true, "_ancestor_any": true, "_descendant": true, "_descendant_any": true, "_matches": true,
-	"_matches_any": true, "_matches_fulltext": true,
+	"_matches_any": true, "_matches_fulltext": true, "_cast": true, "_similar_to": true,
 	"$eq": true, "$ne": true, "$neq": true, "$gt": true, "$lt": true, "$gte": true, "$lte": true, "$in": true, "$nin": true,
 	"$like": true, "$nlike": true, "$ilike": true, "$nilike": true, "$similar": true, "$nsimilar": true, "$is_null": true,
 }
-
-// roleNamePattern is what a role name may look like (non-empty, no spaces at the ends).
-var roleNamePattern = regexp.MustCompile(`^\S(.*\S)?$`)
 
 // permKinds lists the permission kinds in Hasura's order.
 var permKinds = []string{"insert", "select", "update", "delete"}
@@ -41,8 +37,8 @@ func (c *checker) checkPermissions(s *Source, t *Table) {
 		reason := ""
 		if role == "admin" {
 			reason = "cannot define permission for admin role"
-		} else if !roleNamePattern.MatchString(role) {
-			reason = "invalid role name " + q(role)
+		} else if role == "" {
+			reason = "role name cannot be empty"
 		} else {
 			reason = problem()
 		}
