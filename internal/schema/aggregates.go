@@ -27,7 +27,7 @@ func (b *builder) orderByEnum() string {
 // and scalar computed fields (computed fields only without arguments of
 // their own).
 func (b *builder) orderByType(t *Table) string {
-	name := t.GQLName + "_order_by"
+	name := t.TypeName("_order_by")
 	if b.types[name] != nil {
 		return name
 	}
@@ -80,16 +80,16 @@ func (b *builder) aggColumns(t *Table) (numeric, comparable []*Field) {
 // aggregateType declares <t>_aggregate and <t>_aggregate_fields with the
 // per-function field types.
 func (b *builder) aggregateType(t *Table) string {
-	name := t.GQLName + "_aggregate"
+	name := t.TypeName("_aggregate")
 	if b.types[name] != nil {
 		return name
 	}
 	q := t.QuotedName
-	fname := t.GQLName + "_aggregate_fields"
+	fname := t.TypeName("_aggregate_fields")
 	b.add(&ast.Definition{Kind: ast.Object, Name: name, Description: `aggregated selection of "` + q + `"`,
 		Fields: ast.FieldList{
 			field("aggregate", named(fname), ""),
-			field("nodes", nonNullList(nonNull(t.GQLName)), ""),
+			field("nodes", nonNullList(nonNull(t.TypeName(""))), ""),
 		}})
 	b.out.Objects[name] = t
 	b.out.Objects[fname] = t
@@ -107,7 +107,7 @@ func (b *builder) aggregateType(t *Table) string {
 	numeric, comparable := b.aggColumns(t)
 	if len(numeric) > 0 {
 		for _, fn := range numericAggregates {
-			tn := t.GQLName + "_" + fn + "_fields"
+			tn := t.TypeName("_" + fn + "_fields")
 			d := b.add(&ast.Definition{Kind: ast.Object, Name: tn, Description: "aggregate " + fn + " on columns"})
 			for _, f := range numeric {
 				ty := "Float"
@@ -122,7 +122,7 @@ func (b *builder) aggregateType(t *Table) string {
 	}
 	if len(comparable) > 0 {
 		for _, fn := range []string{"max", "min"} {
-			tn := t.GQLName + "_" + fn + "_fields"
+			tn := t.TypeName("_" + fn + "_fields")
 			d := b.add(&ast.Definition{Kind: ast.Object, Name: tn, Description: "aggregate " + fn + " on columns"})
 			for _, f := range comparable {
 				d.Fields = append(d.Fields, field(f.Name, named(b.scalar(f.Type)), columnDescription(t, f.Column)))
@@ -137,7 +137,7 @@ func (b *builder) aggregateType(t *Table) string {
 // aggregateOrderByType declares <t>_aggregate_order_by and the per-function
 // order_by inputs.
 func (b *builder) aggregateOrderByType(t *Table) string {
-	name := t.GQLName + "_aggregate_order_by"
+	name := t.TypeName("_aggregate_order_by")
 	if b.types[name] != nil {
 		return name
 	}
@@ -147,7 +147,7 @@ func (b *builder) aggregateOrderByType(t *Table) string {
 		Fields: ast.FieldList{field("count", named(ob), "")}})
 	numeric, comparable := b.aggColumns(t)
 	add := func(fn string, cols []*Field) {
-		tn := t.GQLName + "_" + fn + "_order_by"
+		tn := t.TypeName("_" + fn + "_order_by")
 		od := b.add(&ast.Definition{Kind: ast.InputObject, Name: tn, Description: "order by " + fn + `() on columns of table "` + q + `"`})
 		for _, f := range cols {
 			od.Fields = append(od.Fields, field(f.Name, named(ob), columnDescription(t, f.Column)))
@@ -169,13 +169,13 @@ func (b *builder) aggregateOrderByType(t *Table) string {
 // aggregateBoolExpType declares <t>_aggregate_bool_exp: count, and
 // bool_and/bool_or when t has boolean columns.
 func (b *builder) aggregateBoolExpType(t *Table) string {
-	name := t.GQLName + "_aggregate_bool_exp"
+	name := t.TypeName("_aggregate_bool_exp")
 	if b.types[name] != nil {
 		return name
 	}
 	d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name})
 	bexp := b.boolExpType(t)
-	cname := name + "_count"
+	cname := t.TypeName("_aggregate_bool_exp_count")
 	countArgs := ast.FieldList{}
 	if sc := b.selectColumnType(t); sc != "" {
 		countArgs = append(countArgs, field("arguments", listOf(nonNull(sc)), ""))
@@ -196,11 +196,11 @@ func (b *builder) aggregateBoolExpType(t *Table) string {
 		return name
 	}
 	for _, fn := range []string{"bool_and", "bool_or"} {
-		en := t.GQLName + "_select_column_" + name + "_" + fn + "_arguments_columns"
+		en := t.TypeName("_select_column_" + t.GQLName + "_aggregate_bool_exp_" + fn + "_arguments_columns")
 		b.add(&ast.Definition{Kind: ast.Enum, Name: en,
-			Description: `select "` + name + "_" + fn + `_arguments_columns" columns of table "` + t.QuotedName + `"`,
+			Description: `select "` + t.GQLName + "_aggregate_bool_exp_" + fn + `_arguments_columns" columns of table "` + t.QuotedName + `"`,
 			EnumValues:  enumValues("column name", bools...)})
-		in := name + "_" + fn
+		in := t.TypeName("_aggregate_bool_exp_" + fn)
 		b.add(&ast.Definition{Kind: ast.InputObject, Name: in, Fields: ast.FieldList{
 			field("arguments", nonNull(en), ""),
 			field("distinct", named("Boolean"), ""),

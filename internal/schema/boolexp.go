@@ -6,7 +6,7 @@ import "github.com/vektah/gqlparser/v2/ast"
 // aggregate predicates and computed fields without arguments of their own,
 // with _and/_or/_not.
 func (b *builder) boolExpType(t *Table) string {
-	name := t.GQLName + "_bool_exp"
+	name := t.TypeName("_bool_exp")
 	if b.types[name] != nil {
 		return name
 	}

@@ -53,6 +53,8 @@ type builder struct {
 	tables []*Table
 	// enumTables are every tracked enum table, visible or not.
 	enumTables map[catalog.QName]*Table
+	// custom is the source's name customisation.
+	custom customization
 	// all maps every tracked table (visible or not) by name.
 	all map[catalog.QName]*Table
 	// cols, rels and comps cache each visible table's selectable columns,
@@ -89,6 +91,13 @@ func Build(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.Inh
 	}
 	for _, ir := range inherited {
 		b.inherited[ir.RoleName] = ir.RoleSet
+	}
+	if src != nil {
+		c, err := parseCustomization(src.Customization)
+		if err != nil {
+			return nil, err
+		}
+		b.custom = c
 	}
 	if src != nil {
 		b.resolveTables()

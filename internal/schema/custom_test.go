@@ -159,3 +159,46 @@ func TestVolatileFunctionsNeedPermission(t *testing.T) {
 		t.Errorf("volatile function with permission missing")
 	}
 }
+
+func TestSourceCustomizationPrefixSuffix(t *testing.T) {
+	cat, src, opts := fixture(t)
+	src.Customization = json.RawMessage(`{"root_fields": {"prefix": "p_", "suffix": "_s"}, "type_names": {"prefix": "P_", "suffix": "_S"}}`)
+	s, err := Build(cat, src, nil, AdminRole, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"p_author_s", "p_author_by_pk_s", "p_author_aggregate_s", "p_search_articles_s", "p_search_articles_aggregate_s"} {
+		if s.Query[n] == nil {
+			t.Errorf("query root %s missing", n)
+		}
+	}
+	for _, n := range []string{"p_insert_author_one_s", "p_update_author_many_s", "p_delete_author_by_pk_s"} {
+		if s.Mutation[n] == nil {
+			t.Errorf("mutation root %s missing", n)
+		}
+	}
+	// Types generated for the source are customised; scalars, their
+	// comparison inputs and order_by are not.
+	for _, n := range []string{"P_author_S", "P_author_bool_exp_S", "P_author_aggregate_fields_S", "P_author_insert_input_S",
+		"P_article_status_enum_S", "P_article_status_enum_S_comparison_exp", "P_search_articles_args_S", "P_articles_since_author_args_S",
+		"Int_comparison_exp", "order_by", "jsonb_cast_exp"} {
+		if s.AST.Types[n] == nil {
+			t.Errorf("type %s missing", n)
+		}
+	}
+	if s.Objects["P_author_S"] == nil || s.Objects["P_author_aggregate_S"] == nil || s.AST.Types["author"] != nil {
+		t.Errorf("objects: %v", s.Objects)
+	}
+	if got := s.Objects["P_author_S"].TypeName("_bool_exp"); got != "P_author_bool_exp_S" {
+		t.Errorf("TypeName: %s", got)
+	}
+	if _, err := validator.LoadSchema(validator.Prelude, &ast.Source{Input: s.SDL()}); err != nil {
+		t.Errorf("customised schema does not load: %v", err)
+	}
+	src.Customization = json.RawMessage(`{"root_fields": 3}`)
+	if _, err := Build(cat, src, nil, AdminRole, opts); err == nil {
+		t.Errorf("invalid customization accepted")
+	} else if _, ok := err.(*CustomizationError); !ok {
+		t.Errorf("error type %T", err)
+	}
+}

@@ -74,14 +74,14 @@ func (b *builder) computedFields(t *Table, def *ast.Definition) {
 			}
 		}
 		var args ast.ArgumentDefinitionList
-		if a := b.argsInput(c.Function, c.Name+"_"+t.GQLName, skipArgs(c.TableArgIndex, c.SessionArgIndex),
+		if a := b.argsInput(c.Function, b.typeName(c.Name+"_"+t.GQLName+"_args"), skipArgs(c.TableArgIndex, c.SessionArgIndex),
 			`input parameters for computed field "`+c.Name+`" defined on table "`+t.QuotedName+`"`); a != nil {
 			args = append(args, a)
 		}
 		if c.Returns != nil {
 			t.Fields[c.Name] = &Field{Name: c.Name, Kind: FieldComputedSet, Computed: c}
 			args = append(args, b.selectArgs(c.Returns)...)
-			def.Fields = append(def.Fields, field(c.Name, nonNullList(nonNull(c.Returns.GQLName)), desc, args...))
+			def.Fields = append(def.Fields, field(c.Name, nonNullList(nonNull(c.Returns.TypeName(""))), desc, args...))
 			continue
 		}
 		st := b.scalar(scalarName(c.ReturnType))
@@ -112,12 +112,11 @@ func functionGQLName(q catalog.QName, mf *metadata.Function) string {
 	return q.Schema + "_" + q.Name
 }
 
-// argsInput declares <name>_args for a function's input arguments (less
-// those in skip) and returns the "args" argument described by desc, or nil
-// when the function takes no other argument. args is required when an
-// argument has no default.
-func (b *builder) argsInput(fn *catalog.Function, name string, skip map[int]bool, desc string) *ast.ArgumentDefinition {
-	tn := name + "_args"
+// argsInput declares the input type tn for a function's input arguments
+// (less those in skip) and returns the "args" argument described by desc,
+// or nil when the function takes no other argument. args is required when
+// an argument has no default.
+func (b *builder) argsInput(fn *catalog.Function, tn string, skip map[int]bool, desc string) *ast.ArgumentDefinition {
 	required := false
 	var fields ast.FieldList
 	for i, a := range fn.Args {
@@ -171,10 +170,10 @@ func (b *builder) functionRootFields(query, sub, mutation *ast.Definition) {
 		}
 		f := &Function{Name: q, Catalog: fn, Meta: mf, Returns: rt, SessionArgIndex: session}
 		gql := functionGQLName(q, mf)
-		name := functionRootName(mf, "function", gql)
+		name := b.functionRootName(mf, "function", gql)
 		quoted := quotedName(q)
 		args := b.selectArgs(rt)
-		if a := b.argsInput(fn, gql, skipArgs(session), `input parameters for function "`+name+`"`); a != nil {
+		if a := b.argsInput(fn, b.typeName(gql+"_args"), skipArgs(session), `input parameters for function "`+name+`"`); a != nil {
 			args = append(args, a)
 		}
 		desc := fn.Description
@@ -184,7 +183,7 @@ func (b *builder) functionRootFields(query, sub, mutation *ast.Definition) {
 		if mf.Comment != nil {
 			desc = *mf.Comment
 		}
-		fd := field(name, nonNullList(nonNull(rt.GQLName)), desc, args...)
+		fd := field(name, nonNullList(nonNull(rt.TypeName(""))), desc, args...)
 		rf := &RootField{Name: name, Kind: RootFunction, Table: rt, Function: f}
 		if asMutation {
 			mutation.Fields = append(mutation.Fields, fd)
@@ -195,9 +194,9 @@ func (b *builder) functionRootFields(query, sub, mutation *ast.Definition) {
 		if !rt.aggregatable() {
 			continue
 		}
-		aname := functionRootName(mf, "function_aggregate", gql+"_aggregate")
+		aname := b.functionRootName(mf, "function_aggregate", gql+"_aggregate")
 		aargs := b.selectArgs(rt)
-		if a := b.argsInput(fn, gql, skipArgs(session), `input parameters for function "`+aname+`"`); a != nil {
+		if a := b.argsInput(fn, b.typeName(gql+"_args"), skipArgs(session), `input parameters for function "`+aname+`"`); a != nil {
 			aargs = append(aargs, a)
 		}
 		adesc := fn.Description
@@ -220,14 +219,15 @@ func exposedAsMutation(fn *catalog.Function, mf *metadata.Function) bool {
 	return fn.Volatility == catalog.Volatile
 }
 
-// functionRootName returns a function's custom root field name or def.
-func functionRootName(mf *metadata.Function, key, def string) string {
+// functionRootName returns a function's custom root field name or def,
+// with the source's root field prefix and suffix.
+func (b *builder) functionRootName(mf *metadata.Function, key, def string) string {
 	if mf.Configuration != nil {
 		if r, ok := mf.Configuration.CustomRootFields[key]; ok && r.Name != nil && *r.Name != "" {
-			return *r.Name
+			def = *r.Name
 		}
 	}
-	return def
+	return b.custom.rootField(def)
 }
 
 // addRoot adds a field to query_root and subscription_root.

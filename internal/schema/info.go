@@ -60,7 +60,8 @@ type Table struct {
 	Name    catalog.QName
 	Catalog *catalog.Table
 	Meta    *metadata.Table
-	// GQLName is the base name of its GraphQL types ("author", or the custom name).
+	// GQLName is the base of its GraphQL names ("author", or the custom
+	// name); TypeName gives its type names.
 	GQLName string
 	// Fields maps a GraphQL field name of the table's object type to its meaning.
 	Fields map[string]*Field
@@ -83,10 +84,20 @@ type Table struct {
 	// QuotedName is the table name as Hasura quotes it in descriptions:
 	// "author", or "schema.author" outside public.
 	QuotedName string
+
+	typePrefix, typeSuffix string
 }
 
 // IR returns the table's name in the IR.
 func (t *Table) IR() ir.Table { return ir.Table{Schema: t.Name.Schema, Name: t.Name.Name} }
+
+// TypeName returns the name of one of the table's generated types: suffix
+// is "" for the object type, or "_bool_exp", "_aggregate",
+// "_mutation_response", ... The source's type name prefix and suffix
+// (customization.type_names) are applied.
+func (t *Table) TypeName(suffix string) string {
+	return t.typePrefix + t.GQLName + suffix + t.typeSuffix
+}
 
 // FieldKind says what a table field is.
 type FieldKind int

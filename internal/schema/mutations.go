@@ -95,7 +95,7 @@ func (b *builder) inputColumnType(t *Table, c *catalog.Column) string {
 func (b *builder) mutationRootFields(t *Table, m *ast.Definition) {
 	q := t.QuotedName
 	add := func(key, def string, kind RootKind, desc string, ty *ast.Type, args ...*ast.ArgumentDefinition) {
-		name, comment, ok := rootName(t.Meta, key, def)
+		name, comment, ok := b.rootName(t.Meta, key, def)
 		if ok {
 			desc = comment
 		}
@@ -112,7 +112,7 @@ func (b *builder) mutationRootFields(t *Table, m *ast.Definition) {
 		add("insert", "insert_"+t.GQLName, RootInsert, `insert data into the table: "`+q+`"`, named(b.mutationResponseType(t)),
 			append([]*ast.ArgumentDefinition{arg("objects", nonNullList(nonNull(in)), "the rows to be inserted")}, oc...)...)
 		if t.Perm.Select != nil {
-			add("insert_one", "insert_"+t.GQLName+"_one", RootInsertOne, `insert a single row into the table: "`+q+`"`, named(t.GQLName),
+			add("insert_one", "insert_"+t.GQLName+"_one", RootInsertOne, `insert a single row into the table: "`+q+`"`, named(t.TypeName("")),
 				append([]*ast.ArgumentDefinition{arg("object", nonNull(in), "the row to be inserted")}, oc...)...)
 		}
 	}
@@ -122,7 +122,7 @@ func (b *builder) mutationRootFields(t *Table, m *ast.Definition) {
 		add("update", "update_"+t.GQLName, RootUpdate, `update data of the table: "`+q+`"`, named(b.mutationResponseType(t)),
 			append(copyArgs(ops), where)...)
 		if byPK {
-			add("update_by_pk", "update_"+t.GQLName+"_by_pk", RootUpdateByPK, `update single row of the table: "`+q+`"`, named(t.GQLName),
+			add("update_by_pk", "update_"+t.GQLName+"_by_pk", RootUpdateByPK, `update single row of the table: "`+q+`"`, named(t.TypeName("")),
 				append(copyArgs(ops), arg("pk_columns", nonNull(b.pkColumnsInput(t)), ""))...)
 		}
 		if !b.opts.HideUpdateMany {
@@ -139,7 +139,7 @@ func (b *builder) mutationRootFields(t *Table, m *ast.Definition) {
 				f := t.Fields[t.ColumnField[c]]
 				args = append(args, arg(f.Name, nonNull(b.columnTypeName(f)), ""))
 			}
-			add("delete_by_pk", "delete_"+t.GQLName+"_by_pk", RootDeleteByPK, `delete single row from the table: "`+q+`"`, named(t.GQLName), args...)
+			add("delete_by_pk", "delete_"+t.GQLName+"_by_pk", RootDeleteByPK, `delete single row from the table: "`+q+`"`, named(t.TypeName("")), args...)
 		}
 	}
 }
@@ -156,14 +156,14 @@ func copyArgs(as []*ast.ArgumentDefinition) []*ast.ArgumentDefinition {
 
 // mutationResponseType declares <t>_mutation_response.
 func (b *builder) mutationResponseType(t *Table) string {
-	name := t.GQLName + "_mutation_response"
+	name := t.TypeName("_mutation_response")
 	if b.types[name] != nil {
 		return name
 	}
 	d := b.add(&ast.Definition{Kind: ast.Object, Name: name, Description: `response of any mutation on the table "` + t.QuotedName + `"`,
 		Fields: ast.FieldList{field("affected_rows", nonNull("Int"), "number of rows affected by the mutation")}})
 	if t.Perm.Select != nil {
-		d.Fields = append(d.Fields, field("returning", nonNullList(nonNull(t.GQLName)), "data from the rows affected by the mutation"))
+		d.Fields = append(d.Fields, field("returning", nonNullList(nonNull(t.TypeName(""))), "data from the rows affected by the mutation"))
 	}
 	b.out.Objects[name] = t
 	return name
@@ -172,7 +172,7 @@ func (b *builder) mutationResponseType(t *Table) string {
 // insertInputType declares <t>_insert_input with the role's insertable
 // columns and nested inserts through relationships.
 func (b *builder) insertInputType(t *Table) string {
-	name := t.GQLName + "_insert_input"
+	name := t.TypeName("_insert_input")
 	if b.types[name] != nil {
 		return name
 	}
@@ -202,9 +202,9 @@ func (b *builder) insertInputType(t *Table) string {
 // relInsertInput declares <t>_obj_rel_insert_input or
 // <t>_arr_rel_insert_input.
 func (b *builder) relInsertInput(t *Table, object bool) string {
-	name, kind, data := t.GQLName+"_arr_rel_insert_input", "array", nonNullList(nonNull(b.insertInputType(t)))
+	name, kind, data := t.TypeName("_arr_rel_insert_input"), "array", nonNullList(nonNull(b.insertInputType(t)))
 	if object {
-		name, kind, data = t.GQLName+"_obj_rel_insert_input", "object", nonNull(b.insertInputType(t))
+		name, kind, data = t.TypeName("_obj_rel_insert_input"), "object", nonNull(b.insertInputType(t))
 	}
 	if b.types[name] != nil {
 		return name
@@ -222,7 +222,7 @@ func (b *builder) relInsertInput(t *Table, object bool) string {
 // <t>_update_column, or returns "" when t has no unique constraint or the
 // role cannot update it.
 func (b *builder) onConflictType(t *Table) string {
-	name := t.GQLName + "_on_conflict"
+	name := t.TypeName("_on_conflict")
 	if b.types[name] != nil {
 		return name
 	}
@@ -235,7 +235,7 @@ func (b *builder) onConflictType(t *Table) string {
 	if len(cons) == 0 || up == nil {
 		return ""
 	}
-	cname := t.GQLName + "_constraint"
+	cname := t.TypeName("_constraint")
 	ce := b.add(&ast.Definition{Kind: ast.Enum, Name: cname, Description: `unique or primary key constraints on table "` + t.QuotedName + `"`})
 	for _, c := range cons {
 		ce.EnumValues = append(ce.EnumValues, &ast.EnumValueDefinition{Name: c.Name,
@@ -256,7 +256,7 @@ func (b *builder) onConflictType(t *Table) string {
 // updateColumnType declares <t>_update_column (with Hasura's _PLACEHOLDER
 // when the role may update no column).
 func (b *builder) updateColumnType(t *Table, up *metadata.UpdatePermission) string {
-	name := t.GQLName + "_update_column"
+	name := t.TypeName("_update_column")
 	if b.types[name] != nil {
 		return name
 	}
@@ -280,7 +280,7 @@ func (b *builder) updateOps(t *Table, up *metadata.UpdatePermission) []*ast.Argu
 	q := t.QuotedName
 	var args []*ast.ArgumentDefinition
 	input := func(suffix, desc string, fields ast.FieldList) string {
-		n := t.GQLName + suffix
+		n := t.TypeName(suffix)
 		if b.types[n] == nil {
 			b.add(&ast.Definition{Kind: ast.InputObject, Name: n, Description: desc, Fields: fields})
 		}
@@ -330,7 +330,7 @@ func (b *builder) updateOps(t *Table, up *metadata.UpdatePermission) []*ast.Argu
 
 // pkColumnsInput declares <t>_pk_columns_input.
 func (b *builder) pkColumnsInput(t *Table) string {
-	name := t.GQLName + "_pk_columns_input"
+	name := t.TypeName("_pk_columns_input")
 	if b.types[name] == nil {
 		d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name, Description: "primary key columns input for table: " + t.GQLName})
 		for _, c := range t.Catalog.PrimaryKey.Columns {
@@ -343,7 +343,7 @@ func (b *builder) pkColumnsInput(t *Table) string {
 
 // updatesType declares <t>_updates, one element of update_<t>_many.
 func (b *builder) updatesType(t *Table, ops []*ast.ArgumentDefinition) string {
-	name := t.GQLName + "_updates"
+	name := t.TypeName("_updates")
 	if b.types[name] == nil {
 		d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name})
 		for _, a := range ops {

@@ -8,8 +8,8 @@ import (
 // objectType builds the object type of a table the role can select from,
 // filling t.Fields.
 func (b *builder) objectType(t *Table) {
-	def := b.add(&ast.Definition{Kind: ast.Object, Name: t.GQLName, Description: t.Description})
-	b.out.Objects[t.GQLName] = t
+	def := b.add(&ast.Definition{Kind: ast.Object, Name: t.TypeName(""), Description: t.Description})
+	b.out.Objects[def.Name] = t
 	for _, f := range b.selectableColumns(t) {
 		c := f.Column
 		ty := b.columnOutType(f, c)
@@ -28,15 +28,15 @@ func (b *builder) objectType(t *Table) {
 		}
 		if r.Object {
 			t.Fields[r.Name] = &Field{Name: r.Name, Kind: FieldObjectRel, Rel: r}
-			ty := named(r.Target.GQLName)
+			ty := named(r.Target.TypeName(""))
 			if !r.Nullable {
-				ty = nonNull(r.Target.GQLName)
+				ty = nonNull(r.Target.TypeName(""))
 			}
 			def.Fields = append(def.Fields, field(r.Name, ty, b.relComment(t, r.Name, "An object relationship")))
 			continue
 		}
 		t.Fields[r.Name] = &Field{Name: r.Name, Kind: FieldArrayRel, Rel: r}
-		def.Fields = append(def.Fields, field(r.Name, nonNullList(nonNull(r.Target.GQLName)),
+		def.Fields = append(def.Fields, field(r.Name, nonNullList(nonNull(r.Target.TypeName(""))),
 			b.relComment(t, r.Name, "An array relationship"), b.selectArgs(r.Target)...))
 		if r.Target.aggregatable() {
 			n := r.Name + "_aggregate"
@@ -156,7 +156,7 @@ func (b *builder) selectArgs(t *Table) ast.ArgumentDefinitionList {
 // selectColumnType declares <t>_select_column, or returns "" when the role
 // can select no column.
 func (b *builder) selectColumnType(t *Table) string {
-	name := t.GQLName + "_select_column"
+	name := t.TypeName("_select_column")
 	if b.types[name] != nil {
 		return name
 	}

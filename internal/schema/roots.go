@@ -17,15 +17,15 @@ func (b *builder) selectRootFields(t *Table, query, sub *ast.Definition) {
 	}
 	var roots []root
 	{
-		name, comment, ok := rootName(t.Meta, "select", t.GQLName)
+		name, comment, ok := b.rootName(t.Meta, "select", t.GQLName)
 		desc := `fetch data from the table: "` + q + `"`
 		if ok {
 			desc = comment
 		}
-		roots = append(roots, root{"select", RootSelect, field(name, nonNullList(nonNull(t.GQLName)), desc, b.selectArgs(t)...)})
+		roots = append(roots, root{"select", RootSelect, field(name, nonNullList(nonNull(t.TypeName(""))), desc, b.selectArgs(t)...)})
 	}
 	if t.pkSelectable() {
-		name, comment, ok := rootName(t.Meta, "select_by_pk", t.GQLName+"_by_pk")
+		name, comment, ok := b.rootName(t.Meta, "select_by_pk", t.GQLName+"_by_pk")
 		desc := `fetch data from the table: "` + q + `" using primary key columns`
 		if ok {
 			desc = comment
@@ -35,10 +35,10 @@ func (b *builder) selectRootFields(t *Table, query, sub *ast.Definition) {
 			f := t.Fields[t.ColumnField[c]]
 			args = append(args, arg(f.Name, nonNull(b.columnTypeName(f)), ""))
 		}
-		roots = append(roots, root{"select_by_pk", RootSelectByPK, field(name, named(t.GQLName), desc, args...)})
+		roots = append(roots, root{"select_by_pk", RootSelectByPK, field(name, named(t.TypeName("")), desc, args...)})
 	}
 	if t.aggregatable() {
-		name, comment, ok := rootName(t.Meta, "select_aggregate", t.GQLName+"_aggregate")
+		name, comment, ok := b.rootName(t.Meta, "select_aggregate", t.GQLName+"_aggregate")
 		desc := `fetch aggregated fields from the table: "` + q + `"`
 		if ok {
 			desc = comment
@@ -58,12 +58,12 @@ func (b *builder) selectRootFields(t *Table, query, sub *ast.Definition) {
 		}
 	}
 	if !b.opts.NoStreaming && allowedRoot(sp.SubscriptionRootFields, "select_stream") && len(b.selectableColumns(t)) > 0 {
-		name, comment, ok := rootName(t.Meta, "select_stream", t.GQLName+"_stream")
+		name, comment, ok := b.rootName(t.Meta, "select_stream", t.GQLName+"_stream")
 		desc := `fetch data from the table in a streaming manner: "` + q + `"`
 		if ok {
 			desc = comment
 		}
-		fd := field(name, nonNullList(nonNull(t.GQLName)), desc,
+		fd := field(name, nonNullList(nonNull(t.TypeName(""))), desc,
 			arg("batch_size", nonNull("Int"), "maximum number of rows returned in a single batch"),
 			arg("cursor", nonNullList(named(b.streamCursorType(t))), "cursor to stream the results returned by the query"),
 			arg("where", named(b.boolExpType(t)), "filter the rows returned"),
@@ -89,11 +89,11 @@ func allowedRoot(list []string, key string) bool {
 
 // streamCursorType declares <t>_stream_cursor_input and its value input.
 func (b *builder) streamCursorType(t *Table) string {
-	name := t.GQLName + "_stream_cursor_input"
+	name := t.TypeName("_stream_cursor_input")
 	if b.types[name] != nil {
 		return name
 	}
-	vname := t.GQLName + "_stream_cursor_value_input"
+	vname := t.TypeName("_stream_cursor_value_input")
 	v := b.add(&ast.Definition{Kind: ast.InputObject, Name: vname, Description: "Initial value of the column from where the streaming should start"})
 	for _, f := range b.selectableColumns(t) {
 		v.Fields = append(v.Fields, field(f.Name, named(b.columnTypeName(f)), columnDescription(t, f.Column)))

@@ -23,6 +23,8 @@ func (b *builder) resolveTables() {
 			Fields:      map[string]*Field{},
 			ColumnField: map[string]string{},
 			IsEnum:      mt.IsEnum,
+			typePrefix:  b.custom.typePrefix,
+			typeSuffix:  b.custom.typeSuffix,
 		}
 		t.Description = tableDescription(t)
 		t.Columns = make(map[string]*catalog.Column, len(ct.Columns))
@@ -32,7 +34,7 @@ func (b *builder) resolveTables() {
 			t.Columns[n] = c
 		}
 		if t.IsEnum {
-			t.EnumType = t.GQLName + "_enum"
+			t.EnumType = t.TypeName("_enum")
 			b.enumTables[q] = t
 		}
 		b.all[q] = t
@@ -99,19 +101,20 @@ func columnDescription(t *Table, c *catalog.Column) string {
 	return c.Description
 }
 
-// rootName returns the custom root field name for key, or def.
-func rootName(mt *metadata.Table, key, def string) (name, comment string, hasComment bool) {
+// rootName returns the custom root field name for key, or def, with the
+// source's root field prefix and suffix.
+func (b *builder) rootName(mt *metadata.Table, key, def string) (name, comment string, hasComment bool) {
 	if c := mt.Configuration; c != nil {
 		if r, ok := c.CustomRootFields[key]; ok {
 			if r.Name != nil && *r.Name != "" {
 				def = *r.Name
 			}
 			if r.Comment != nil {
-				return def, *r.Comment, true
+				return b.custom.rootField(def), *r.Comment, true
 			}
 		}
 	}
-	return def, "", false
+	return b.custom.rootField(def), "", false
 }
 
 // selectable reports whether the role may select column col of t.
