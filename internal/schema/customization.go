@@ -67,4 +67,6 @@ func deref(s *string) string {
 
 // typeName applies the source's type name prefix and suffix to a type
 // generated for it.
-func (b *builder) typeName(base string) string { return b.custom.typePrefix + base + b.custom.typeSuffix }
+func (b *builder) typeName(base string) string {
+	return b.custom.typePrefix + base + b.custom.typeSuffix
+}
