@@ -1,6 +1,11 @@
 // Package schema builds, for one role, the GraphQL schema Hasura v2 would
 // generate from the catalog and metadata, together with the information the
 // planner needs to map every generated field back to database objects.
+//
+// Build produces the schema (query_root, mutation_root, subscription_root
+// and every generated type, as a gqlparser schema ready for validation);
+// LoadEnumValues reads the rows of enum tables Build needs; Introspect
+// answers __schema, __type and __typename; Schema.SDL prints the schema.
 package schema
 
 import (
@@ -20,10 +25,13 @@ type Schema struct {
 	Query        map[string]*RootField
 	Mutation     map[string]*RootField
 	Subscription map[string]*RootField
-	// Objects maps a generated object type name ("author", "author_aggregate",
-	// ...) to the table it describes.
+	// Objects maps a generated object type name ("author",
+	// "author_aggregate", "author_aggregate_fields", "author_max_fields",
+	// "author_mutation_response", ...) to the table it describes.
 	Objects map[string]*Table
-	// Tables maps every table visible to the role by name.
+	// Tables maps every table the role has some permission on by name (a
+	// table with only mutation permissions has Perm.Select nil and no
+	// object type).
 	Tables map[catalog.QName]*Table
 }
 
