@@ -92,7 +92,10 @@ func (e *Engine) mutate(ctx context.Context, s session.Session, r *request, p *p
 				if err != nil {
 					return mutationError(err, f, b.stmt.SQL, b.args)
 				}
-				if !ok {
+				if ok == nil {
+					return apierr.New(apierr.NotSupported, zeroRowsMessage(f.Root.Insert)).WithPath(f.ErrorPath)
+				}
+				if !*ok {
 					return apierr.New(apierr.PermissionError, f.CheckMessage()).WithPath(f.ErrorPath)
 				}
 				results[b.field] = append(results[b.field], res)
@@ -140,27 +143,75 @@ func (e *Engine) mutate(ctx context.Context, s session.Session, r *request, p *p
 }
 
 // runMutationStep runs one mutation statement and returns its JSON result
-// and whether every permission check held.
-func runMutationStep(ctx context.Context, tx pgx.Tx, sql string, args []any) ([]byte, bool, error) {
+// and whether every permission check held (nil when a nested insert
+// depended on a row an upsert did not write).
+func runMutationStep(ctx context.Context, tx pgx.Tx, sql string, args []any) ([]byte, *bool, error) {
 	rows, err := tx.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	defer rows.Close()
 	var res []byte
-	ok := true
+	t := true
+	ok := &t
 	if rows.Next() {
 		if err := rows.Scan(&res, &ok); err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	if res == nil {
 		res = []byte("null")
 	}
 	return res, ok, nil
+}
+
+// zeroRowsMessage is Hasura's error for nested inserts under an upsert
+// that wrote no row: the first such upsert of ins, in insertion order.
+func zeroRowsMessage(ins *ir.Insert) string {
+	var find func(*ir.Insert) string
+	find = func(ins *ir.Insert) string {
+		for _, n := range ins.Nested {
+			if !n.Object || n.Insert == nil {
+				continue
+			}
+			if n.Insert.OnConflict != nil {
+				return "cannot proceed to insert object relation since insert to table " + quotedTable(n.Insert.Table) + " affects zero rows"
+			}
+			if m := find(n.Insert); m != "" {
+				return m
+			}
+		}
+		for _, n := range ins.Nested {
+			if n.Object || n.Insert == nil {
+				continue
+			}
+			if ins.OnConflict != nil {
+				return "cannot proceed to insert array relations since insert to table " + quotedTable(ins.Table) + " affects zero rows"
+			}
+			if m := find(n.Insert); m != "" {
+				return m
+			}
+		}
+		return ""
+	}
+	if ins != nil {
+		if m := find(ins); m != "" {
+			return m
+		}
+	}
+	return "cannot proceed to insert relations since an insert affects zero rows"
+}
+
+// quotedTable names a table as Hasura does in messages: "author", or
+// "schema.author" outside public.
+func quotedTable(t ir.Table) string {
+	if t.Schema == "" || t.Schema == "public" {
+		return `"` + t.Name + `"`
+	}
+	return `"` + t.Schema + "." + t.Name + `"`
 }
 
 // mutationError maps a database error of field f's statement to Hasura's

@@ -180,6 +180,9 @@ func TestMutationInsert(t *testing.T) {
 	  n: insert_author(objects: [{id: 1, name: "ignored"}], on_conflict: {constraint: author_pkey, update_columns: []}) { affected_rows }
 	  u: insert_author(objects: [{id: 2, name: "U2 renamed"}], on_conflict: {constraint: author_pkey, update_columns: [name], where: {rating: {_eq: 0}}}) { affected_rows returning { id name } }
 	}`, nil, `{"data":{"n":{"affected_rows":0},"u":{"affected_rows":1,"returning":[{"id":2,"name":"U2 renamed"}]}}}`)
+	// Nested rows under an upsert that wrote no row are refused.
+	expectMut(t, e, admin, `mutation { insert_author(objects: [{id: 1, name: "U1", articles: {data: [{title: "x"}]}}], on_conflict: {constraint: author_pkey, update_columns: []}) { affected_rows } }`, nil,
+		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_author.args.objects","code":"not-supported"},"message":"cannot proceed to insert array relations since insert to table \"author\" affects zero rows"}]}`)
 	// Integer overflow is refused as Hasura does.
 	expectMut(t, e, admin, `mutation { insert_author(objects: [{name: "big", rating: 2147483648}]) { affected_rows } }`, nil,
 		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_author.args.objects[0].rating","code":"parse-failed"},"message":"The value 2.147483648e9 lies outside the bounds or is not an integer.  Maybe it is a float, or is there integer overflow?"}]}`)
@@ -210,6 +213,9 @@ func TestMutationUpdateDelete(t *testing.T) {
 	// update_many runs its updates in order.
 	expectMut(t, e, admin, `mutation { update_author_many(updates: [{where: {id: {_eq: 2}}, _set: {rating: 5}}, {where: {rating: {_eq: 5}}, _inc: {rating: 1}}]) { affected_rows returning { id rating } } }`, nil,
 		`{"data":{"update_author_many":[{"affected_rows":1,"returning":[{"id":2,"rating":5}]},{"affected_rows":1,"returning":[{"id":2,"rating":6}]}]}}`)
+	// With presets, an update without operators applies them.
+	expectMut(t, e, user("user", "2"), `mutation { update_author(where: {}) { affected_rows returning { id is_registered } } }`, nil,
+		`{"data":{"update_author":{"affected_rows":1,"returning":[{"id":2,"is_registered":true}]}}}`)
 	// Errors: no operator, a column in two operators.
 	expectMut(t, e, admin, `mutation { update_author(where: {}) { affected_rows } }`, nil,
 		`{"errors":[{"extensions":{"path":"$.selectionSet.update_author.args","code":"validation-failed"},"message":"at least any one of _set, _inc, _append, _prepend, _delete_key, _delete_elem, _delete_at_path is expected"}]}`)

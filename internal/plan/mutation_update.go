@@ -90,7 +90,11 @@ func (m *mutPlanner) update(t *schema.Table, f *field, args perm.Object, path, a
 			u.Set = append(u.Set, ir.SetColumn{Column: c.Name, Type: c.Type.Name, Op: op, Value: val})
 		}
 	}
-	if !given {
+	presets, err := perm.Presets(t, up.Set)
+	if err != nil {
+		return nil, err
+	}
+	if !given && len(presets) == 0 {
 		return nil, apierr.New(apierr.ValidationFailed, "at least any one of "+strings.Join(m.opNames(f), ", ")+" is expected").WithPath(argPath)
 	}
 	var dups []string
@@ -102,14 +106,9 @@ func (m *mutPlanner) update(t *schema.Table, f *field, args perm.Object, path, a
 	if len(dups) > 0 {
 		return nil, apierr.New(apierr.ValidationFailed, "column found in multiple operators; "+strings.Join(dups, ". ")).WithPath("$")
 	}
-	if len(u.Set) > 0 {
-		presets, err := perm.Presets(t, up.Set)
-		if err != nil {
-			return nil, err
-		}
-		for _, pr := range presets {
-			u.Set = append(u.Set, ir.SetColumn{Column: pr.Column, Type: pr.Type, Op: ir.UpdSet, Value: pr.Value})
-		}
+	// Presets apply whenever the update runs, even with no column given.
+	for _, pr := range presets {
+		u.Set = append(u.Set, ir.SetColumn{Column: pr.Column, Type: pr.Type, Op: ir.UpdSet, Value: pr.Value})
 	}
 	if u.Output, err = m.output(t, f, path, byPK); err != nil {
 		return nil, err
