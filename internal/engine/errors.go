@@ -51,7 +51,29 @@ var (
 	reMissingInput    = regexp.MustCompile(`^Field "([^".]+)\.([^"]+)" of required type "([^"]+)" was not provided`)
 	reFragmentCycle   = regexp.MustCompile(`^Cannot spread fragment "([^"]+)" within itself(?: via (.*))?\.$`)
 	reUnsupportedRoot = regexp.MustCompile(`^Schema does not support operation type "([^"]+)"`)
+	reNoSubfields     = regexp.MustCompile(`^Field "([^"]+)" must not have a selection since type`)
+	reNeedsSubfields  = regexp.MustCompile(`^Field "([^"]+)" of type "([^"]+)" must have a selection of subfields`)
 )
+
+// firstError picks the error Hasura, which checks a document top-down,
+// reports: the one earliest in the document.
+func firstError(errs gqlerror.List) *gqlerror.Error {
+	best := errs[0]
+	pos := func(e *gqlerror.Error) (int, int) {
+		if len(e.Locations) == 0 {
+			return 1 << 30, 0
+		}
+		return e.Locations[0].Line, e.Locations[0].Column
+	}
+	for _, e := range errs[1:] {
+		bl, bc := pos(best)
+		l, c := pos(e)
+		if l < bl || (l == bl && c < bc) {
+			best = e
+		}
+	}
+	return best
+}
 
 // validationError turns a gqlparser validation error into Hasura's
 // validation-failed error with Hasura's message and JSON path.
@@ -77,7 +99,10 @@ func validationError(doc *ast.QueryDocument, ge *gqlerror.Error) error {
 		msg, path = fmt.Sprintf("field %q not found in type: '%s'", s[1], s[2]), at(nodeValue)
 	case reUnknownArg.MatchString(m):
 		s := reUnknownArg.FindStringSubmatch(m)
-		msg, path = fmt.Sprintf("'%s' has no argument named '%s'", s[3], s[1]), at(nodeArgField)
+		msg, path = fmt.Sprintf("%q has no argument named %q", s[3], s[1]), at(nodeField)
+		if path == "$" {
+			path = at(nodeArgField)
+		}
 	case reUnknownDir.MatchString(m):
 		s := reUnknownDir.FindStringSubmatch(m)
 		msg, path = fmt.Sprintf("directive %q is not defined in the schema", s[1]), at(nodeDirective)
@@ -93,13 +118,29 @@ func validationError(doc *ast.QueryDocument, ge *gqlerror.Error) error {
 		msg, path = fmt.Sprintf("variable %q is declared as %s, but used where %s is expected", s[1], s[2], s[3]), at(nodeValue)
 	case reMissingArg.MatchString(m):
 		s := reMissingArg.FindStringSubmatch(m)
-		msg, path = fmt.Sprintf("missing required field '%s'", s[2]), at(nodeField)
+		msg, path = fmt.Sprintf("missing required field %q", s[2]), at(nodeField)
 		if path != "$" {
-			path += ".args"
+			path += ".args." + s[2]
 		}
 	case reMissingInput.MatchString(m):
 		s := reMissingInput.FindStringSubmatch(m)
-		msg, path = fmt.Sprintf("missing required field '%s'", s[2]), at(nodeValue)
+		msg, path = fmt.Sprintf("missing required field %q", s[2]), at(nodeValue)
+		if path != "$" {
+			path += "." + s[2]
+		}
+	case reNeedsSubfields.MatchString(m):
+		s := reNeedsSubfields.FindStringSubmatch(m)
+		msg, path = fmt.Sprintf("missing selection set for %q", strings.Trim(s[2], "[]!")), at(nodeField)
+		if path != "$" {
+			path += ".selectionSet"
+		}
+	case reNoSubfields.MatchString(m):
+		msg, path = "unexpected subselection set for non-object field", at(nodeField)
+	case ge.Rule == "ValuesOfCorrectType":
+		if v := loc.values[posKey{nodeValue, line, col}]; v != nil {
+			msg = typeMismatch(v)
+		}
+		path = at(nodeValue)
 	case reFragmentCycle.MatchString(m):
 		s := reFragmentCycle.FindStringSubmatch(m)
 		via := strings.ReplaceAll(strings.ReplaceAll(s[2], `"`, ""), ", ", ",")
@@ -139,12 +180,13 @@ type posKey struct {
 // locator maps source positions of a query document to Hasura's JSON
 // paths ($.selectionSet.<field>.args.<arg>...).
 type locator struct {
-	doc   *ast.QueryDocument
-	paths map[posKey]string
+	doc    *ast.QueryDocument
+	paths  map[posKey]string
+	values map[posKey]*ast.Value
 }
 
 func newLocator(doc *ast.QueryDocument) *locator {
-	l := &locator{doc: doc, paths: map[posKey]string{}}
+	l := &locator{doc: doc, paths: map[posKey]string{}, values: map[posKey]*ast.Value{}}
 	for _, op := range doc.Operations {
 		for _, d := range op.Directives {
 			l.add(nodeDirective, d.Position, "$")
@@ -220,6 +262,12 @@ func (l *locator) value(v *ast.Value, path string) {
 		return
 	}
 	l.add(nodeValue, v.Position, path)
+	if v.Position != nil {
+		k := posKey{nodeValue, v.Position.Line, v.Position.Column}
+		if _, ok := l.values[k]; !ok {
+			l.values[k] = v
+		}
+	}
 	for i, c := range v.Children {
 		cp := path + "." + c.Name
 		if v.Kind == ast.ListValue {
@@ -228,4 +276,84 @@ func (l *locator) value(v *ast.Value, path string) {
 		l.add(nodeValue, c.Position, cp)
 		l.value(c.Value, cp)
 	}
+}
+
+// typeMismatch describes a literal of the wrong type as Hasura does:
+// expected <what the type takes> for type "T", but found <what was given>.
+func typeMismatch(v *ast.Value) string {
+	name := ""
+	if v.ExpectedType != nil {
+		name = v.ExpectedType.Name()
+	}
+	found := describeValue(v)
+	if v.Definition != nil && v.Definition.Kind == ast.Enum && v.ExpectedType != nil && v.ExpectedType.Elem == nil &&
+		(v.Kind == ast.EnumValue || v.Kind == ast.StringValue) {
+		names := make([]string, len(v.Definition.EnumValues))
+		for i, ev := range v.Definition.EnumValues {
+			names[i] = fmt.Sprintf("%q", ev.Name)
+		}
+		if v.Kind == ast.EnumValue {
+			return fmt.Sprintf("expected one of the values %s for type %q, but found %q", englishList("or", names), name, v.Raw)
+		}
+	}
+	var want string
+	switch {
+	case v.ExpectedType != nil && v.ExpectedType.Elem != nil:
+		want = "a list"
+	case v.Definition == nil:
+		want = "a value"
+	case v.Definition.Kind == ast.Enum:
+		want = "an enum value"
+	case v.Definition.Kind == ast.InputObject:
+		want = "an object"
+	default:
+		switch v.Definition.Name {
+		case "Int":
+			want = "a 32-bit integer"
+		case "Float":
+			want = "a float"
+		case "String", "ID":
+			want = "a string"
+		case "Boolean":
+			want = "a boolean"
+		default:
+			want = "a scalar"
+		}
+	}
+	return fmt.Sprintf("expected %s for type %q, but found %s", want, name, found)
+}
+
+func describeValue(v *ast.Value) string {
+	switch v.Kind {
+	case ast.IntValue:
+		return "an integer"
+	case ast.FloatValue:
+		return "a float"
+	case ast.StringValue, ast.BlockValue:
+		return "a string"
+	case ast.BooleanValue:
+		return "a boolean"
+	case ast.NullValue:
+		return "null"
+	case ast.EnumValue:
+		return "an enum value"
+	case ast.ListValue:
+		return "a list"
+	case ast.ObjectValue:
+		return "an object"
+	}
+	return "a variable"
+}
+
+// englishList joins items as "a", "a or b", or "a, b, or c".
+func englishList(joiner string, items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	case 2:
+		return items[0] + " " + joiner + " " + items[1]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + ", " + joiner + " " + items[len(items)-1]
 }

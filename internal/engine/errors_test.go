@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -109,4 +110,27 @@ func TestDatabaseErrors(t *testing.T) {
 	e2, _ := newFixture(t, Options{})
 	expect(t, e2, session.Admin(), `{ article(where: {content: {_like: "\\"}}) { id } }`, nil,
 		`{"data":null,"errors":[{"extensions":{"code":"unexpected","path":"$"},"message":"database query error"}]}`)
+}
+
+func TestValueErrorsAsHasura(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	admin := session.Admin()
+	cases := []struct{ query, path, message string }{
+		{`{ author(limit: "x") { id } }`, "$.selectionSet.author.args.limit", `expected a 32-bit integer for type "Int", but found a string`},
+		{`{ author(where: {name: {_eq: 1}}) { id } }`, "$.selectionSet.author.args.where.name._eq", `expected a string for type "String", but found an integer`},
+		{`{ author(where: null) { id } articles: article(order_by: {id: up}) { id } }`, "$.selectionSet.articles.args.order_by.id",
+			`expected one of the values "asc", "asc_nulls_first", "asc_nulls_last", "desc", "desc_nulls_first", or "desc_nulls_last" for type "order_by", but found "up"`},
+		{`{ author_by_pk { id } }`, "$.selectionSet.author_by_pk.args.id", `missing required field "id"`},
+		{`{ author(foo: 1) { id } }`, "$.selectionSet.author", `"author" has no argument named "foo"`},
+		{`{ author }`, "$.selectionSet.author.selectionSet", `missing selection set for "author"`},
+		{`{ author { id { x } } }`, "$.selectionSet.author.selectionSet.id", `unexpected subselection set for non-object field`},
+	}
+	for _, c := range cases {
+		st, got := gql(t, e, admin, c.query, nil)
+		want, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{"extensions": map[string]any{"path": c.path, "code": "validation-failed"}, "message": c.message}}})
+		if st != 200 {
+			t.Fatalf("status %d", st)
+		}
+		jsonEq(t, got, string(want))
+	}
 }

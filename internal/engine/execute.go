@@ -166,7 +166,7 @@ func (e *Engine) parse(sc *schema.Schema, key cacheKey) *entry {
 		return ent
 	}
 	if errs := validator.ValidateWithRules(sc.AST, doc, validationRules()); len(errs) > 0 {
-		ent.err = validationError(doc, errs[0])
+		ent.err = validationError(doc, firstError(errs))
 		return ent
 	}
 	op, err := selectOperation(doc, key.op)
