@@ -208,9 +208,17 @@ func cachedDirective() *ast.DirectiveDefinition {
 	}
 }
 
-// sortDefinition orders fields, arguments and enum values by name.
+// sortDefinition orders fields, arguments and enum values by name. Of
+// fields with the same name (inconsistent metadata, e.g. a relationship
+// named like a column) only the first added is kept.
 func sortDefinition(d *ast.Definition) {
-	sort.Slice(d.Fields, func(i, j int) bool { return d.Fields[i].Name < d.Fields[j].Name })
+	sort.SliceStable(d.Fields, func(i, j int) bool { return d.Fields[i].Name < d.Fields[j].Name })
+	for i := 1; i < len(d.Fields); i++ {
+		if d.Fields[i].Name == d.Fields[i-1].Name {
+			d.Fields = append(d.Fields[:i], d.Fields[i+1:]...)
+			i--
+		}
+	}
 	for _, f := range d.Fields {
 		if len(f.Arguments) > 1 {
 			sort.Slice(f.Arguments, func(i, j int) bool { return f.Arguments[i].Name < f.Arguments[j].Name })

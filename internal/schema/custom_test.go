@@ -202,3 +202,24 @@ func TestSourceCustomizationPrefixSuffix(t *testing.T) {
 		t.Errorf("error type %T", err)
 	}
 }
+
+func TestNameClashesKeepTheColumn(t *testing.T) {
+	cat, src, opts := fixture(t)
+	// A relationship and a computed field named like columns of author.
+	src.Tables[0].ArrayRelationships[0].Name = "name"
+	src.Tables[0].ComputedFields[0].Name = "email"
+	s, err := Build(cat, src, nil, AdminRole, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := s.Objects["author"]
+	if f := a.Fields["name"]; f == nil || f.Kind != FieldColumn {
+		t.Errorf("author.name: %+v", f)
+	}
+	if f := a.Fields["email"]; f == nil || f.Kind != FieldColumn {
+		t.Errorf("author.email: %+v", f)
+	}
+	if _, err := validator.LoadSchema(validator.Prelude, &ast.Source{Input: s.SDL()}); err != nil {
+		t.Errorf("schema with clashing names does not load: %v", err)
+	}
+}

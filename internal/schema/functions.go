@@ -64,6 +64,9 @@ func (b *builder) function(q catalog.QName) *catalog.Function {
 // computedFields adds the role's computed fields to t's object type.
 func (b *builder) computedFields(t *Table, def *ast.Definition) {
 	for _, c := range b.computed(t) {
+		if t.Fields[c.Name] != nil {
+			continue
+		}
 		desc := c.Function.Description
 		if desc == "" {
 			desc = `A computed field, executes function "` + quotedName(c.Function.Name) + `"`

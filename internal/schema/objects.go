@@ -23,7 +23,9 @@ func (b *builder) objectType(t *Table) {
 		def.Fields = append(def.Fields, fd)
 	}
 	for _, r := range b.relationships(t) {
-		if r.Target == nil || r.Target.Perm.Select == nil {
+		// A relationship named like a column is inconsistent metadata;
+		// the column wins.
+		if r.Target == nil || r.Target.Perm.Select == nil || t.Fields[r.Name] != nil {
 			continue
 		}
 		if r.Object {
