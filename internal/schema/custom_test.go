@@ -223,3 +223,16 @@ func TestNameClashesKeepTheColumn(t *testing.T) {
 		t.Errorf("schema with clashing names does not load: %v", err)
 	}
 }
+
+func TestTablesWithTheSameGraphQLName(t *testing.T) {
+	cat, src, opts := fixture(t)
+	// content.tag is renamed "author": the earlier public.author keeps the name.
+	src.Tables[3].Configuration = &metadata.TableConfig{CustomName: "author"}
+	s, err := Build(cat, src, nil, AdminRole, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := s.Objects["author"]; a == nil || a.Name.Name != "author" || s.Tables[catalog.QName{Schema: "content", Name: "tag"}] != nil {
+		t.Errorf("author type: %+v", a)
+	}
+}

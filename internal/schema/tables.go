@@ -8,12 +8,17 @@ import (
 // resolveTables creates a Table for every tracked table present in the
 // catalog, resolves the role's permissions and keeps the visible ones.
 func (b *builder) resolveTables() {
+	used := map[string]bool{}
 	for _, mt := range b.src.Tables {
 		q := catalog.QName{Schema: mt.Table.Schema, Name: mt.Table.Name}
 		ct := b.cat.Tables[q]
-		if ct == nil || !isGraphQLName(tableGQLName(mt)) {
+		gql := tableGQLName(mt)
+		// Like Hasura, a table whose GraphQL name is invalid or already
+		// taken by an earlier table is left out (inconsistent metadata).
+		if ct == nil || !isGraphQLName(gql) || used[gql] {
 			continue
 		}
+		used[gql] = true
 		t := &Table{
 			Name:        q,
 			Catalog:     ct,
