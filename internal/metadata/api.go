@@ -217,8 +217,7 @@ func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn fun
 		o.version = rv
 	}
 	if o.changed || o.reloadCatalog {
-		stored, _ := Parse(rawJSON(o.md))
-		snap := s.build(ctx, stored, o.version, o.cat, s.data)
+		snap := s.build(ctx, o.md, o.version, o.cat, s.data)
 		snap.fp = o.fp
 		s.publish(snap)
 	}

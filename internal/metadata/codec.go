@@ -276,16 +276,3 @@ func DefaultSource() *Source {
 		Configuration: json.RawMessage(`{"connection_info":{"database_url":{"from_env":"HASURA_GRAPHQL_DATABASE_URL"},"isolation_level":"read-committed","pool_settings":{"connection_lifetime":600,"idle_timeout":180,"max_connections":50,"retries":1},"use_prepared_statements":true}}`),
 	}
 }
-
-// Clone returns a deep copy made through the JSON encoding.
-func (m *Metadata) Clone() *Metadata {
-	b, err := json.Marshal(m)
-	if err != nil {
-		panic(fmt.Sprintf("metadata: encode: %v", err))
-	}
-	var c Metadata
-	if err := json.Unmarshal(b, &c); err != nil {
-		panic(fmt.Sprintf("metadata: decode own encoding: %v", err))
-	}
-	return &c
-}

@@ -126,3 +126,27 @@ func TestReplaceExportRoundTrip(t *testing.T) {
 		t.Errorf("get_inconsistent_metadata: consistent=%v, missing %v", ic.IsConsistent, want)
 	}
 }
+
+func TestCloneIsDeep(t *testing.T) {
+	doc, err := os.ReadFile("testdata/hasura_metadata.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := Parse(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := md.Clone()
+	jsonEqual(t, rawJSON(c), string(doc))
+	// Every in-place edit the operations make leaves the original alone.
+	ct := c.Sources[0].Tables[0]
+	ct.Configuration.ColumnConfig["x"] = ColumnConfig{CustomName: "x"}
+	ct.ArrayRelationships[1].Using.ManualConfiguration.ColumnMapping["x"] = "y"
+	ct.ArrayRelationships[0].Using.ForeignKeyConstraintOn.Column = "x"
+	ct.SelectPermissions[0].Permission.Columns.Names[0] = "x"
+	ct.InsertPermissions[0].Permission.Set["x"] = 1
+	c.Sources[0].Functions[0].Permissions[0].Role = "x"
+	c.InheritedRoles[0].RoleSet[0] = "x"
+	c.Sources[0].Tables = nil
+	jsonEqual(t, rawJSON(md), string(doc))
+}
