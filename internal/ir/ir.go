@@ -83,8 +83,9 @@ type ColumnOp struct {
 // ComputedOp is a scalar computed field of the current row.
 type ComputedOp struct {
 	Function Table
-	// RowArg is the index of the table-row argument in the function's
-	// argument list; Args holds the other arguments by position or name.
+	// Args are the function's arguments by position or name; the one with
+	// RowArg set receives the current row (when none has it, the row is
+	// passed first).
 	Args []Arg
 	Type string
 }
