@@ -1,0 +1,189 @@
+package idp
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/lestrrat-go/jwx/v3/jwk"
+	"github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// IdP is the running identity provider.
+type IdP struct {
+	cfg  Config
+	st   *store
+	keys *keyring
+	op   http.Handler
+	path string // issuer path, e.g. "/auth/"
+
+	audMu     sync.Mutex
+	audCache  []string
+	audLoaded time.Time
+}
+
+// New creates or migrates the schema, makes sure signing keys exist and
+// builds the provider.
+func New(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*IdP, error) {
+	cfg = cfg.withDefaults()
+	if len(cfg.SecretKey) == 0 {
+		return nil, fmt.Errorf("%w: a secret key is required", ErrConfig)
+	}
+	u, err := url.Parse(cfg.Issuer)
+	if err != nil || u.Host == "" || !strings.HasSuffix(cfg.Issuer, "/") {
+		return nil, fmt.Errorf("%w: issuer %q must be an absolute URL ending in /", ErrConfig, cfg.Issuer)
+	}
+	st, err := migrate(ctx, pool, cfg.Schema)
+	if err != nil {
+		return nil, err
+	}
+	p := &IdP{cfg: cfg, st: st, path: u.Path}
+	if p.path == "" {
+		p.path = "/"
+	}
+	p.keys = newKeyring(st, cfg.encryptionKey(), cfg.Now)
+	if err := p.keys.ensure(ctx); err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	if err := p.ensureManagementAPI(ctx); err != nil {
+		return nil, err
+	}
+	opCfg := &op.Config{
+		CryptoKey:      sha256.Sum256(append([]byte("postgate-auth-codes:"), cfg.SecretKey...)),
+		CodeMethodS256: true,
+		AuthMethodPost: true,
+	}
+	provider, err := op.NewProvider(opCfg, &opStorage{p: p}, op.StaticIssuer(strings.TrimSuffix(cfg.Issuer, "/")),
+		op.WithAllowInsecure(),
+		op.WithCustomAuthEndpoint(op.NewEndpoint("authorize")),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	p.op = provider
+	return p, nil
+}
+
+// Issuer returns the issuer URL (with its trailing slash).
+func (p *IdP) Issuer() string { return p.cfg.Issuer }
+
+// Path returns the issuer's URL path, where Handler is mounted.
+func (p *IdP) Path() string { return p.path }
+
+// KeySet returns the published public keys (auth.KeySource): the engine
+// reads them in-process.
+func (p *IdP) KeySet(ctx context.Context) (jwk.Set, error) { return p.keys.KeySet(ctx) }
+
+// Audiences returns the identifiers of the APIs (the access token
+// audiences the engine accepts), cached for a few seconds.
+func (p *IdP) Audiences(ctx context.Context) ([]string, error) {
+	p.audMu.Lock()
+	defer p.audMu.Unlock()
+	if !p.audLoaded.IsZero() && p.cfg.Now().Sub(p.audLoaded) < 2*time.Second {
+		return p.audCache, nil
+	}
+	rss, err := p.st.resourceServers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(rss))
+	for _, r := range rss {
+		if r.Identifier != p.mgmtAudience() {
+			out = append(out, r.Identifier)
+		}
+	}
+	p.audCache, p.audLoaded = out, p.cfg.Now()
+	return out, nil
+}
+
+func (p *IdP) invalidateAudiences() {
+	p.audMu.Lock()
+	p.audLoaded = time.Time{}
+	p.audMu.Unlock()
+}
+
+// mgmtAudience is the Management API's audience.
+func (p *IdP) mgmtAudience() string { return p.cfg.Issuer + "api/v2/" }
+
+// ensureManagementAPI registers the Management API as a system API so
+// machine-to-machine applications can be granted access to it.
+func (p *IdP) ensureManagementAPI(ctx context.Context) error {
+	if _, err := p.st.resourceServer(ctx, p.mgmtAudience()); err == nil {
+		return nil
+	}
+	var scopes []Scope
+	for _, res := range []string{"clients", "client_grants", "resource_servers", "users", "roles", "signing_keys"} {
+		for _, verb := range []string{"read", "create", "update", "delete"} {
+			scopes = append(scopes, Scope{Value: verb + ":" + res})
+		}
+	}
+	err := p.st.saveRS(ctx, &ResourceServer{ID: randomID(12), Identifier: p.mgmtAudience(), Name: "Postgate Management API",
+		SigningAlg: "RS256", TokenLifetime: 86400, TokenLifetimeForWeb: 7200, TokenDialect: "access_token", Scopes: scopes}, true)
+	if err != nil {
+		// Another instance may have created it at the same time.
+		if _, err2 := p.st.resourceServer(ctx, p.mgmtAudience()); err2 == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// Handler serves every endpoint below the issuer path. Mount it at Path().
+func (p *IdP) Handler() http.Handler {
+	mux := http.NewServeMux()
+	opH := http.StripPrefix(strings.TrimSuffix(p.path, "/"), p.op)
+	pre := p.path
+	mux.HandleFunc("GET "+pre+".well-known/openid-configuration", p.discovery)
+	mux.HandleFunc("GET "+pre+".well-known/jwks.json", p.jwksHandler)
+	mux.Handle(pre+"authorize", p.withAuthorizeQuery(opH))
+	mux.Handle(pre+"authorize/", opH)
+	mux.HandleFunc(pre+"userinfo", p.userinfo)
+	mux.HandleFunc("POST "+pre+"oauth/token", p.token)
+	mux.HandleFunc("POST "+pre+"oauth/revoke", p.revoke)
+	mux.HandleFunc("POST "+pre+"oauth/device/code", p.deviceCode)
+	mux.HandleFunc(pre+"activate", p.activate)
+	mux.HandleFunc(pre+"login", p.login)
+	mux.HandleFunc(pre+"signup", p.signup)
+	mux.HandleFunc(pre+"reset", p.reset)
+	mux.HandleFunc(pre+"reset/confirm", p.resetConfirm)
+	mux.HandleFunc("GET "+pre+"v2/logout", p.logoutV2)
+	mux.HandleFunc(pre+"oidc/logout", p.logoutOIDC)
+	mux.Handle(pre+"api/v2/", http.StripPrefix(strings.TrimSuffix(pre, "/")+"/api/v2", p.management()))
+	return securityHeaders(mux)
+}
+
+// securityHeaders keeps the provider's pages out of frames and caches.
+func securityHeaders(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Frame-Options", "DENY")
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		w.Header().Set("Referrer-Policy", "no-referrer")
+		h.ServeHTTP(w, r)
+	})
+}
+
+// withAuthorizeQuery hands the raw /authorize query (audience, and the
+// rest for Actions' event.request.query) to CreateAuthRequest.
+func (p *IdP) withAuthorizeQuery(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		q := map[string]string{}
+		for k, v := range r.Form {
+			if len(v) > 0 && k != "code_verifier" {
+				q[k] = v[0]
+			}
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxAuthorizeQuery, q)))
+	})
+}
+
+// RotateSigningKey rotates the signing keys (see keys/signing/rotate).
+func (p *IdP) RotateSigningKey(ctx context.Context) error {
+	return p.keys.rotate(ctx, p.st.maxTokenLifetime(ctx, p.cfg.IDTokenTTL))
+}
