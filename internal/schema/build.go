@@ -130,12 +130,27 @@ func Build(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.Inh
 	if len(query.Fields) == 0 {
 		query.Fields = append(query.Fields, field("no_queries_available", nonNull("String"), ""))
 		sub = nil
+	} else if ns := b.custom.namespace; ns != "" {
+		b.out.Namespace = ns
+		b.namespace(query, "_query")
+		b.namespace(sub, "_subscription")
 	}
 	if len(mutation.Fields) == 0 {
 		mutation = nil
+	} else if b.custom.namespace != "" {
+		b.namespace(mutation, "_mutation_frontend")
 	}
 	b.out.AST = b.assemble(query, mutation, sub)
 	return b.out, nil
+}
+
+// namespace moves the fields of a root type into <namespace><suffix> and
+// leaves the root with the single field <namespace> (Hasura's
+// customization.root_fields.namespace).
+func (b *builder) namespace(root *ast.Definition, suffix string) {
+	ns := b.custom.namespace
+	d := b.add(&ast.Definition{Kind: ast.Object, Name: b.typeName(ns + suffix), Fields: root.Fields})
+	root.Fields = ast.FieldList{field(ns, nonNull(d.Name), "")}
 }
 
 // add registers a generated type definition.

@@ -236,3 +236,30 @@ func TestTablesWithTheSameGraphQLName(t *testing.T) {
 		t.Errorf("author type: %+v", a)
 	}
 }
+
+func TestSourceCustomizationNamespace(t *testing.T) {
+	cat, src, opts := fixture(t)
+	src.Customization = json.RawMessage(`{"root_fields": {"namespace": "blog"}, "type_names": {"prefix": "B_"}}`)
+	s, err := Build(cat, src, nil, AdminRole, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Namespace != "blog" {
+		t.Fatalf("namespace %q", s.Namespace)
+	}
+	for root, typ := range map[*ast.Definition]string{s.AST.Query: "B_blog_query", s.AST.Mutation: "B_blog_mutation_frontend", s.AST.Subscription: "B_blog_subscription"} {
+		f := root.Fields.ForName("blog")
+		if f == nil || f.Type.String() != typ+"!" || s.AST.Types[typ] == nil {
+			t.Errorf("%s.blog: %+v", root.Name, f)
+		}
+	}
+	if s.Query["author"] == nil || s.AST.Types["B_blog_query"].Fields.ForName("author") == nil {
+		t.Errorf("author not under the namespace")
+	}
+	if errs := validate(t, s, `{ blog { author(limit: 1) { id articles { title } } } }`); len(errs) > 0 {
+		t.Errorf("namespaced query: %v", errs)
+	}
+	if errs := validate(t, s, `mutation { blog { delete_author(where: {}) { affected_rows } } }`); len(errs) > 0 {
+		t.Errorf("namespaced mutation: %v", errs)
+	}
+}

@@ -17,9 +17,10 @@ func (e *CustomizationError) Error() string {
 func (e *CustomizationError) Unwrap() error { return e.Err }
 
 // customization is a source's root field and type name customisation
-// (prefix and suffix; the root field namespace and naming conventions are
-// not supported yet).
+// (namespace, prefixes and suffixes; naming conventions other than
+// hasura-default are not supported yet).
 type customization struct {
+	namespace              string
 	rootPrefix, rootSuffix string
 	typePrefix, typeSuffix string
 }
@@ -46,7 +47,7 @@ func parseCustomization(raw json.RawMessage) (customization, error) {
 		return c, &CustomizationError{Err: err}
 	}
 	if r := v.RootFields; r != nil {
-		c.rootPrefix, c.rootSuffix = deref(r.Prefix), deref(r.Suffix)
+		c.namespace, c.rootPrefix, c.rootSuffix = deref(r.Namespace), deref(r.Prefix), deref(r.Suffix)
 	}
 	if t := v.TypeNames; t != nil {
 		c.typePrefix, c.typeSuffix = deref(t.Prefix), deref(t.Suffix)

@@ -33,6 +33,12 @@ type Schema struct {
 	// table with only mutation permissions has Perm.Select nil and no
 	// object type).
 	Tables map[catalog.QName]*Table
+	// Namespace is the source's root field namespace, or "". When set,
+	// query_root, mutation_root and subscription_root each have the single
+	// field Namespace, whose object type (<ns>_query,
+	// <ns>_mutation_frontend, <ns>_subscription) holds the root fields that
+	// Query, Mutation and Subscription describe.
+	Namespace string
 }
 
 // RootKind says what a root field does.
