@@ -18,6 +18,8 @@ type planner struct {
 	env       perm.Env
 	shapeSeen map[string]bool
 	filters   map[*schema.Table]ir.BoolExp
+	// roots maps the operation's root field names to their meaning.
+	roots map[string]*schema.RootField
 }
 
 // field is one response key of a selection set: the fields merged under

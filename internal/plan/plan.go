@@ -122,7 +122,8 @@ func compact(raw json.RawMessage) []byte {
 	return b.Bytes()
 }
 
-// Build plans a query operation.
+// Build plans a query operation, or a subscription operation as the query
+// each poll of it runs (streaming fields excepted).
 func Build(in *Input) (*Plan, error) {
 	p := &planner{in: in, out: &Plan{}, shapeSeen: map[string]bool{}}
 	p.env = perm.Env{

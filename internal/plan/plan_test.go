@@ -162,3 +162,15 @@ func TestEncodings(t *testing.T) {
 		t.Fatalf("stringified encodings: %v %v %v", a, b, c)
 	}
 }
+
+func TestSubscriptionPlansAsQuery(t *testing.T) {
+	sc := roleSchema(t, "user")
+	p := build(t, sc, `subscription { article(limit: 2) { id __typename } }`, "", Options{})
+	sel := p.Fields[0].Root.Select
+	if !reflect.DeepEqual(sel.Where, permOf("article")) || len(sel.Fields) != 2 {
+		t.Fatalf("subscription root: %#v", sel)
+	}
+	if c := sel.Fields[1].Value.(ir.ConstField); c.Value != "article" {
+		t.Fatalf("__typename: %v", c)
+	}
+}

@@ -8,12 +8,21 @@ import (
 	"github.com/postgate/postgate/internal/ir"
 	"github.com/postgate/postgate/internal/perm"
 	"github.com/postgate/postgate/internal/schema"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// root plans every root field of the operation.
+// root plans every root field of the operation (a query, or a
+// subscription read as a query).
 func (p *planner) root() error {
 	rootType := "query_root"
-	if p.in.Schema.AST != nil && p.in.Schema.AST.Query != nil {
+	p.roots = p.in.Schema.Query
+	if p.in.Op.Operation == ast.Subscription {
+		rootType = "subscription_root"
+		p.roots = p.in.Schema.Subscription
+		if p.in.Schema.AST != nil && p.in.Schema.AST.Subscription != nil {
+			rootType = p.in.Schema.AST.Subscription.Name
+		}
+	} else if p.in.Schema.AST != nil && p.in.Schema.AST.Query != nil {
 		rootType = p.in.Schema.AST.Query.Name
 	}
 	fields, err := p.collect(p.in.Op.SelectionSet, rootType)
@@ -42,7 +51,7 @@ func (p *planner) root() error {
 }
 
 func (p *planner) rootField(f *field, path string) (*ir.Root, error) {
-	def := p.in.Schema.Query[f.name()]
+	def := p.roots[f.name()]
 	if def == nil {
 		return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("field %q not found in type: 'query_root'", f.name())).WithPath(path)
 	}
