@@ -50,6 +50,9 @@ type opCtx struct {
 	legacy bool
 	// fp is the fingerprint of cat.
 	fp catalog.Fingerprint
+	// enumCache holds enum table values read during this request; data
+	// changes (run_sql, data operations) clear it.
+	enumCache map[catalog.QName][]string
 	// raw is the stored document when it could not be decoded.
 	raw json.RawMessage
 	// tx is the data database transaction the request's SQL and data
@@ -67,6 +70,24 @@ func (o *opCtx) dataTx() (pgx.Tx, error) {
 		o.tx = tx
 	}
 	return o.tx, nil
+}
+
+// enums reads enum table values, once per table until the data changes.
+func (o *opCtx) enums() enumFetcher {
+	fetch := fetchEnumValues(o.querier())
+	return func(ctx context.Context, t *catalog.Table, pk, comment string) ([]string, error) {
+		if v, ok := o.enumCache[t.Name]; ok {
+			return v, nil
+		}
+		v, err := fetch(ctx, t, pk, comment)
+		if err == nil {
+			if o.enumCache == nil {
+				o.enumCache = map[catalog.QName][]string{}
+			}
+			o.enumCache[t.Name] = v
+		}
+		return v, err
+	}
 }
 
 // dataQuerier is what the operations need of the data database; both a

@@ -165,6 +165,7 @@ func (o *opCtx) runStatement(st sqlgen.Statement, ncols int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	o.enumCache = nil
 	var out []byte
 	dest := []any{&out}
 	var ok bool

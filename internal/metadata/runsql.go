@@ -71,6 +71,7 @@ func opRunSQL(o *opCtx, raw json.RawMessage) (any, error) {
 	if err != nil {
 		return nil, pg.MapRunSQLError(err, *a.SQL)
 	}
+	o.enumCache = nil
 	if check {
 		after, err := catalog.TakeFingerprint(ctx, tx)
 		if err != nil {
@@ -81,7 +82,7 @@ func opRunSQL(o *opCtx, raw json.RawMessage) (any, error) {
 			if err != nil {
 				return nil, apierr.Internalf("run_sql: refresh catalog: %v", err)
 			}
-			if err := o.recheck(cat, tx, a.Cascade); err != nil {
+			if err := o.recheck(cat, a.Cascade); err != nil {
 				return nil, err
 			}
 			o.fp = after
@@ -95,7 +96,7 @@ func opRunSQL(o *opCtx, raw json.RawMessage) (any, error) {
 // dropped are untracked with everything defined on them; other objects the
 // change breaks are refused (dependency-error) or, with cascade, dropped
 // from the metadata too.
-func (o *opCtx) recheck(cat *catalog.Catalog, qr catalog.Querier, cascade bool) error {
+func (o *opCtx) recheck(cat *catalog.Catalog, cascade bool) error {
 	before := map[string]bool{}
 	for _, b := range o.bad {
 		before[b.Name] = true
@@ -107,7 +108,7 @@ func (o *opCtx) recheck(cat *catalog.Catalog, qr catalog.Querier, cascade bool) 
 		o.changed = true
 	}
 	for range 100 {
-		_, all := checkConsistency(o.ctx, o.md, cat, o.s.opts.Source, fetchEnumValues(qr))
+		_, all := checkConsistency(o.ctx, o.md, cat, o.s.opts.Source, o.enums())
 		var fresh, dropped []InconsistentObject
 		for _, b := range all {
 			if before[b.Name] {
