@@ -197,7 +197,7 @@ func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn fun
 				return nil, apierr.Internalf("metadata: introspect: %v", err)
 			}
 			o.cat, o.fp = cat, fp
-			_, o.bad = checkConsistency(ctx, o.md, cat, s.opts.Source, fetchEnumValues(s.data))
+			_, o.bad = checkConsistency(ctx, o.md, cat, s.sourceName(o.md), fetchEnumValues(s.data))
 			o.reloadCatalog = true
 		}
 	}

@@ -127,7 +127,7 @@ func (t *Table) hasPermission(kind, role string) bool {
 // newInconsistencies checks md and returns the objects that were not
 // inconsistent before (by name), with the full new list.
 func (o *opCtx) newInconsistencies() (fresh, all []InconsistentObject) {
-	_, all = checkConsistency(o.ctx, o.md, o.cat, o.s.opts.Source, o.enums())
+	_, all = checkConsistency(o.ctx, o.md, o.cat, o.s.sourceName(o.md), o.enums())
 	before := map[string]bool{}
 	for _, b := range o.bad {
 		before[b.Name] = true

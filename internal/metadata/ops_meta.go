@@ -160,7 +160,7 @@ func opReplaceMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 	}
 	o.md, o.raw = md, nil
 	o.changed = true
-	_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.opts.Source, o.enums())
+	_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.sourceName(o.md), o.enums())
 	o.bad = all
 	if len(all) > 0 && !allow {
 		list := make([]any, len(all))
@@ -209,7 +209,7 @@ func opReloadMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 		return nil, apierr.Internalf("metadata: introspect: %v", err)
 	}
 	o.cat, o.fp, o.reloadCatalog = cat, fp, true
-	_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.opts.Source, o.enums())
+	_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.sourceName(o.md), o.enums())
 	o.bad = all
 	res := map[string]any{"message": "success", "is_consistent": len(all) == 0}
 	if len(all) > 0 {
@@ -220,7 +220,7 @@ func opReloadMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 
 func opClearMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 	md := Empty()
-	if def := o.md.Source(o.s.opts.Source); def != nil {
+	if def := o.md.Source(o.s.sourceName(o.md)); def != nil {
 		src := &Source{Name: def.Name, Kind: def.Kind, Tables: []*Table{}, Configuration: def.Configuration, Customization: def.Customization}
 		md.Sources = []*Source{src}
 	}
@@ -236,7 +236,7 @@ func opGetInconsistentMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 
 func opDropInconsistentMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 	for range 100 {
-		_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.opts.Source, o.enums())
+		_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.sourceName(o.md), o.enums())
 		if len(all) == 0 {
 			break
 		}

@@ -12,7 +12,7 @@ import (
 // source returns the named source (the default one when name is empty).
 func (o *opCtx) source(name string) (*Source, error) {
 	if name == "" {
-		name = o.s.opts.Source
+		name = o.s.sourceName(o.md)
 	}
 	s := o.md.Source(name)
 	if s == nil {

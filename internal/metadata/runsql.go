@@ -108,7 +108,7 @@ func (o *opCtx) recheck(cat *catalog.Catalog, cascade bool) error {
 		o.changed = true
 	}
 	for range 100 {
-		_, all := checkConsistency(o.ctx, o.md, cat, o.s.opts.Source, o.enums())
+		_, all := checkConsistency(o.ctx, o.md, cat, o.s.sourceName(o.md), o.enums())
 		var fresh, dropped []InconsistentObject
 		for _, b := range all {
 			if before[b.Name] {
@@ -172,7 +172,7 @@ func (o *opCtx) followRenames(cat *catalog.Catalog) bool {
 	}
 	changed := false
 	for _, s := range o.md.Sources {
-		if s.Name != o.s.opts.Source {
+		if s.Name != o.s.sourceName(o.md) {
 			continue
 		}
 		for _, t := range s.Tables {
@@ -250,7 +250,7 @@ func execAll(ctx context.Context, conn *pgconn.PgConn, sql string) (sqlResult, e
 // permissions and customisation, and relationships on either side. It
 // reports whether anything changed.
 func (o *opCtx) followColumnRenames(cat *catalog.Catalog) bool {
-	s := o.md.Source(o.s.opts.Source)
+	s := o.md.Source(o.s.sourceName(o.md))
 	if s == nil {
 		return false
 	}

@@ -29,6 +29,9 @@ type Snapshot struct {
 	Catalog *catalog.Catalog
 	// Inconsistent lists the stored objects that do not match the database.
 	Inconsistent []InconsistentObject
+	// SourceName names the source backed by the data database (see
+	// Options.Source); Source returns it.
+	SourceName string
 
 	// fp is the catalog's fingerprint, to notice schema changes cheaply.
 	fp catalog.Fingerprint
@@ -40,8 +43,9 @@ type Snapshot struct {
 
 // Options configures a Service.
 type Options struct {
-	// Source is the name of the source backed by the data database
-	// ("default" when empty).
+	// Source is the name of the source backed by the data database. When
+	// empty it is "default", or else the stored metadata's only Postgres
+	// source (a Hasura project may name its source differently).
 	Source string
 	// MaxBodyBytes bounds a request body (64 MiB when zero).
 	MaxBodyBytes int
@@ -66,9 +70,6 @@ type Service struct {
 // introspects the data database and publishes the first Snapshot.
 // Inconsistent objects never make Open fail; they are reported.
 func Open(ctx context.Context, metaPool, dataPool *pgxpool.Pool, opts Options) (*Service, error) {
-	if opts.Source == "" {
-		opts.Source = "default"
-	}
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 64 << 20
 	}
@@ -144,9 +145,33 @@ func (s *Service) reload(ctx context.Context) error {
 
 // build checks md against cat and makes a Snapshot.
 func (s *Service) build(ctx context.Context, md *Metadata, rv int64, cat *catalog.Catalog, qr catalog.Querier) *Snapshot {
-	good, bad := checkConsistency(ctx, md, cat, s.opts.Source, fetchEnumValues(qr))
-	return &Snapshot{Version: rv, Metadata: good, Stored: md, Catalog: cat, Inconsistent: bad}
+	good, bad := checkConsistency(ctx, md, cat, s.sourceName(md), fetchEnumValues(qr))
+	return &Snapshot{Version: rv, Metadata: good, Stored: md, Catalog: cat, Inconsistent: bad, SourceName: s.sourceName(md)}
 }
+
+// sourceName is the name of the source backed by the data database.
+func (s *Service) sourceName(md *Metadata) string {
+	if s.opts.Source != "" {
+		return s.opts.Source
+	}
+	if md == nil || md.Source("default") != nil {
+		return "default"
+	}
+	var pg []string
+	for _, src := range md.Sources {
+		if src.Kind == "postgres" || src.Kind == "" {
+			pg = append(pg, src.Name)
+		}
+	}
+	if len(pg) == 1 {
+		return pg[0]
+	}
+	return "default"
+}
+
+// Source returns the served source backed by the data database (nil when
+// the metadata has none).
+func (s *Snapshot) Source() *Source { return s.Metadata.Source(s.SourceName) }
 
 // Refresh re-reads the metadata when another instance changed it (its
 // resource_version moved) and reports whether it did.

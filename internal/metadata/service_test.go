@@ -224,3 +224,23 @@ func TestUnreadableStoredMetadata(t *testing.T) {
 		t.Fatalf("after replace: %v", err)
 	}
 }
+
+func TestSourceWithAnotherName(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	doc := `{"version":3,"sources":[{"name":"main","kind":"postgres","tables":[{"table":{"schema":"public","name":"author"}}],"configuration":{"connection_info":{"database_url":{"from_env":"PG_DATABASE_URL"}}}}]}`
+	if _, err := e.pool.Exec(context.Background(), `UPDATE hdb_catalog.hdb_metadata SET metadata = $1::json`, doc); err != nil {
+		t.Fatal(err)
+	}
+	svc := e.reopen()
+	snap := svc.Current()
+	if snap.SourceName != "main" || snap.Source() == nil || len(snap.Source().Tables) != 1 || len(snap.Inconsistent) != 0 {
+		t.Fatalf("source %q served %s, inconsistent %s", snap.SourceName, rawJSON(snap.Source()), rawJSON(snap.Inconsistent))
+	}
+	if _, err := svc.Metadata(context.Background(), []byte(`{"type":"pg_track_table","args":{"table":"article"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Metadata(context.Background(), []byte(`{"type":"pg_track_table","args":{"source":"main","table":{"schema":"public","name":"article"}}}`)); err == nil {
+		t.Fatal("tracked twice")
+	}
+}
