@@ -85,3 +85,14 @@ func TestListAndJSONVariables(t *testing.T) {
 	expect(t, e, admin, `query($ids: [Int!]) { article(where: {id: {_in: $ids}}) { id } }`, map[string]any{"ids": 3},
 		`{"data":{"article":[{"id":3}]}}`)
 }
+
+func TestDefaultedLeafVariableSharesOnePlan(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	q := `query($id: Int = 1) { author(where: {id: {_eq: $id}}) { id } }`
+	expect(t, e, session.Admin(), q, nil, `{"data":{"author":[{"id":1}]}}`)
+	expect(t, e, session.Admin(), q, map[string]any{"id": 2}, `{"data":{"author":[{"id":2}]}}`)
+	expect(t, e, session.Admin(), q, nil, `{"data":{"author":[{"id":1}]}}`)
+	if st := e.Stats(); st.Plans != 1 || st.Hits != 2 {
+		t.Fatalf("want 1 plan and 2 hits, got %+v", st)
+	}
+}

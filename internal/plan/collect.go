@@ -232,13 +232,14 @@ func (p *planner) leaf(v perm.Var, typ, path string, kind CheckKind, check bool)
 // without default omits the comparison (GraphQL input coercion), which
 // shapes the plan; a present one is bound at execution.
 func (p *planner) leafCompare(v perm.Var, typ, path string) (ir.Value, error) {
-	if _, ok := p.in.Vars[v.Name]; !ok {
-		if def := p.varDef(v.Name); def == nil || def.DefaultValue == nil {
+	if def := p.varDef(v.Name); def == nil || def.DefaultValue == nil {
+		// Without a default, presence decides whether the comparison exists.
+		if _, ok := p.in.Vars[v.Name]; !ok {
 			_, err := p.resolve(v)
 			return nil, err
 		}
+		p.present(v.Name)
 	}
-	p.present(v.Name)
 	return p.leaf(v, typ, path, NotNull, true), nil
 }
 
