@@ -16,6 +16,10 @@ import (
 // authenticator.
 func (a *App) assemble(ctx context.Context) error {
 	cfg := a.Config
+	idpOpts, err := a.buildIdP(ctx)
+	if err != nil {
+		return err
+	}
 	authn, err := auth.New(auth.Config{
 		AdminSecret:             cfg.Auth.AdminSecret,
 		AdminSecrets:            cfg.Auth.AdminSecrets,
@@ -25,7 +29,7 @@ func (a *App) assemble(ctx context.Context) error {
 		AuthHookMode:            cfg.Auth.AuthHookMode,
 		AuthHookSendRequestBody: cfg.Auth.AuthHookSendRequestBody,
 		UnauthorizedRole:        cfg.Auth.UnauthorizedRole,
-	}, auth.WithLogger(a.Logger))
+	}, append([]auth.Option{auth.WithLogger(a.Logger)}, idpOpts...)...)
 	if err != nil {
 		return err
 	}

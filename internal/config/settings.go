@@ -117,6 +117,8 @@ var idpSettings = []string{
 	"POSTGATE_AUTH_ACTIONS_TIMEOUT",
 	"POSTGATE_AUTH_ALLOW_SIGNUP",
 	"POSTGATE_AUTH_COOKIE_SECURE",
+	"POSTGATE_AUTH_SECRET_KEY",
+	"POSTGATE_AUTH_SMTP_URL",
 }
 
 // notImplemented lists Hasura settings Postgate accepts but does not act on

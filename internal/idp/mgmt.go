@@ -109,7 +109,7 @@ func (p *IdP) management() http.Handler {
 	h("GET /keys/signing", "read:signing_keys", p.listKeys)
 	h("POST /keys/signing/rotate", "create:signing_keys", p.rotateKeys)
 	if p.cfg.ActionsAPI != nil {
-		mux.Handle("/actions/", p.mgmtAuth("", p.cfg.ActionsAPI))
+		mux.Handle("/actions/", p.mgmtAuth("", http.StripPrefix("/actions", p.cfg.ActionsAPI)))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		p.writeMgmtError(w, merr(http.StatusNotFound, "Not Found", ""))
