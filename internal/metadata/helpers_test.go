@@ -22,6 +22,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	t.Parallel() // every test has a database of its own
 	pool := pgtest.Pool(t)
 	svc, err := Open(context.Background(), pool, pool, Options{})
 	if err != nil {
