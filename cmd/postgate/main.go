@@ -4,6 +4,7 @@
 //	postgate serve [flags]   run the server (see `postgate help`)
 //	postgate version         print the version
 //	postgate jwt-config      print a HASURA_GRAPHQL_JWT_SECRET for a provider
+//	postgate auth ...        manage the identity provider (clients, apis, users, keys)
 //	postgate help            show usage
 package main
 
@@ -14,6 +15,7 @@ import (
 	"os"
 
 	"github.com/postgate/postgate/internal/app"
+	"github.com/postgate/postgate/internal/cli"
 	"github.com/postgate/postgate/internal/config"
 	"github.com/postgate/postgate/internal/jwtconfig"
 	"github.com/postgate/postgate/internal/logging"
@@ -38,6 +40,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 0
 	case "jwt-config":
 		return jwtconfig.Run(args[1:], stdout, stderr)
+	case "auth":
+		return cli.Auth(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -81,6 +85,7 @@ Usage:
   postgate serve [flags]    run the server
   postgate version          print the version
   postgate jwt-config       print a JWT secret configuration for an identity provider
+  postgate auth ...         manage the built-in identity provider (see postgate auth help)
   postgate help             show this help
 
 Serve flags (each also read from its environment variable; flags win):

@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestAuthCommands(t *testing.T) {
+	var got []string
+	var bodies []map[string]any
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer s3cret" {
+			w.WriteHeader(401)
+			_, _ = io.WriteString(w, `{"statusCode":401,"error":"Unauthorized","message":"Invalid admin secret"}`)
+			return
+		}
+		got = append(got, r.Method+" "+r.URL.RequestURI())
+		var b map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&b)
+		bodies = append(bodies, b)
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	}))
+	defer srv.Close()
+	env := map[string]string{"POSTGATE_AUTH_ISSUER": srv.URL + "/auth/", "HASURA_GRAPHQL_ADMIN_SECRET": "s3cret"}
+	getenv := func(k string) string { return env[k] }
+	run := func(args ...string) (int, string) {
+		var out, errb bytes.Buffer
+		code := Auth(context.Background(), args, getenv, &out, &errb)
+		return code, out.String() + errb.String()
+	}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"clients", "create", "--name", "My App", "--type", "spa", "--callback", "http://localhost:3000/cb", "--web-origin", "http://localhost:3000"}, "POST /auth/api/v2/clients"},
+		{[]string{"apis", "create", "--identifier", "https://api", "--rbac", "--scope", "read:x"}, "POST /auth/api/v2/resource-servers"},
+		{[]string{"users", "list", "--q", "email:a@b.c"}, "GET /auth/api/v2/users?q=email%3Aa%40b.c"},
+		{[]string{"users", "block", "auth0|1"}, "PATCH /auth/api/v2/users/auth0%7C1"},
+		{[]string{"grants", "create", "--client", "c1", "--audience", "https://api", "--scope", "read:x"}, "POST /auth/api/v2/client-grants"},
+		{[]string{"keys", "rotate"}, "POST /auth/api/v2/keys/signing/rotate"},
+	}
+	for i, c := range cases {
+		if code, out := run(c.args...); code != 0 || got[i] != c.want {
+			t.Fatalf("%v: %d %s, request %v", c.args, code, out, got)
+		}
+	}
+	if bodies[0]["app_type"] != "spa" || bodies[1]["enforce_policies"] != true || bodies[3]["blocked"] != true {
+		t.Fatalf("bodies: %v", bodies)
+	}
+	env["HASURA_GRAPHQL_ADMIN_SECRET"] = "wrong"
+	if code, out := run("clients", "list"); code != 1 || !strings.Contains(out, "Invalid admin secret") {
+		t.Fatalf("error answer: %d %s", code, out)
+	}
+	if code, _ := run("clients", "frobnicate"); code != 2 {
+		t.Fatal("unknown command accepted")
+	}
+}
