@@ -202,6 +202,7 @@ func (b *builder) assemble(query, mutation, sub *ast.Definition) *ast.Schema {
 	s.Mutation = mutation
 	s.Subscription = sub
 	query.Fields = append(query.Fields, validator.QueryIntrospectionFields()...)
+	pruneBuiltinScalars(s)
 	for _, d := range s.Types {
 		if d.Kind == ast.Object || d.Kind == ast.InputObject {
 			s.PossibleTypes[d.Name] = []*ast.Definition{d}
@@ -240,4 +241,44 @@ func sortDefinition(d *ast.Definition) {
 		}
 	}
 	sort.Slice(d.EnumValues, func(i, j int) bool { return d.EnumValues[i].Name < d.EnumValues[j].Name })
+}
+
+// pruneBuiltinScalars removes the built-in scalars no field, argument or
+// input field uses (ID, and Float or Int when nothing has them): Hasura's
+// schema does not have them, so variables of those types are rejected as
+// they are there. Every generated type is reachable from a root, so a scan
+// of all definitions finds the uses.
+func pruneBuiltinScalars(s *ast.Schema) {
+	var useInt, useFloat, useID bool
+	note := func(t *ast.Type) {
+		for t.Elem != nil {
+			t = t.Elem
+		}
+		switch t.NamedType {
+		case "Int":
+			useInt = true
+		case "Float":
+			useFloat = true
+		case "ID":
+			useID = true
+		}
+	}
+	for _, d := range s.Types {
+		for _, f := range d.Fields {
+			note(f.Type)
+			for _, a := range f.Arguments {
+				note(a.Type)
+			}
+		}
+	}
+	for _, d := range s.Directives {
+		for _, a := range d.Arguments {
+			note(a.Type)
+		}
+	}
+	for name, used := range map[string]bool{"Int": useInt, "Float": useFloat, "ID": useID} {
+		if !used {
+			delete(s.Types, name)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/postgate/postgate/internal/catalog"
@@ -261,5 +262,18 @@ func TestSourceCustomizationNamespace(t *testing.T) {
 	}
 	if errs := validate(t, s, `mutation { blog { delete_author(where: {}) { affected_rows } } }`); len(errs) > 0 {
 		t.Errorf("namespaced mutation: %v", errs)
+	}
+}
+
+func TestUnusedBuiltinScalarsAreNotInTheSchema(t *testing.T) {
+	user := build(t, "user")
+	for _, q := range []string{`query($x: ID) { author { id } }`, `query($x: Float) { author { id } }`} {
+		if errs := validate(t, user, q); len(errs) == 0 || !strings.Contains(errs[0], "Unknown type") {
+			t.Errorf("%s: %v", q, errs)
+		}
+	}
+	// The admin schema has avg fields, so Float exists there.
+	if errs := validate(t, build(t, AdminRole), `query($x: Float) { author { id } }`); len(errs) != 1 || !strings.Contains(errs[0], "never used") {
+		t.Errorf("admin Float: %v", errs)
 	}
 }

@@ -274,58 +274,13 @@ func (in *introspector) schema(set ast.SelectionSet) error {
 	})
 }
 
-// typeNames lists, by name, the types reachable from the root types, the
-// introspection types and the directives, as Hasura lists them: built-in
-// scalars no field uses (ID, often Float) are left out.
+// typeNames lists the schema's types by name. Build keeps only types
+// reachable from the roots, the introspection types and the directives, as
+// Hasura lists them.
 func (in *introspector) typeNames() []string {
-	seen := map[string]bool{}
-	var queue []string
-	visit := func(t *ast.Type) {
-		for t.Elem != nil {
-			t = t.Elem
-		}
-		if !seen[t.NamedType] {
-			seen[t.NamedType] = true
-			queue = append(queue, t.NamedType)
-		}
-	}
-	for _, root := range []*ast.Definition{in.s.Query, in.s.Mutation, in.s.Subscription} {
-		if root != nil {
-			visit(ast.NamedType(root.Name, nil))
-		}
-	}
-	visit(ast.NamedType("__Schema", nil))
-	for _, d := range in.s.Directives {
-		if !hiddenDirectives[d.Name] {
-			for _, a := range d.Arguments {
-				visit(a.Type)
-			}
-		}
-	}
-	for len(queue) > 0 {
-		d := in.s.Types[queue[0]]
-		queue = queue[1:]
-		if d == nil {
-			continue
-		}
-		for _, f := range d.Fields {
-			visit(f.Type)
-			for _, a := range f.Arguments {
-				visit(a.Type)
-			}
-		}
-		for _, n := range d.Interfaces {
-			visit(ast.NamedType(n, nil))
-		}
-		for _, n := range d.Types {
-			visit(ast.NamedType(n, nil))
-		}
-	}
-	names := make([]string, 0, len(seen))
-	for n := range seen {
-		if in.s.Types[n] != nil {
-			names = append(names, n)
-		}
+	names := make([]string, 0, len(in.s.Types))
+	for n := range in.s.Types {
+		names = append(names, n)
 	}
 	sort.Strings(names)
 	return names
