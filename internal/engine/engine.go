@@ -7,6 +7,7 @@
 package engine
 
 import (
+	"context"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/postgate/postgate/internal/catalog"
 	"github.com/postgate/postgate/internal/ir"
+	"github.com/postgate/postgate/internal/logging"
 	"github.com/postgate/postgate/internal/metadata"
 	"github.com/postgate/postgate/internal/perm"
 	"github.com/postgate/postgate/internal/schema"
@@ -26,7 +28,12 @@ type Options struct {
 	StringifyNumeric bool
 	// DevMode adds internal details to errors (HASURA_GRAPHQL_DEV_MODE).
 	DevMode bool
-	Logger  *slog.Logger
+	// Logger receives error lines and, when its handler enables the
+	// query-log type, each query with its generated SQL.
+	Logger *slog.Logger
+	// RequestID returns the request id carried by a request's context, for
+	// query-log lines (optional).
+	RequestID func(context.Context) string
 	// Schema is passed to schema.Build for every role.
 	Schema schema.Options
 	// MapError turns a database error into a client-visible error; by
@@ -57,6 +64,8 @@ type Engine struct {
 	cache *cache
 	gen   atomic.Uint64
 	stats counters
+	// queryLog is true when the logger takes query-log lines.
+	queryLog bool
 }
 
 // counters count what requests cost; tests and metrics read them.
@@ -91,10 +100,11 @@ func New(pool *pgxpool.Pool, o Options) *Engine {
 	if o.MaxBatch <= 0 {
 		o.MaxBatch = 100
 	}
+	queryLog := o.Logger != nil && logging.Enabled(o.Logger, "query-log")
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{pool: pool, o: o, cache: newCache(o.CacheSize, o.CacheBytes)}
+	e := &Engine{pool: pool, o: o, cache: newCache(o.CacheSize, o.CacheBytes), queryLog: queryLog}
 	e.state.Store(&state{gen: e.gen.Add(1), roles: map[string]*role{}})
 	return e
 }

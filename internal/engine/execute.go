@@ -357,6 +357,9 @@ func (e *Engine) run(ctx context.Context, s session.Session, r *request) ([]byte
 	if err := checkSession(p.c, s); err != nil {
 		return nil, err
 	}
+	if e.queryLog {
+		e.logQuery(ctx, r, p, s)
+	}
 	results, err := e.query(ctx, p.c, p.vars, s)
 	if err != nil {
 		return nil, err
