@@ -91,13 +91,13 @@ func (in *instance) fetch(call goja.FunctionCall) goja.Value {
 		_ = reject(in.fetchError(req.url.String(), err))
 		return vm.ToValue(p)
 	}
-	ctx, loop, max := ex.ctx, in.loop, in.rt.cfg.MaxResponseBytes
+	ctx, max := ex.ctx, in.rt.cfg.MaxResponseBytes
 	client, timeout := in.rt.client, in.rt.cfg.FetchTimeout
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		resp, body, err := doFetch(ctx, client, req, max)
-		loop.RunOnLoop(func(*goja.Runtime) {
+		in.onLoop(func() {
 			if err != nil {
 				_ = reject(in.fetchError(req.url.String(), err))
 				return

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -209,8 +210,69 @@ func (r *Runtime) newInstance() *instance {
 		_ = vm.Set("console", in.console())
 		// No process, no file system: remove what Node would have.
 		_ = vm.GlobalObject().Delete("process")
+		for _, name := range []string{"setTimeout", "setInterval", "setImmediate"} {
+			in.guardTimer(name)
+		}
 	})
 	return in
+}
+
+// guardTimer replaces a timer function so that its callbacks run under
+// recover, and an error they throw fails the run (as an uncaught
+// exception fails an Auth0 Action) instead of being lost.
+func (in *instance) guardTimer(name string) {
+	vm := in.vm
+	orig, ok := goja.AssertFunction(vm.Get(name))
+	if !ok {
+		return
+	}
+	_ = vm.Set(name, func(call goja.FunctionCall) goja.Value {
+		cb, ok := goja.AssertFunction(call.Argument(0))
+		if !ok {
+			panic(vm.NewTypeError("The \"callback\" argument must be of type function"))
+		}
+		wrapped := func(c goja.FunctionCall) goja.Value {
+			defer in.recoverPanic()
+			if _, err := cb(goja.Undefined(), c.Arguments...); err != nil {
+				in.fail(err)
+			}
+			return goja.Undefined()
+		}
+		args := append([]goja.Value{vm.ToValue(wrapped)}, call.Arguments[1:]...)
+		v, err := orig(goja.Undefined(), args...)
+		if err != nil {
+			panic(err)
+		}
+		return v
+	})
+}
+
+// onLoop runs fn on the event loop under recover.
+func (in *instance) onLoop(fn func()) bool {
+	return in.loop.RunOnLoop(func(*goja.Runtime) {
+		defer in.recoverPanic()
+		fn()
+	})
+}
+
+// recoverPanic turns a Go panic inside the runtime into a failed run: one
+// action's bug in Postgate's bindings must not take the server down.
+func (in *instance) recoverPanic() {
+	x := recover()
+	if x == nil {
+		return
+	}
+	in.rt.cfg.Logger.Error("actions runtime panic", "type", "auth", "panic", fmt.Sprint(x), "stack", string(debug.Stack()))
+	in.fail(fmt.Errorf("internal error in the Actions runtime: %v", x))
+}
+
+// fail ends the current run with err.
+func (in *instance) fail(err error) {
+	ex := in.exec
+	if ex == nil || ex.finish == nil {
+		return
+	}
+	ex.finish(outcome{err: in.runError(ex.action, err)})
 }
 
 // require resolves the modules Postgate provides; anything else throws
@@ -246,6 +308,8 @@ type execution struct {
 	ctx    context.Context
 	flow   *flow
 	action Action
+	// finish reports the run's outcome; only the first report counts.
+	finish func(outcome)
 }
 
 // flow accumulates what the actions of one flow asked for.
@@ -427,26 +491,37 @@ func (r *Runtime) runOne(ctx context.Context, f *flow, a Action, base map[string
 		return r.ctxError(ctx, a)
 	}
 	in := r.take()
-	in.exec = &execution{ctx: ctx, flow: f, action: a}
+	// The loop runs in this goroutine (no hand-off for the common,
+	// synchronous-looking case); the first outcome reported stops it.
 	done := make(chan outcome, 1)
 	finish := func(o outcome) {
 		select {
 		case done <- o:
 		default:
 		}
+		in.loop.StopNoWait()
 	}
-	in.loop.Start()
-	in.loop.RunOnLoop(func(*goja.Runtime) {
+	in.exec = &execution{ctx: ctx, flow: f, action: a, finish: finish}
+	expired := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() {
+		defer close(expired)
+		in.vm.Interrupt(errFlowTimeout)
+		finish(outcome{err: r.ctxError(ctx, a)})
+	})
+	in.onLoop(func() {
 		if o := in.start(prog, a, evJSON, finish); o.err != errPending {
 			finish(o)
 		}
 	})
+	in.loop.StartInForeground()
+	if !stop() {
+		<-expired
+	}
 	var o outcome
 	select {
 	case o = <-done:
-	case <-ctx.Done():
-		in.vm.Interrupt(errFlowTimeout)
-		o = outcome{err: r.ctxError(ctx, a)}
+	default:
+		o = outcome{err: &RunError{Kind: KindThrown, Action: a.Name, Message: "the action stopped without an outcome"}}
 	}
 	in.loop.Terminate()
 	in.exec = nil
@@ -535,6 +610,10 @@ func (in *instance) runError(a Action, err error) error {
 	var intr *goja.InterruptedError
 	if errors.As(err, &intr) {
 		return &RunError{Kind: KindTimeout, Action: a.Name, Message: "Action execution exceeded the time limit", cause: err}
+	}
+	var so *goja.StackOverflowError
+	if errors.As(err, &so) {
+		return &RunError{Kind: KindThrown, Action: a.Name, Message: "RangeError: Maximum call stack size exceeded", Stack: so.String(), cause: err}
 	}
 	var exc *goja.Exception
 	if errors.As(err, &exc) && exc.Value() != nil {
