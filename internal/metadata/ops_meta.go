@@ -158,6 +158,11 @@ func opReplaceMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 	if md.Sources == nil {
 		md.Sources = []*Source{}
 	}
+	for _, src := range md.Sources {
+		if src.Kind == "" {
+			src.Kind = "postgres" // Hasura's default
+		}
+	}
 	o.md, o.raw = md, nil
 	o.changed = true
 	_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.sourceName(o.md), o.enums())

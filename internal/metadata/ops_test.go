@@ -299,6 +299,11 @@ func TestWholeMetadataOperations(t *testing.T) {
 	}
 	jsonEqual(t, e.meta(`{"type":"replace_metadata","args":{"allow_inconsistent_metadata":true,"metadata":`+bad+`}}`),
 		`{"is_consistent":false,"inconsistent_objects":[{"definition":{"name":"nope","schema":"public"},"name":"table nope in source default","reason":"Inconsistent object: no such table/view exists in source: \"nope\"","type":"table"}]}`)
+	// A source without kind is a Postgres source.
+	e.meta(`{"type":"replace_metadata","args":{"version":3,"sources":[{"name":"default","tables":[],"configuration":{}}]}}`)
+	if k := e.svc.Current().Stored.Sources[0].Kind; k != "postgres" {
+		t.Errorf("kind = %q", k)
+	}
 	// A version 2 document is accepted.
 	e.meta(`{"type":"replace_metadata","args":{"version":2,"tables":[{"table":"author"}]}}`)
 	if e.svc.Current().Stored.Source("default").FindTable(TableName{"public", "author"}) == nil {
