@@ -28,9 +28,9 @@ vet:
 fmt:
 	gofmt -w cmd internal
 
-## bench: benchmarks live in bench/
+## bench: load-test Postgate against the Go+pgx reference and pgbench (see bench/RESULTS.md)
 bench:
-	@echo "benchmarks live in bench/ (not part of this build yet)"
+	bash bench/run.sh
 
 clean:
 	rm -rf bin
