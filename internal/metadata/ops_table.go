@@ -94,6 +94,7 @@ func (o *opCtx) trackTable(a trackTableArgs) error {
 	if err := validateTableConfig(a.Configuration); err != nil {
 		return err
 	}
+	normalizeTableConfig(a.Configuration)
 	t := &Table{Table: a.Table, IsEnum: a.IsEnum, Configuration: a.Configuration}
 	if len(a.ApolloFederationConfig) > 0 {
 		t.Extra = map[string]json.RawMessage{"apollo_federation_config": a.ApolloFederationConfig}
@@ -147,6 +148,32 @@ func validateTableConfig(c *TableConfig) error {
 		}
 	}
 	return nil
+}
+
+// normalizeTableConfig merges the deprecated custom_column_names into
+// column_config (column_config wins) and writes custom_column_names back
+// from it, as Hasura stores a customisation it is given.
+func normalizeTableConfig(c *TableConfig) {
+	if c == nil || (len(c.ColumnConfig) == 0 && len(c.CustomColumnNames) == 0) {
+		return
+	}
+	cc := map[string]ColumnConfig{}
+	for col, n := range c.CustomColumnNames {
+		cc[col] = ColumnConfig{CustomName: n}
+	}
+	for col, v := range c.ColumnConfig {
+		if v.CustomName == "" {
+			v.CustomName = cc[col].CustomName
+		}
+		cc[col] = v
+	}
+	names := map[string]string{}
+	for col, v := range cc {
+		if v.CustomName != "" {
+			names[col] = v.CustomName
+		}
+	}
+	c.ColumnConfig, c.CustomColumnNames = cc, names
 }
 
 // untrackTableArgs are pg_untrack_table's arguments.
@@ -268,6 +295,7 @@ func opSetTableCustomization(o *opCtx, raw json.RawMessage) (any, error) {
 	if a.Configuration != nil && t.Configuration != nil && a.Configuration.Comment == nil {
 		a.Configuration.Comment = t.Configuration.Comment
 	}
+	normalizeTableConfig(a.Configuration)
 	t.Configuration = a.Configuration
 	return successMsg, o.changedMetadata()
 }
@@ -308,6 +336,7 @@ func opSetTableCustomFields(o *opCtx, raw json.RawMessage) (any, error) {
 	if err := validateTableConfig(cfg); err != nil {
 		return nil, err
 	}
+	normalizeTableConfig(cfg)
 	t.Configuration = cfg
 	return successMsg, o.changedMetadata()
 }

@@ -454,3 +454,12 @@ func TestAmbiguousForeignKey(t *testing.T) {
 	// A role name is any non-empty text.
 	e.meta(`{"type":"pg_create_select_permission","args":{"table":"a","role":"a role.with-odd chars","permission":{"columns":"*","filter":{"id":{"_cast":{"text":{"_eq":"1"}}}}}}}`)
 }
+
+func TestCustomColumnNamesMerge(t *testing.T) {
+	e := newEnv(t)
+	e.sql(`CREATE TABLE tc (id int primary key, a text, b text)`)
+	e.meta(`{"type":"pg_track_table","args":{"table":"tc"}}`)
+	e.meta(`{"type":"pg_set_table_customization","args":{"table":"tc","configuration":{"custom_column_names":{"a":"legacyA","b":"ignored"},"column_config":{"b":{"custom_name":"wins"},"id":{"comment":"key"}}}}}`)
+	cfg := e.svc.Current().Stored.Source("default").FindTable(TableName{"public", "tc"}).Configuration
+	jsonEqual(t, rawJSON(cfg), `{"column_config":{"a":{"custom_name":"legacyA"},"b":{"custom_name":"wins"},"id":{"comment":"key"}},"custom_column_names":{"a":"legacyA","b":"wins"}}`)
+}
