@@ -55,7 +55,9 @@ func TestBuildThousandTables(t *testing.T) {
 		if len(s.Tables) != 1000 || s.Query["t999_by_pk"] == nil || s.AST.Types["t500"].Fields.ForName("children_aggregate") == nil {
 			t.Errorf("%s: incomplete schema", role)
 		}
-		if d > 2*time.Second {
+		// A generous bound: the machine running the tests may be busy; the
+		// log line above is the measurement.
+		if d > 10*time.Second {
 			t.Errorf("%s: Build took %v", role, d)
 		}
 
