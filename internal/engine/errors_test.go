@@ -134,3 +134,13 @@ func TestValueErrorsAsHasura(t *testing.T) {
 		jsonEq(t, got, string(want))
 	}
 }
+
+func TestPanicBecomesAnError(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	// A broken resolution table makes planning fail hard.
+	st := e.state.Load()
+	r, _ := st.role(session.AdminRole)
+	r.schema.Query["author"].Table = nil
+	_, got := gql(t, e, session.Admin(), `{ author { id } }`, nil)
+	jsonEq(t, got, `{"errors":[{"extensions":{"path":"$","code":"unexpected"},"message":"unexpected error"}]}`)
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -49,7 +50,14 @@ func (e *Engine) Execute(ctx context.Context, s session.Session, body []byte, le
 	return http.StatusOK, out.Bytes()
 }
 
-func (e *Engine) one(ctx context.Context, s session.Session, r *request, legacy bool) (int, []byte) {
+func (e *Engine) one(ctx context.Context, s session.Session, r *request, legacy bool) (status int, resp []byte) {
+	defer func() {
+		// A bug must cost one request, not the server.
+		if v := recover(); v != nil {
+			e.o.Logger.Error("graphql request panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			status, resp = e.fail(apierr.From(fmt.Errorf("panic: %v", v)), legacy)
+		}
+	}()
 	b, err := e.run(ctx, s, r)
 	if err != nil {
 		return e.fail(err, legacy)
