@@ -3,12 +3,15 @@ package engine
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/postgate/postgate/internal/apierr"
 	"github.com/postgate/postgate/internal/catalog"
 	"github.com/postgate/postgate/internal/ir"
+	"github.com/postgate/postgate/internal/logging"
 	"github.com/postgate/postgate/internal/metadata"
 	"github.com/postgate/postgate/internal/perm"
 	"github.com/postgate/postgate/internal/pg"
@@ -79,6 +82,22 @@ func (e *Engine) mutate(ctx context.Context, s session.Session, r *request, p *p
 			}
 			steps = append(steps, bound{mutationStep{field: i, stmt: stmt}, args})
 		}
+	}
+	if e.queryLog {
+		gen := map[string]logging.SQL{}
+		for _, b := range steps {
+			alias := mp.Fields[b.field].Alias
+			if _, dup := gen[alias]; dup {
+				alias = fmt.Sprintf("%s.%d", alias, len(gen))
+			}
+			gen[alias] = logging.SQL{Query: b.stmt.SQL, PreparedArguments: b.args}
+		}
+		q, _ := json.Marshal(map[string]any{"query": r.Query, "variables": r.Variables, "operationName": r.OperationName})
+		id := ""
+		if e.o.RequestID != nil {
+			id = e.o.RequestID(ctx)
+		}
+		logging.QueryLog(ctx, e.o.Logger, logging.Query{RequestID: id, Query: q, GeneratedSQL: gen})
 	}
 	results := make([][][]byte, len(mp.Fields))
 	if len(steps) > 0 {
