@@ -221,6 +221,12 @@ func (o *opCtx) buildSelect(s *Source, a selectArgs, path string) (*ir.Select, e
 		return nil, err
 	}
 	sel.Where = where
+	if a.Limit != nil && *a.Limit < 0 {
+		return nil, apierr.New(apierr.ValidationFailed, "unexpected negative value").WithPath(path + ".limit")
+	}
+	if a.Offset != nil && *a.Offset < 0 {
+		return nil, apierr.New(apierr.ValidationFailed, "unexpected negative value").WithPath(path + ".offset")
+	}
 	if a.Limit != nil {
 		sel.Limit = ir.Literal{Val: json.Number(fmt.Sprint(*a.Limit)), Type: "integer"}
 	}

@@ -34,6 +34,8 @@ func TestV1DataOperations(t *testing.T) {
 	wantErr(t, e.fail(e.svc.QueryV1, `{"type":"select","args":{"table":"nope","columns":["id"]}}`), "not-exists", `table "nope" does not exist`, "$.args.table")
 	wantErr(t, e.fail(e.svc.QueryV1, `{"type":"select","args":{"table":"author","columns":["nope"]}}`), "not-exists", `column "nope" does not exist`, "$.args.columns[0]")
 	wantErr(t, e.fail(e.svc.QueryV1, `{"type":"select","args":{"table":"author","columns":["id"],"where":{"nope":1}}}`), "not-exists", "", "$.args.where.nope")
+	wantErr(t, e.fail(e.svc.QueryV1, `{"type":"select","args":{"table":"author","columns":["id"],"limit":-1}}`), "validation-failed", "unexpected negative value", "$.args.limit")
+	wantErr(t, e.fail(e.svc.QueryV1, `{"type":"insert","args":{"table":"author","objects":[1]}}`), "parse-failed", "", "$.args.objects[0]")
 	wantErr(t, e.fail(e.svc.QueryV1, `{"type":"update","args":{"table":"author","$set":{"name":"x"}}}`), "parse-failed", `key "where" not found`, "$.args")
 	wantErr(t, e.fail(e.svc.QueryV1, `{"type":"insert","args":{"table":"author","objects":[{"id":1,"name":"dup"}]}}`), "constraint-violation", "Uniqueness violation...", "")
 }
