@@ -114,6 +114,13 @@ func (s *opStorage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, 
 	if err := s.p.saveAuthRequest(ctx, ar, true); err != nil {
 		return nil, err
 	}
+	if ar.ID[0] == 'A' { // about one request in 64 sweeps expired rows
+		go func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			s.p.st.sweep(sctx, s.p.cfg.Now())
+		}()
+	}
 	return ar, nil
 }
 

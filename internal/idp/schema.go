@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -192,3 +193,21 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string) (*store, er
 
 // t returns the qualified name of table name.
 func (s *store) t(name string) string { return s.s + "." + name }
+
+// sweep deletes rows that can no longer be used: expired authorization
+// requests, device codes, sessions, refresh tokens and reset links, and
+// stale failure counters. It runs now and then from the login flow.
+func (s *store) sweep(ctx context.Context, now time.Time) {
+	for _, q := range []string{
+		`DELETE FROM ` + s.t("auth_requests") + ` WHERE expires_at < $1`,
+		`DELETE FROM ` + s.t("device_codes") + ` WHERE expires_at < $1 - interval '1 hour'`,
+		`DELETE FROM ` + s.t("sessions") + ` WHERE expires_at < $1 OR revoked`,
+		`DELETE FROM ` + s.t("refresh_tokens") + ` WHERE expires_at < $1`,
+		`DELETE FROM ` + s.t("password_resets") + ` WHERE expires_at < $1`,
+		`DELETE FROM ` + s.t("login_failures") + ` WHERE window_start < $1 - interval '1 day' AND (locked_until IS NULL OR locked_until < $1)`,
+	} {
+		if _, err := s.pool.Exec(ctx, q, now); err != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,161 @@
+package idp
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"golang.org/x/oauth2"
+)
+
+// lockedBuffer collects log output from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestSignupAndPasswordReset(t *testing.T) {
+	var logs lockedBuffer
+	e := newEnv(t, func(c *Config) { c.Logger = slog.New(slog.NewJSONHandler(&logs, nil)) })
+	f := e.fixture()
+	oc := oauth2.Config{ClientID: f.spa.ClientID, Endpoint: oauth2.Endpoint{AuthURL: e.issuer + "authorize"}, RedirectURL: callback, Scopes: []string{"openid"}}
+	v := oauth2.GenerateVerifier()
+	b := newBrowser(t, appURL)
+	_, page := b.get(oc.AuthCodeURL("s", oauth2.S256ChallengeOption(v)))
+	signup := regexp.MustCompile(`href="([^"]*signup[^"]*)"`).FindStringSubmatch(page)
+	if signup == nil {
+		t.Fatalf("no sign-up link:\n%s", page)
+	}
+	_, page = b.get(strings.ReplaceAll(signup[1], "&amp;", "&"))
+	resp, page := b.post(e.issuer+"signup", url.Values{"csrf_token": {formField(t, csrfRe, page)}, "state": {formField(t, stateRe, page)},
+		"email": {"new@example.com"}, "password": {"short"}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "Password is too weak") {
+		t.Fatalf("weak password: %d %s", resp.StatusCode, page)
+	}
+	resp, _ = b.post(e.issuer+"signup", url.Values{"csrf_token": {formField(t, csrfRe, page)}, "state": {formField(t, stateRe, page)},
+		"email": {"new@example.com"}, "password": {"long enough pw"}})
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusFound || loc.Query().Get("code") == "" {
+		t.Fatalf("sign-up should complete the login: %d %s", resp.StatusCode, loc)
+	}
+	var users []User
+	e.mustAPI("GET", "users?q="+url.QueryEscape(`email:"new@example.com"`), nil, &users)
+	if len(users) != 1 || users[0].Identities[0].Connection != connectionName {
+		t.Fatalf("search: %+v", users)
+	}
+
+	// Password reset: the link is written to the log without SMTP.
+	_, page = b.get(e.issuer + "reset")
+	resp, page = b.post(e.issuer+"reset", url.Values{"csrf_token": {formField(t, csrfRe, page)}, "email": {userMail}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "If an account exists") {
+		t.Fatalf("reset request: %d %s", resp.StatusCode, page)
+	}
+	link := regexp.MustCompile(`"link":"([^"]+)"`).FindStringSubmatch(logs.String())
+	if link == nil {
+		t.Fatalf("no reset link logged: %s", logs.String())
+	}
+	u := strings.ReplaceAll(link[1], `\u0026`, "&")
+	_, page = b.get(u)
+	tok := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(page)[1]
+	csrf := formField(t, csrfRe, page)
+	resp, page = b.post(e.issuer+"reset/confirm", url.Values{"csrf_token": {csrf}, "token": {tok}, "password": {"a brand new password"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, "password was changed") {
+		t.Fatalf("reset confirm: %d %s", resp.StatusCode, page)
+	}
+	resp, _ = b.post(e.issuer+"reset/confirm", url.Values{"csrf_token": {csrf}, "token": {tok}, "password": {"another password"}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("reset link reused: %d", resp.StatusCode)
+	}
+	st, body := e.token(url.Values{"grant_type": {"password"}, "client_id": {f.web.ClientID}, "client_secret": {f.web.ClientSecret},
+		"username": {userMail}, "password": {"a brand new password"}})
+	if st != http.StatusOK {
+		t.Fatalf("login with the new password: %d %v", st, body)
+	}
+}
+
+func TestCORSForApplications(t *testing.T) {
+	e := newEnv(t)
+	e.fixture()
+	req, _ := http.NewRequest(http.MethodOptions, e.issuer+"oauth/token", nil)
+	req.Header.Set("Origin", appURL)
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Access-Control-Allow-Origin") != appURL {
+		t.Fatalf("preflight from a web origin: %d %v", resp.StatusCode, resp.Header)
+	}
+	req.Header.Set("Origin", "https://evil.example.com")
+	resp, _ = http.DefaultClient.Do(req)
+	resp.Body.Close()
+	if resp.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("unknown origin allowed: %v", resp.Header)
+	}
+}
+
+func TestManagementAPIShapes(t *testing.T) {
+	e := newEnv(t)
+	f := e.fixture()
+	var me mgmtError
+	if st := e.api("GET", "clients/nope", nil, &me); st != 404 || me.StatusCode != 404 || me.Err != "Not Found" || me.ErrorCode != "inexistent_client" {
+		t.Fatalf("missing client: %d %+v", st, me)
+	}
+	if st := e.api("POST", "users", map[string]any{"email": userMail, "password": "whatever123", "connection": connectionName}, &me); st != 409 {
+		t.Fatalf("duplicate user: %d %+v", st, me)
+	}
+	if st := e.api("POST", "clients", map[string]any{"app_type": "spa"}, &me); st != 400 || !strings.Contains(me.Message, "name") {
+		t.Fatalf("client without name: %d %+v", st, me)
+	}
+	var c Client
+	e.mustAPI("GET", "clients/"+f.m2m.ClientID, nil, &c)
+	if c.ClientSecret != "" || c.AppType != "non_interactive" || c.GrantTypes[0] != "client_credentials" {
+		t.Fatalf("secret must be shown only once: %+v", c)
+	}
+	e.mustAPI("POST", "clients/"+f.m2m.ClientID+"/rotate-secret", nil, &c)
+	if c.ClientSecret == "" || c.ClientSecret == f.m2m.ClientSecret {
+		t.Fatalf("rotate-secret: %+v", c)
+	}
+	var u User
+	e.mustAPI("PATCH", "users/"+url.PathEscape(f.user.UserID), map[string]any{"user_metadata": map[string]any{"theme": "dark"},
+		"app_metadata": map[string]any{"plan": nil, "tier": 2}}, &u)
+	if u.UserMetadata["theme"] != "dark" || u.AppMetadata["plan"] != nil || u.AppMetadata["tier"] != float64(2) {
+		t.Fatalf("metadata merge: %+v", u)
+	}
+	var roles []Role
+	e.mustAPI("GET", "users/"+url.PathEscape(f.user.UserID)+"/roles", nil, &roles)
+	if len(roles) != 1 || roles[0].Name != "reader" {
+		t.Fatalf("user roles: %+v", roles)
+	}
+	var rss []ResourceServer
+	e.mustAPI("GET", "resource-servers", nil, &rss)
+	if len(rss) != 2 || !rss[0].IsSystem || rss[1].Identifier != apiID {
+		t.Fatalf("resource servers: %+v", rss)
+	}
+	auds, _ := e.p.Audiences(t.Context())
+	if len(auds) != 1 || auds[0] != apiID {
+		t.Fatalf("engine audiences: %v", auds)
+	}
+	e.mustAPI("DELETE", "users/"+url.PathEscape(f.user.UserID), nil, nil)
+	if st := e.api("GET", "users/"+url.PathEscape(f.user.UserID), nil, &me); st != 404 || me.ErrorCode != "inexistent_user" {
+		t.Fatalf("deleted user: %d %+v", st, me)
+	}
+}
