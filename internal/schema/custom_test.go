@@ -277,3 +277,32 @@ func TestUnusedBuiltinScalarsAreNotInTheSchema(t *testing.T) {
 		t.Errorf("admin Float: %v", errs)
 	}
 }
+
+func TestNestedInsertsThroughManualRelationships(t *testing.T) {
+	cat, src, opts := fixture(t)
+	var rels []*metadata.ObjectRelationship
+	if err := json.Unmarshal([]byte(`[
+	  {"name": "writer", "using": {"manual_configuration": {"remote_table": "author", "column_mapping": {"author_id": "id"}}}},
+	  {"name": "writer_first", "using": {"manual_configuration": {"remote_table": "author", "column_mapping": {"author_id": "id"}, "insertion_order": "before_parent"}}}
+	]`), &rels); err != nil {
+		t.Fatal(err)
+	}
+	src.Tables[1].ObjectRelationships = append(src.Tables[1].ObjectRelationships, rels...)
+	s, err := Build(cat, src, nil, AdminRole, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := s.AST.Types["article_insert_input"]
+	if in.Fields.ForName("writer") != nil || in.Fields.ForName("writer_first") == nil || in.Fields.ForName("author") == nil {
+		t.Errorf("article_insert_input relationship fields: %v", in.Fields)
+	}
+	a := s.Objects["article"]
+	if a.Relationships["author"].InsertionOrder != "before_parent" || a.Relationships["writer_first"].InsertionOrder != "before_parent" ||
+		s.Objects["author"].Relationships["articles"].InsertionOrder != "after_parent" {
+		t.Errorf("insertion orders")
+	}
+	// Manual object relationships are always nullable.
+	if got := s.AST.Types["article"].Fields.ForName("writer").Type.String(); got != "author" {
+		t.Errorf("writer type %s", got)
+	}
+}

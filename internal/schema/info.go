@@ -151,6 +151,12 @@ type Relationship struct {
 	// Nullable is false for object relationships Hasura types as non-null
 	// (defined by a foreign key on non-nullable local columns).
 	Nullable bool
+	// InsertionOrder says when a related row of a nested insert is inserted:
+	// "before_parent" (object relationships on local foreign key columns)
+	// or "after_parent" (array relationships, reverse object
+	// relationships); for manual relationships it is the metadata's
+	// insertion_order, and "" when unset (no nested inserts then).
+	InsertionOrder string
 }
 
 // IR returns the relationship in the IR.

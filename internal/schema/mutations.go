@@ -182,8 +182,10 @@ func (b *builder) insertInputType(t *Table) string {
 		d.Fields = append(d.Fields, field(t.ColumnField[c.Name], named(b.inputColumnType(t, c)), columnDescription(t, c)))
 	}
 	for _, r := range b.relationships(t) {
+		// Manual relationships take nested inserts only with an
+		// insertion_order.
 		target := b.all[r.TargetName]
-		if target == nil || b.insertPermOf(target) == nil {
+		if target == nil || b.insertPermOf(target) == nil || r.InsertionOrder == "" {
 			continue
 		}
 		if r.Object {

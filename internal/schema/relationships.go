@@ -52,7 +52,11 @@ func (b *builder) newRel(name string, object bool, target catalog.QName, m []ir.
 // objectRel resolves an object relationship.
 func (b *builder) objectRel(t *Table, r *metadata.ObjectRelationship) *Relationship {
 	if mc := r.Using.ManualConfiguration; mc != nil {
-		return b.newRel(r.Name, true, qname(mc.RemoteTable), manualMapping(mc))
+		rel := b.newRel(r.Name, true, qname(mc.RemoteTable), manualMapping(mc))
+		if rel != nil && mc.InsertionOrder != nil {
+			rel.InsertionOrder = *mc.InsertionOrder
+		}
+		return rel
 	}
 	raw := bytes.TrimSpace(r.Using.ForeignKeyConstraintOn)
 	if len(raw) == 0 {
@@ -76,7 +80,11 @@ func (b *builder) objectRel(t *Table, r *metadata.ObjectRelationship) *Relations
 			return nil
 		}
 		target, m := b.remoteFK(t, &remote)
-		return b.newRel(r.Name, true, target, m)
+		rel := b.newRel(r.Name, true, target, m)
+		if rel != nil {
+			rel.InsertionOrder = "after_parent"
+		}
+		return rel
 	default:
 		return nil
 	}
@@ -95,6 +103,7 @@ func (b *builder) objectRel(t *Table, r *metadata.ObjectRelationship) *Relations
 		rel := b.newRel(r.Name, true, fk.RefTable, m)
 		if rel != nil {
 			rel.Nullable = nullable
+			rel.InsertionOrder = "before_parent"
 		}
 		return rel
 	}
@@ -104,13 +113,21 @@ func (b *builder) objectRel(t *Table, r *metadata.ObjectRelationship) *Relations
 // arrayRel resolves an array relationship.
 func (b *builder) arrayRel(t *Table, r *metadata.ArrayRelationship) *Relationship {
 	if mc := r.Using.ManualConfiguration; mc != nil {
-		return b.newRel(r.Name, false, qname(mc.RemoteTable), manualMapping(mc))
+		rel := b.newRel(r.Name, false, qname(mc.RemoteTable), manualMapping(mc))
+		if rel != nil && mc.InsertionOrder != nil {
+			rel.InsertionOrder = *mc.InsertionOrder
+		}
+		return rel
 	}
 	if r.Using.ForeignKeyConstraintOn == nil {
 		return nil
 	}
 	target, m := b.remoteFK(t, r.Using.ForeignKeyConstraintOn)
-	return b.newRel(r.Name, false, target, m)
+	rel := b.newRel(r.Name, false, target, m)
+	if rel != nil {
+		rel.InsertionOrder = "after_parent"
+	}
+	return rel
 }
 
 // remoteFK finds the foreign key on another table, given by its columns,
