@@ -44,6 +44,7 @@ type handler struct {
 //
 // Routes: GET/POST /actions, GET/PATCH/DELETE /actions/{id},
 // POST /actions/{id}/deploy, GET /actions/{id}/versions[/{versionId}],
+// POST /actions/{id}/versions/{versionId}/deploy (roll back),
 // POST /actions/{id}/test, GET /triggers and GET/PATCH
 // /triggers/{triggerId}/bindings.
 func NewHandler(st *Store, rt *Runtime, opts HandlerOptions) http.Handler {
@@ -74,6 +75,7 @@ func NewHandler(st *Store, rt *Runtime, opts HandlerOptions) http.Handler {
 	route("POST /actions/{id}/deploy", "create:actions", h.deploy)
 	route("GET /actions/{id}/versions", "read:actions", h.listVersions)
 	route("GET /actions/{id}/versions/{vid}", "read:actions", h.getVersion)
+	route("POST /actions/{id}/versions/{vid}/deploy", "create:actions", h.rollback)
 	route("POST /actions/{id}/test", "create:actions", h.test)
 	route("GET /triggers", "read:actions", h.triggers)
 	route("GET /triggers/{trigger}/bindings", "read:actions", h.getBindings)
@@ -325,6 +327,20 @@ func (h *handler) deleteAction(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) deploy(w http.ResponseWriter, r *http.Request) {
 	v, err := h.st.Deploy(r.Context(), r.PathValue("id"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	a, err := h.st.Get(r.Context(), v.ActionID)
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toVersionJSON(v, a))
+}
+
+func (h *handler) rollback(w http.ResponseWriter, r *http.Request) {
+	v, err := h.st.Rollback(r.Context(), r.PathValue("id"), r.PathValue("vid"))
 	if err != nil {
 		h.fail(w, err)
 		return

@@ -33,7 +33,7 @@ func newMgmt(t *testing.T, authorize Authorizer) *mgmt {
 	if _, err := OpenStore(ctx, pool, ""); err != nil {
 		t.Fatal(err)
 	}
-	st, err := OpenStore(ctx, pool, "") // idempotent
+	st, err := OpenStore(ctx, pool, "", WithSecretKey([]byte("test-secret-key"))) // idempotent
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,6 +137,19 @@ func TestManagementAPIAndFlows(t *testing.T) {
 		t.Fatalf("versions = %+v", versions)
 	}
 	m.do("GET", "/actions/"+claims.ID+"/versions/"+versions.Versions[1].ID, nil, 200, &v)
+	// Roll back to version 1, then forward to version 2 again.
+	m.do("POST", "/actions/"+claims.ID+"/versions/"+versions.Versions[1].ID+"/deploy", nil, 200, &v)
+	if v.Number != 1 || !v.Deployed {
+		t.Fatalf("rollback = %+v", v)
+	}
+	m.do("POST", "/actions/"+claims.ID+"/versions/"+versions.Versions[0].ID+"/deploy", nil, 200, &v)
+	m.do("POST", "/actions/"+claims.ID+"/versions/nope/deploy", nil, 404, nil)
+	// Secret values are sealed at rest.
+	var stored string
+	if err := m.store.pool.QueryRow(ctx, `SELECT secrets::text FROM postgate_auth.action_actions WHERE id = $1`, sync.ID).Scan(&stored); err != nil ||
+		strings.Contains(stored, secret) || !strings.Contains(stored, sealedPrefix) {
+		t.Fatalf("stored secrets = %s, %v", stored, err)
+	}
 	var got actionJSON
 	m.do("GET", "/actions/"+claims.ID, nil, 200, &got)
 	if !got.AllChangesDeployed || got.DeployedVersion == nil || got.DeployedVersion.Number != 2 {

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"crypto/cipher"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -149,11 +150,12 @@ type Store struct {
 	pool *pgxpool.Pool
 	s    string
 	now  func() time.Time
+	aead cipher.AEAD // seals secret values at rest; nil stores them as they are
 }
 
 // OpenStore creates the Actions tables in schema (default postgate_auth)
 // when they are missing and returns the store.
-func OpenStore(ctx context.Context, pool *pgxpool.Pool, schema string) (*Store, error) {
+func OpenStore(ctx context.Context, pool *pgxpool.Pool, schema string, opts ...StoreOption) (*Store, error) {
 	if schema == "" {
 		schema = "postgate_auth"
 	}
@@ -175,7 +177,11 @@ func OpenStore(ctx context.Context, pool *pgxpool.Pool, schema string) (*Store, 
 			return nil, fmt.Errorf("actions: creating tables in %s: %w", schema, err)
 		}
 	}
-	return &Store{pool: pool, s: q, now: time.Now}, nil
+	st := &Store{pool: pool, s: q, now: time.Now}
+	for _, o := range opts {
+		o(st)
+	}
+	return st, nil
 }
 
 func (s *Store) t(name string) string { return s.s + "." + name }
@@ -301,7 +307,7 @@ func (s *Store) Create(ctx context.Context, in ActionInput) (*ActionRecord, erro
 	if err := validateDraft(a); err != nil {
 		return nil, err
 	}
-	trig, deps, secs := mustJSON(a.SupportedTriggers), mustJSON(a.Dependencies), mustJSON(a.Secrets)
+	trig, deps, secs := mustJSON(a.SupportedTriggers), mustJSON(a.Dependencies), s.encodeSecrets(a.Secrets)
 	_, err := s.pool.Exec(ctx, `INSERT INTO `+s.t("action_actions")+` (id, name, code, runtime, supported_triggers, dependencies, secrets, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`, a.ID, a.Name, a.Code, a.Runtime, trig, deps, secs, a.CreatedAt)
 	if isUnique(err) {
@@ -325,7 +331,7 @@ func (s *Store) Update(ctx context.Context, id string, in ActionInput) (*ActionR
 	}
 	_, err = s.pool.Exec(ctx, `UPDATE `+s.t("action_actions")+` SET name = $2, code = $3, runtime = $4, supported_triggers = $5,
 dependencies = $6, secrets = $7, updated_at = $8 WHERE id = $1`,
-		a.ID, a.Name, a.Code, a.Runtime, mustJSON(a.SupportedTriggers), mustJSON(a.Dependencies), mustJSON(a.Secrets), a.UpdatedAt)
+		a.ID, a.Name, a.Code, a.Runtime, mustJSON(a.SupportedTriggers), mustJSON(a.Dependencies), s.encodeSecrets(a.Secrets), a.UpdatedAt)
 	if isUnique(err) {
 		return nil, fmt.Errorf("%w: an action named %q already exists", ErrConflict, a.Name)
 	}
@@ -360,12 +366,12 @@ func (s *Store) Delete(ctx context.Context, id string, force bool) error {
 const actionCols = `a.id, a.name, a.code, a.runtime, a.supported_triggers, a.dependencies, a.secrets, a.created_at, a.updated_at`
 const versionCols = `v.id, v.action_id, v.number, v.code, v.runtime, v.supported_triggers, v.dependencies, v.secrets, v.deployed, v.created_at`
 
-func scanVersion(row pgx.Row, v *VersionRecord) error {
+func (s *Store) scanVersion(row pgx.Row, v *VersionRecord) error {
 	var trig, deps, secs []byte
 	if err := row.Scan(&v.ID, &v.ActionID, &v.Number, &v.Code, &v.Runtime, &trig, &deps, &secs, &v.Deployed, &v.CreatedAt); err != nil {
 		return err
 	}
-	return errors.Join(json.Unmarshal(trig, &v.SupportedTriggers), json.Unmarshal(deps, &v.Dependencies), json.Unmarshal(secs, &v.Secrets))
+	return errors.Join(json.Unmarshal(trig, &v.SupportedTriggers), json.Unmarshal(deps, &v.Dependencies), s.decodeSecrets(secs, &v.Secrets))
 }
 
 // Get returns an action with its deployed version.
@@ -432,12 +438,12 @@ LEFT JOIN `+s.t("action_versions")+` v ON v.action_id = a.id AND v.deployed `+wh
 			&v.id, &v.actionID, &v.number, &v.code, &v.runtime, &v.trig, &v.deps, &v.secs, &v.deployed, &v.created); err != nil {
 			return nil, err
 		}
-		if err := errors.Join(json.Unmarshal(trig, &a.SupportedTriggers), json.Unmarshal(deps, &a.Dependencies), json.Unmarshal(secs, &a.Secrets)); err != nil {
+		if err := errors.Join(json.Unmarshal(trig, &a.SupportedTriggers), json.Unmarshal(deps, &a.Dependencies), s.decodeSecrets(secs, &a.Secrets)); err != nil {
 			return nil, err
 		}
 		if v.id != nil {
 			d := &VersionRecord{ID: *v.id, ActionID: *v.actionID, Number: *v.number, Code: *v.code, Runtime: *v.runtime, Deployed: *v.deployed, CreatedAt: *v.created}
-			if err := errors.Join(json.Unmarshal(v.trig, &d.SupportedTriggers), json.Unmarshal(v.deps, &d.Dependencies), json.Unmarshal(v.secs, &d.Secrets)); err != nil {
+			if err := errors.Join(json.Unmarshal(v.trig, &d.SupportedTriggers), json.Unmarshal(v.deps, &d.Dependencies), s.decodeSecrets(v.secs, &d.Secrets)); err != nil {
 				return nil, err
 			}
 			a.Deployed = d
@@ -475,7 +481,7 @@ func (s *Store) Deploy(ctx context.Context, id string) (*VersionRecord, error) {
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO `+s.t("action_versions")+` (id, action_id, number, code, runtime, supported_triggers, dependencies, secrets, deployed, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, $9)`, v.ID, v.ActionID, v.Number, v.Code, v.Runtime,
-			mustJSON(v.SupportedTriggers), mustJSON(v.Dependencies), mustJSON(v.Secrets), v.CreatedAt); err != nil {
+			mustJSON(v.SupportedTriggers), mustJSON(v.Dependencies), s.encodeSecrets(v.Secrets), v.CreatedAt); err != nil {
 			return err
 		}
 		// Keep the newest versions only, as Auth0 does.
@@ -486,6 +492,27 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, true, $9)`, v.ID, v.ActionID, v.Number, 
 		return nil, err
 	}
 	return v, nil
+}
+
+// Rollback makes an earlier version of an action the deployed one again.
+func (s *Store) Rollback(ctx context.Context, actionID, versionID string) (*VersionRecord, error) {
+	if _, err := s.Version(ctx, actionID, versionID); err != nil {
+		return nil, err
+	}
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT 1 FROM `+s.t("action_actions")+` WHERE id = $1 FOR UPDATE`, actionID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE `+s.t("action_versions")+` SET deployed = false WHERE action_id = $1 AND deployed AND id <> $2`, actionID, versionID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE `+s.t("action_versions")+` SET deployed = true WHERE action_id = $1 AND id = $2`, actionID, versionID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Version(ctx, actionID, versionID)
 }
 
 // Versions lists an action's versions, newest first.
@@ -501,7 +528,7 @@ func (s *Store) Versions(ctx context.Context, actionID string) ([]*VersionRecord
 	var out []*VersionRecord
 	for rows.Next() {
 		v := &VersionRecord{}
-		if err := scanVersion(rows, v); err != nil {
+		if err := s.scanVersion(rows, v); err != nil {
 			return nil, err
 		}
 		out = append(out, v)
@@ -512,7 +539,7 @@ func (s *Store) Versions(ctx context.Context, actionID string) ([]*VersionRecord
 // Version returns one version of an action.
 func (s *Store) Version(ctx context.Context, actionID, versionID string) (*VersionRecord, error) {
 	v := &VersionRecord{}
-	err := scanVersion(s.pool.QueryRow(ctx, `SELECT `+versionCols+` FROM `+s.t("action_versions")+` v WHERE v.action_id = $1 AND v.id = $2`, actionID, versionID), v)
+	err := s.scanVersion(s.pool.QueryRow(ctx, `SELECT `+versionCols+` FROM `+s.t("action_versions")+` v WHERE v.action_id = $1 AND v.id = $2`, actionID, versionID), v)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w: the version does not exist", ErrNotFound)
 	}
@@ -539,7 +566,7 @@ FROM `+s.t("action_bindings")+` b JOIN `+s.t("action_actions")+` a ON a.id = b.a
 			&a.ID, &a.Name, &a.Code, &a.Runtime, &trig, &deps, &secs, &a.CreatedAt, &a.UpdatedAt); err != nil {
 			return nil, err
 		}
-		if err := errors.Join(json.Unmarshal(trig, &a.SupportedTriggers), json.Unmarshal(deps, &a.Dependencies), json.Unmarshal(secs, &a.Secrets)); err != nil {
+		if err := errors.Join(json.Unmarshal(trig, &a.SupportedTriggers), json.Unmarshal(deps, &a.Dependencies), s.decodeSecrets(secs, &a.Secrets)); err != nil {
 			return nil, err
 		}
 		out = append(out, b)
@@ -638,7 +665,7 @@ WHERE b.trigger_id = $1 ORDER BY b.position`, string(trigger))
 			return nil, err
 		}
 		var list []Secret
-		if err := json.Unmarshal(secs, &list); err != nil {
+		if err := s.decodeSecrets(secs, &list); err != nil {
 			return nil, err
 		}
 		a.Secrets = secretMap(list)
