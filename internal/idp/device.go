@@ -60,6 +60,10 @@ func (p *IdP) deviceCode(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	aud := f.Get("audience")
+	if aud == p.mgmtAudience() {
+		p.writeOAuthError(w, oerr(http.StatusForbidden, "access_denied", "The Management API accepts machine-to-machine tokens only."))
+		return
+	}
 	if aud != "" {
 		if _, err := p.st.resourceServer(r.Context(), aud); err != nil {
 			p.writeOAuthError(w, oerr(http.StatusForbidden, "access_denied", "Service not found: "+aud))
@@ -159,12 +163,19 @@ func (p *IdP) activate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	ipKey := "device:" + clientIP(r)
+	if p.locked(ctx, ipKey, p.cfg.Now()) {
+		pg.Error = "Too many wrong codes were entered. Try again later."
+		p.render(w, r, http.StatusTooManyRequests, pg)
+		return
+	}
 	uc := normUserCode(r.PostFormValue("user_code"))
 	var clientID, aud string
 	var scopes []string
 	err := p.st.pool.QueryRow(ctx, `SELECT client_id, audience, scopes FROM `+p.st.t("device_codes")+
 		` WHERE user_code = $1 AND state = 'pending' AND expires_at > $2`, uc, p.cfg.Now()).Scan(&clientID, &aud, &scopes)
 	if err != nil {
+		p.fail(ctx, ipKey, 20, 15*time.Minute, 15*time.Minute, p.cfg.Now())
 		pg.Error = "This code is not valid or has expired. Check the code shown on your device."
 		p.render(w, r, http.StatusBadRequest, pg)
 		return

@@ -493,3 +493,19 @@ func decodeBody(t *testing.T, resp *http.Response, v any) {
 		t.Fatal(err)
 	}
 }
+
+func TestUsersCannotGetManagementTokens(t *testing.T) {
+	e := newEnv(t)
+	f := e.fixture()
+	st, body := e.token(url.Values{"grant_type": {"password"}, "client_id": {f.web.ClientID}, "client_secret": {f.web.ClientSecret},
+		"username": {userMail}, "password": {userPass}, "audience": {e.issuer + "api/v2/"}, "scope": {"read:users delete:users"}})
+	if st != http.StatusForbidden || body["error"] != "access_denied" {
+		t.Fatalf("user token for the Management API: %d %v", st, body)
+	}
+	oc := oauth2.Config{ClientID: f.spa.ClientID, Endpoint: oauth2.Endpoint{AuthURL: e.issuer + "authorize"}, RedirectURL: callback, Scopes: []string{"openid", "read:users"}}
+	resp, _ := newBrowser(t, appURL).get(oc.AuthCodeURL("m", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()),
+		oauth2.SetAuthURLParam("audience", e.issuer+"api/v2/")))
+	if loc, _ := url.Parse(resp.Header.Get("Location")); loc == nil || loc.Query().Get("error") != "access_denied" {
+		t.Fatalf("authorize for the Management API: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}

@@ -139,7 +139,7 @@ func (p *IdP) mgmtAuth(scope string, next http.Handler) http.Handler {
 			return
 		}
 		claims, err := p.keys.verify(r.Context(), tok)
-		if err != nil || claims["iss"] != p.cfg.Issuer || !audHas(claims["aud"], p.mgmtAudience()) {
+		if err != nil || claims["iss"] != p.cfg.Issuer || !audHas(claims["aud"], p.mgmtAudience()) || claims["gty"] != "client-credentials" {
 			p.writeMgmtError(w, merr(http.StatusUnauthorized, "Invalid token", "invalid_token"))
 			return
 		}

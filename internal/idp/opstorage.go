@@ -106,6 +106,9 @@ func (s *opStorage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, 
 	if q != nil {
 		ar.Audience = q["audience"]
 	}
+	if ar.Audience == s.p.mgmtAudience() {
+		return nil, oidc.ErrAccessDenied().WithDescription("The Management API accepts machine-to-machine tokens only.")
+	}
 	if ar.Audience != "" {
 		if _, err := s.p.st.resourceServer(ctx, ar.Audience); err != nil {
 			return nil, oidc.ErrAccessDenied().WithDescription("Service not found: %s", ar.Audience)

@@ -200,6 +200,7 @@ func (s *store) t(name string) string { return s.s + "." + name }
 func (s *store) sweep(ctx context.Context, now time.Time) {
 	for _, q := range []string{
 		`DELETE FROM ` + s.t("auth_requests") + ` WHERE expires_at < $1`,
+		`UPDATE ` + s.t("signing_keys") + ` SET state = 'revoked' WHERE state = 'previous' AND retire_at < $1`,
 		`DELETE FROM ` + s.t("device_codes") + ` WHERE expires_at < $1 - interval '1 hour'`,
 		`DELETE FROM ` + s.t("sessions") + ` WHERE expires_at < $1 OR revoked`,
 		`DELETE FROM ` + s.t("refresh_tokens") + ` WHERE expires_at < $1`,

@@ -172,6 +172,9 @@ func (p *IdP) mint(ctx context.Context, g grant) (*tokenResponse, error) {
 		}
 		lifetime = rs.TokenLifetime
 		g.audience = rs.Identifier
+		if g.user != nil && rs.Identifier == p.mgmtAudience() {
+			return nil, oerr(http.StatusForbidden, "access_denied", "The Management API accepts machine-to-machine tokens only.")
+		}
 	}
 	scopes := p.grantedScopes(ctx, g, rs)
 	openid := contains(scopes, "openid")
