@@ -167,6 +167,8 @@ func TestMutationInsert(t *testing.T) {
 	// Columns determined by the parent insert cannot be given.
 	expectMut(t, e, u, `mutation { insert_author(objects: [{name: "U8", articles: {data: [{title: "x", author_id: 2}]}}]) { affected_rows } }`, nil,
 		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_author.args.objects[0].articles.data[0]","code":"validation-failed"},"message":"cannot insert \"author_id\" columns as their values are already being determined by parent insert"}]}`)
+	expectMut(t, e, u, `mutation { insert_article_one(object: {title: "x", author_id: 1, author: {data: {name: "U9"}}}) { id } }`, nil,
+		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_article_one.args.object.author","code":"validation-failed"},"message":"cannot insert object relationship \"author\" as \"author_id\" column values are already determined"}]}`)
 	// Presets from literals and session variables.
 	expectMut(t, e, user("writer", "2"), `mutation { insert_article_one(object: {title: "P"}) { title content author_id } }`, nil,
 		`{"data":{"insert_article_one":{"title":"P","content":"preset","author_id":2}}}`)

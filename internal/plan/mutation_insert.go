@@ -86,12 +86,18 @@ func (m *mutPlanner) insert(t *schema.Table, objs []any, oc any, path string, on
 		}
 		row := map[int]ir.Value{}
 		var objectRels []*schema.Relationship
+		var determined []string
+		for _, mem := range obj {
+			if c := columnByGQL(t, mem.Name); c != nil && fixed[c.Name] {
+				determined = append(determined, c.Name)
+			}
+		}
+		if len(determined) > 0 {
+			return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("cannot insert %s columns as their values are already being determined by parent insert", quoteList(determined))).WithPath(rp)
+		}
 		for _, mem := range obj {
 			fp := rp + "." + mem.Name
 			if c := columnByGQL(t, mem.Name); c != nil {
-				if fixed[c.Name] {
-					return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("cannot insert %q columns as their values are already being determined by parent insert", c.Name)).WithPath(rp)
-				}
 				val, err := m.value(mem.Value, c, fp)
 				if err != nil {
 					return nil, err
@@ -115,10 +121,14 @@ func (m *mutPlanner) insert(t *schema.Table, objs []any, oc any, path string, on
 			}
 		}
 		for _, r := range objectRels {
+			var given []string
 			for _, mp := range r.Mapping {
-				if i, ok := index[mp.Outer]; ok && row[i] != nil {
-					return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("cannot insert object relationship %q as %q column values are already determined", r.Name, mp.Outer)).WithPath(rp)
+				if i, ok := index[mp.Outer]; (ok && row[i] != nil) || fixed[mp.Outer] {
+					given = append(given, mp.Outer)
 				}
+			}
+			if len(given) > 0 {
+				return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("cannot insert object relationship %q as %s column values are already determined", r.Name, quoteList(given))).WithPath(rp + "." + r.Name)
 			}
 		}
 		for _, pr := range presets {
@@ -256,6 +266,15 @@ func (m *mutPlanner) onConflict(t *schema.Table, v any, path string) (*ir.OnConf
 		return nil, err
 	}
 	return oc, nil
+}
+
+// quoteList writes names as Hasura lists columns in messages: "a", "b".
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	return strings.Join(q, ", ")
 }
 
 // checkInt refuses integer literals that do not fit a GraphQL Int column,
