@@ -58,11 +58,16 @@ func (a *App) buildIdP(ctx context.Context) ([]auth.Option, error) {
 
 	// Actions (post-login, credentials exchange, registration) and their
 	// Management API routes.
-	ast, err := actions.OpenStore(ctx, a.MetadataPool, icfg.Schema)
+	ast, err := actions.OpenStore(ctx, a.MetadataPool, icfg.Schema, actions.WithSecretKey(icfg.SecretKey))
 	if err != nil {
 		return nil, fmt.Errorf("identity provider actions: %w", err)
 	}
-	rt := actions.New(actions.Config{Logger: a.Logger})
+	acfg, err := actions.ConfigFromEnv(cfg.IdP)
+	if err != nil {
+		return nil, err
+	}
+	acfg.Logger = a.Logger
+	rt := actions.New(acfg)
 	flows := &actions.Flows{Store: ast, Runtime: rt}
 	icfg.Hooks = flows.Hooks()
 	icfg.ActionsAPI = actions.NewHandler(ast, rt, actions.HandlerOptions{})
