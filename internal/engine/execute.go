@@ -385,6 +385,8 @@ func (e *Engine) run(ctx context.Context, s session.Session, r *request) ([]byte
 			out.Write(results[i])
 		case f.Typename != "":
 			writeString(&out, f.Typename)
+		case f.Text != "":
+			writeString(&out, f.Text)
 		case f.Introspect != nil:
 			b, err := e.introspect(p, i)
 			if err != nil {

@@ -43,7 +43,9 @@ func TestPermissionErrors(t *testing.T) {
 		t.Fatalf("status %d", st)
 	}
 	jsonEq(t, body, `{"errors":[{"extensions":{"path":"$","code":"not-found"},"message":"missing session variable: \"x-hasura-user-id\""}]}`)
-	// A role without permissions sees no tables.
+	// A role without permissions sees no tables, only Hasura's placeholder.
+	expect(t, e, user("nobody", "1"), `{ no_queries_available }`, nil,
+		`{"data":{"no_queries_available":"There are no queries available to the current role. Either there are no sources or remote schemas configured, or the current role doesn't have the required permissions."}}`)
 	expect(t, e, user("nobody", "1"), `{ author { id } }`, nil,
 		`{"errors":[{"extensions":{"path":"$.selectionSet.author","code":"validation-failed"},"message":"field \"author\" not found in type: 'query_root'"}]}`)
 }

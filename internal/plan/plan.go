@@ -53,11 +53,13 @@ type Plan struct {
 }
 
 // RootField is one root field of the response, in response order. Exactly
-// one of Root, Typename and Introspect is set.
+// one of Root, Typename, Text and Introspect is set.
 type RootField struct {
-	Alias      string
-	Root       *ir.Root
-	Typename   string
+	Alias    string
+	Root     *ir.Root
+	Typename string
+	// Text is a constant string answer (no_queries_available).
+	Text       string
 	Introspect *ast.Field
 	// Path is the field's JSON path for error messages.
 	Path string

@@ -11,6 +11,12 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
+// noQueries is the placeholder root field of a role that may query nothing.
+const (
+	noQueries     = "no_queries_available"
+	noQueriesText = "There are no queries available to the current role. Either there are no sources or remote schemas configured, or the current role doesn't have the required permissions."
+)
+
 // root plans every root field of the operation (a query, or a
 // subscription read as a query).
 func (p *planner) root() error {
@@ -37,6 +43,12 @@ func (p *planner) root() error {
 			rf.Typename = rootType
 		case "__schema", "__type":
 			rf.Introspect = f.first()
+		case noQueries:
+			if p.roots[noQueries] == nil {
+				rf.Text = noQueriesText
+				break
+			}
+			fallthrough
 		default:
 			r, err := p.rootField(f, path)
 			if err != nil {
