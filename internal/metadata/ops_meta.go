@@ -47,6 +47,9 @@ func (s *Service) metadataOps() map[string]opFunc {
 		"pg_set_function_customization": opSetFunctionCustomization,
 		"set_catalog_state":             opSetCatalogState,
 	}
+	for k, f := range keptOps() {
+		ops[k] = f
+	}
 	for _, k := range permKinds {
 		ops["pg_create_"+k+"_permission"] = opCreatePermission(k)
 		ops["pg_drop_"+k+"_permission"] = opDropPermission(k)

@@ -463,3 +463,66 @@ func TestCustomColumnNamesMerge(t *testing.T) {
 	cfg := e.svc.Current().Stored.Source("default").FindTable(TableName{"public", "tc"}).Configuration
 	jsonEqual(t, rawJSON(cfg), `{"column_config":{"a":{"custom_name":"legacyA"},"b":{"custom_name":"wins"},"id":{"comment":"key"}},"custom_column_names":{"a":"legacyA","b":"wins"}}`)
 }
+
+// TestKeptSections covers the operations on sections stored but not served
+// yet: each keeps what it is given, and export returns it.
+func TestKeptSections(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	e.meta(`{"type":"pg_track_table","args":{"table":"author"}}`)
+	runSteps(t, e, []step{
+		{name: "remote schema", body: `{"type":"add_remote_schema","args":{"name":"rs","definition":{"url":"http://x/graphql","forward_client_headers":true},"comment":"c"}}`, want: success},
+		{name: "remote schema again", body: `{"type":"add_remote_schema","args":{"name":"rs","definition":{"url":"http://y"}}}`, code: "already-exists", msg: `remote schema with name "rs" already exists`},
+		{name: "remote schema permission", body: `{"type":"add_remote_schema_permissions","args":{"remote_schema":"rs","role":"user","definition":{"schema":"type Query { a: Int }"}}}`, want: success},
+		{name: "update remote schema", body: `{"type":"update_remote_schema","args":{"name":"rs","definition":{"url":"http://z/graphql"}}}`, want: success},
+		{name: "action", body: `{"type":"create_action","args":{"name":"login","definition":{"kind":"synchronous","type":"mutation","handler":"http://h","arguments":[],"output_type":"R"}}}`, want: success},
+		{name: "action permission", body: `{"type":"create_action_permission","args":{"action":"login","role":"user"}}`, want: success},
+		{name: "action permission again", body: `{"type":"create_action_permission","args":{"action":"login","role":"user"}}`, code: "already-exists"},
+		{name: "custom types", body: `{"type":"set_custom_types","args":{"objects":[{"name":"R","fields":[{"name":"ok","type":"Boolean"}]}]}}`, want: success},
+		{name: "cron", body: `{"type":"create_cron_trigger","args":{"name":"nightly","webhook":"http://c","schedule":"0 0 * * *","include_in_metadata":true,"payload":{}}}`, want: success},
+		{name: "cron replace", body: `{"type":"create_cron_trigger","args":{"name":"nightly","webhook":"http://d","schedule":"0 1 * * *","include_in_metadata":true,"payload":{},"replace":true}}`, want: success},
+		{name: "collection", body: `{"type":"create_query_collection","args":{"name":"allowed","definition":{"queries":[]}}}`, want: success},
+		{name: "collection query", body: `{"type":"add_query_to_collection","args":{"collection_name":"allowed","query_name":"q","query":"query { author { id } }"}}`, want: success},
+		{name: "allowlist", body: `{"type":"add_collection_to_allowlist","args":{"collection":"allowed"}}`, want: success},
+		{name: "endpoint", body: `{"type":"create_rest_endpoint","args":{"name":"authors","url":"authors","methods":["GET"],"definition":{"query":{"collection_name":"allowed","query_name":"q"}}}}`, want: success},
+		{name: "event trigger", body: `{"type":"pg_create_event_trigger","args":{"name":"audit","table":"author","insert":{"columns":"*"},"webhook":"http://w"}}`, want: success},
+		{name: "event trigger again", body: `{"type":"pg_create_event_trigger","args":{"name":"audit","table":"author","insert":{"columns":"*"},"webhook":"http://w"}}`, code: "already-exists"},
+		{name: "event trigger untracked table", body: `{"type":"pg_create_event_trigger","args":{"name":"x","table":"article","insert":{"columns":"*"},"webhook":"http://w"}}`, code: "not-exists"},
+		{name: "api limits", body: `{"type":"set_api_limits","args":{"disabled":false,"depth_limit":{"global":5}}}`, want: success},
+		{name: "introspection", body: `{"type":"set_graphql_schema_introspection_options","args":{"disabled_for_roles":["anonymous"]}}`, want: success},
+	})
+	want := `{"version":3,"sources":[{"name":"default","kind":"postgres","tables":[{"table":{"schema":"public","name":"author"},
+		"event_triggers":[{"name":"audit","definition":{"enable_manual":false,"insert":{"columns":"*"}},"retry_conf":{"interval_sec":10,"num_retries":0,"timeout_sec":60},"webhook":"http://w"}]}],
+		"configuration":` + string(DefaultSource().Configuration) + `}],
+		"remote_schemas":[{"name":"rs","definition":{"url":"http://z/graphql"},"comment":"c","permissions":[{"role":"user","definition":{"schema":"type Query { a: Int }"}}]}],
+		"actions":[{"name":"login","definition":{"kind":"synchronous","type":"mutation","handler":"http://h","arguments":[],"output_type":"R"},"permissions":[{"role":"user"}]}],
+		"custom_types":{"objects":[{"name":"R","fields":[{"name":"ok","type":"Boolean"}]}]},
+		"cron_triggers":[{"name":"nightly","webhook":"http://d","schedule":"0 1 * * *","include_in_metadata":true,"payload":{}}],
+		"query_collections":[{"name":"allowed","definition":{"queries":[{"name":"q","query":"query { author { id } }"}]}}],
+		"allowlist":[{"collection":"allowed"}],
+		"rest_endpoints":[{"name":"authors","url":"authors","methods":["GET"],"definition":{"query":{"collection_name":"allowed","query_name":"q"}}}],
+		"api_limits":{"disabled":false,"depth_limit":{"global":5}},
+		"graphql_schema_introspection":{"disabled_for_roles":["anonymous"]}}`
+	jsonEqual(t, e.meta(`{"type":"export_metadata","args":{}}`), want)
+	runSteps(t, e, []step{
+		{name: "drop endpoint", body: `{"type":"drop_rest_endpoint","args":{"name":"authors"}}`, want: success},
+		{name: "drop allowlist", body: `{"type":"drop_collection_from_allowlist","args":{"collection":"allowed"}}`, want: success},
+		{name: "drop query", body: `{"type":"drop_query_from_collection","args":{"collection_name":"allowed","query_name":"q"}}`, want: success},
+		{name: "drop collection", body: `{"type":"drop_query_collection","args":{"collection":"allowed"}}`, want: success},
+		{name: "drop cron", body: `{"type":"delete_cron_trigger","args":{"name":"nightly"}}`, want: success},
+		{name: "drop action permission", body: `{"type":"drop_action_permission","args":{"action":"login","role":"user"}}`, want: success},
+		{name: "drop action", body: `{"type":"drop_action","args":{"name":"login"}}`, want: success},
+		{name: "drop action again", body: `{"type":"drop_action","args":{"name":"login"}}`, code: "not-exists", msg: `action with name "login" does not exist`},
+		{name: "drop remote schema permission", body: `{"type":"drop_remote_schema_permissions","args":{"remote_schema":"rs","role":"user"}}`, want: success},
+		{name: "drop remote schema", body: `{"type":"remove_remote_schema","args":{"name":"rs"}}`, want: success},
+		{name: "drop event trigger", body: `{"type":"pg_delete_event_trigger","args":{"name":"audit"}}`, want: success},
+		{name: "drop event trigger again", body: `{"type":"pg_delete_event_trigger","args":{"name":"audit"}}`, code: "not-exists"},
+		{name: "remove api limits", body: `{"type":"remove_api_limits","args":{}}`, want: success},
+	})
+	md := e.svc.Current().Stored
+	for _, k := range []string{"remote_schemas", "actions", "cron_triggers", "query_collections", "allowlist", "rest_endpoints", "api_limits"} {
+		if md.Extra[k] != nil {
+			t.Errorf("%s left: %s", k, md.Extra[k])
+		}
+	}
+}
