@@ -60,6 +60,20 @@ func (r *Runner) client() *http.Client {
 	return http.DefaultClient
 }
 
+// slowRequest is the duration past which a request is noted in the log.
+const slowRequest = time.Second
+
+// requestKind names a request body for the log: its "type" (metadata and
+// query APIs) or "graphql".
+func requestKind(body any) string {
+	if o, ok := body.(*Object); ok {
+		if t, ok := o.Vals["type"].(string); ok {
+			return t
+		}
+	}
+	return "graphql"
+}
+
 // post sends body as JSON to url with the given headers.
 func (r *Runner) post(ctx context.Context, url string, body any, headers [][2]string) (*response, error) {
 	timeout := r.RequestTimeout
@@ -76,6 +90,7 @@ func (r *Runner) post(ctx context.Context, url string, body any, headers [][2]st
 	for _, h := range headers {
 		req.Header.Set(h[0], h[1])
 	}
+	began := time.Now()
 	resp, err := r.client().Do(req)
 	if err != nil {
 		return nil, err
@@ -84,6 +99,9 @@ func (r *Runner) post(ctx context.Context, url string, body any, headers [][2]st
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
 	if err != nil {
 		return nil, err
+	}
+	if took := time.Since(began); took > slowRequest {
+		r.logf("slow request: %s %s took %s", url, requestKind(body), took.Round(time.Millisecond))
 	}
 	out := &response{Status: resp.StatusCode, Header: resp.Header, Body: data}
 	out.JSON, out.JSONErr = ParseJSON(data)
@@ -143,6 +161,9 @@ type CaseFunc func(c *Case, run func() Result)
 func (r *Runner) RunDir(ctx context.Context, d *Dir, each CaseFunc) {
 	if err := r.Reset(ctx); err != nil {
 		r.logf("%s: %v", d.Rel, err)
+	}
+	for _, s := range d.StandIns() {
+		r.logf("fixture missing from the corpus, stand-in used: %s", s)
 	}
 	bestEffort := func(name string) {
 		if f := d.Fixture(name); f != "" {
