@@ -306,3 +306,17 @@ func TestNestedInsertsThroughManualRelationships(t *testing.T) {
 		t.Errorf("writer type %s", got)
 	}
 }
+
+func TestCompositeFunctionArgumentsAreScalars(t *testing.T) {
+	cat, src, opts := fixture(t)
+	fn := cat.Functions[catalog.QName{Schema: "public", Name: "search_articles"}][0]
+	fn.Args = append(fn.Args, catalog.FunctionArg{Name: "like", Type: catalog.ColumnType{Name: "article", UDT: "article", Schema: "public", Category: 'C', Kind: 'c'}, HasDefault: true})
+	s, err := Build(cat, src, nil, AdminRole, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := s.AST.Types["search_articles_args"].Fields.ForName("like")
+	if f == nil || f.Type.String() != "article_scalar" || s.AST.Types["article_scalar"] == nil || s.AST.Types["article"].Kind != ast.Object {
+		t.Errorf("composite argument: %+v", f)
+	}
+}

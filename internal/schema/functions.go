@@ -130,7 +130,7 @@ func (b *builder) argsInput(fn *catalog.Function, tn string, skip map[int]bool, 
 		if n == "" {
 			n = "arg_" + strconv.Itoa(i+1)
 		}
-		fields = append(fields, field(n, named(b.scalar(scalarName(a.Type))), ""))
+		fields = append(fields, field(n, named(b.scalar(argScalarName(a.Type))), ""))
 		if !a.HasDefault {
 			required = true
 		}
@@ -272,4 +272,14 @@ func (b *builder) hasFunctionPermission(mf *metadata.Function, role string, dept
 		}
 	}
 	return false
+}
+
+// argScalarName is the GraphQL scalar of a function argument: like a
+// column's, except that Hasura suffixes composite (row) types with
+// "_scalar" so that they do not clash with a table's object type.
+func argScalarName(t catalog.ColumnType) string {
+	if t.Kind == 'c' || (t.Kind == 0 && t.Category == 'C') {
+		return scalarName(t) + "_scalar"
+	}
+	return scalarName(t)
 }
