@@ -147,6 +147,8 @@ func (p *IdP) Handler() http.Handler {
 	mux.HandleFunc(pre+"oauth/token", p.cors(http.MethodPost, p.token))
 	mux.HandleFunc(pre+"oauth/revoke", p.cors(http.MethodPost, p.revoke))
 	mux.HandleFunc(pre+"oauth/device/code", p.cors(http.MethodPost, p.deviceCode))
+	mux.HandleFunc(pre+"dbconnections/signup", p.cors(http.MethodPost, p.dbSignup))
+	mux.HandleFunc(pre+"dbconnections/change_password", p.cors(http.MethodPost, p.dbChangePassword))
 	mux.HandleFunc(pre+"activate", p.activate)
 	mux.HandleFunc(pre+"login", p.login)
 	mux.HandleFunc(pre+"signup", p.signup)

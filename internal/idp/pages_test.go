@@ -159,3 +159,31 @@ func TestManagementAPIShapes(t *testing.T) {
 		t.Fatalf("deleted user: %d %+v", st, me)
 	}
 }
+
+func TestDBConnectionsSignup(t *testing.T) {
+	e := newEnv(t)
+	f := e.fixture()
+	post := func(path string, form url.Values) (int, string) {
+		resp, err := http.PostForm(e.issuer+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	}
+	st, body := post("dbconnections/signup", url.Values{"client_id": {f.spa.ClientID}, "email": {"carol@example.com"}, "password": {"carols password"},
+		"connection": {connectionName}})
+	if st != 200 || !strings.Contains(body, `"email":"carol@example.com"`) {
+		t.Fatalf("signup: %d %s", st, body)
+	}
+	st, body = post("dbconnections/signup", url.Values{"client_id": {f.spa.ClientID}, "email": {"carol@example.com"}, "password": {"carols password"}})
+	if st != 400 || !strings.Contains(body, `"code":"invalid_signup"`) {
+		t.Fatalf("duplicate signup: %d %s", st, body)
+	}
+	st, body = post("dbconnections/change_password", url.Values{"client_id": {f.spa.ClientID}, "email": {"carol@example.com"}, "connection": {connectionName}})
+	if st != 200 || !strings.Contains(body, "reset your password") {
+		t.Fatalf("change_password: %d %s", st, body)
+	}
+}
