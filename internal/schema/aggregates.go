@@ -166,8 +166,29 @@ func (b *builder) aggregateOrderByType(t *Table) string {
 	return name
 }
 
-// aggregateBoolExpType declares <t>_aggregate_bool_exp: count, and
-// bool_and/bool_or when t has boolean columns.
+// aggregatePredicates are the aggregate functions Hasura offers in
+// <t>_aggregate_bool_exp besides count: the type of their column
+// argument(s) and of their result. Two-argument functions take {X, Y}.
+var aggregatePredicates = []struct {
+	fn, argType, result string
+	pair                bool
+}{
+	{"avg", "float8", "float8", false},
+	{"bool_and", "Boolean", "Boolean", false},
+	{"bool_or", "Boolean", "Boolean", false},
+	{"corr", "float8", "float8", true},
+	{"covar_samp", "float8", "float8", true},
+	{"max", "float8", "float8", false},
+	{"min", "float8", "float8", false},
+	{"stddev_samp", "float8", "float8", false},
+	{"sum", "float8", "float8", false},
+	{"var_samp", "float8", "float8", false},
+}
+
+// aggregateBoolExpType declares <t>_aggregate_bool_exp: count, and the
+// other aggregate predicates for which t has columns of the argument type
+// (bool_and/bool_or over boolean columns, avg, corr, ... over float8
+// columns).
 func (b *builder) aggregateBoolExpType(t *Table) string {
 	name := t.TypeName("_aggregate_bool_exp")
 	if b.types[name] != nil {
@@ -186,28 +207,39 @@ func (b *builder) aggregateBoolExpType(t *Table) string {
 		field("predicate", nonNull(b.scalarComparisonExp("Int")), ""),
 	)})
 	d.Fields = append(d.Fields, field("count", named(cname), ""))
-	var bools []string
-	for _, f := range b.selectableColumns(t) {
-		if f.EnumTable == nil && f.Type == "Boolean" {
-			bools = append(bools, f.Name)
+	for _, p := range aggregatePredicates {
+		var cols []string
+		for _, f := range b.selectableColumns(t) {
+			if f.EnumTable == nil && f.Type == p.argType {
+				cols = append(cols, f.Name)
+			}
 		}
-	}
-	if len(bools) == 0 {
-		return name
-	}
-	for _, fn := range []string{"bool_and", "bool_or"} {
-		en := t.TypeName("_select_column_" + t.GQLName + "_aggregate_bool_exp_" + fn + "_arguments_columns")
-		b.add(&ast.Definition{Kind: ast.Enum, Name: en,
-			Description: `select "` + t.GQLName + "_aggregate_bool_exp_" + fn + `_arguments_columns" columns of table "` + t.QuotedName + `"`,
-			EnumValues:  enumValues("column name", bools...)})
-		in := t.TypeName("_aggregate_bool_exp_" + fn)
+		if len(cols) == 0 {
+			continue
+		}
+		base := t.GQLName + "_aggregate_bool_exp_" + p.fn
+		en := t.TypeName("_select_column_" + base + "_arguments_columns")
+		if b.types[en] == nil {
+			b.add(&ast.Definition{Kind: ast.Enum, Name: en,
+				Description: `select "` + base + `_arguments_columns" columns of table "` + t.QuotedName + `"`,
+				EnumValues:  enumValues("column name", cols...)})
+		}
+		argType := en
+		if p.pair {
+			argType = b.typeName(base + "_arguments")
+			b.add(&ast.Definition{Kind: ast.InputObject, Name: argType, Fields: ast.FieldList{
+				field("X", nonNull(en), ""),
+				field("Y", nonNull(en), ""),
+			}})
+		}
+		in := b.typeName(base)
 		b.add(&ast.Definition{Kind: ast.InputObject, Name: in, Fields: ast.FieldList{
-			field("arguments", nonNull(en), ""),
+			field("arguments", nonNull(argType), ""),
 			field("distinct", named("Boolean"), ""),
 			field("filter", named(bexp), ""),
-			field("predicate", nonNull(b.scalarComparisonExp("Boolean")), ""),
+			field("predicate", nonNull(b.scalarComparisonExp(b.scalar(p.result))), ""),
 		}})
-		d.Fields = append(d.Fields, field(fn, named(in), ""))
+		d.Fields = append(d.Fields, field(p.fn, named(in), ""))
 	}
 	return name
 }

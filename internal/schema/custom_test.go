@@ -320,3 +320,34 @@ func TestCompositeFunctionArgumentsAreScalars(t *testing.T) {
 		t.Errorf("composite argument: %+v", f)
 	}
 }
+
+func TestAggregatePredicatesOverFloat8Columns(t *testing.T) {
+	cat, src, opts := fixture(t)
+	article := cat.Tables[catalog.QName{Schema: "public", Name: "article"}]
+	article.Columns = append(article.Columns, col("score", catalog.ColumnType{Name: "double precision", UDT: "float8", Category: 'N'}, true))
+	s, err := Build(cat, src, nil, AdminRole, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := s.AST.Types["article_aggregate_bool_exp"]
+	for _, fn := range []string{"count", "avg", "corr", "covar_samp", "max", "min", "stddev_samp", "sum", "var_samp"} {
+		if d.Fields.ForName(fn) == nil {
+			t.Errorf("article_aggregate_bool_exp lacks %s", fn)
+		}
+	}
+	if d.Fields.ForName("bool_and") != nil {
+		t.Errorf("bool_and without boolean columns")
+	}
+	q := `{ author(where: {articles_aggregate: {
+	  avg: {arguments: score, predicate: {_gt: 1.5}},
+	  corr: {arguments: {X: score, Y: score}, filter: {title: {_like: "a%"}}, predicate: {_lt: 0.5}}
+	}}) { id } }`
+	if errs := validate(t, s, q); len(errs) > 0 {
+		t.Errorf("%v", errs)
+	}
+	// No array relationship targets author, so no predicates are generated
+	// for it.
+	if s.AST.Types["author_aggregate_bool_exp"] != nil {
+		t.Errorf("author_aggregate_bool_exp is not used by any relationship")
+	}
+}
