@@ -173,6 +173,18 @@ func unknownCommand(t string) *apierr.Error {
 func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn func(o *opCtx) (any, error)) (json.RawMessage, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var mtx pgx.Tx
+	if freshCatalog {
+		// Writers of every instance take turns (a transaction-scoped
+		// advisory lock on the metadata database), so a change never
+		// conflicts with another instance's unless the caller named a
+		// stale resource_version.
+		var err error
+		if mtx, err = s.store.lock(ctx); err != nil {
+			return nil, apierr.Internalf("metadata: lock: %v", err)
+		}
+		defer mtx.Rollback(ctx) //nolint:errcheck // rollback after commit is a no-op
+	}
 	if _, err := s.refreshLocked(ctx); err != nil {
 		return nil, apierr.Internalf("metadata: refresh: %v", err)
 	}
@@ -228,7 +240,7 @@ func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn fun
 		if err != nil {
 			return nil, apierr.Internalf("metadata: encode: %v", err)
 		}
-		rv, err := s.store.save(ctx, doc, o.version)
+		rv, err := s.store.save(ctx, mtx, doc, o.version)
 		if err != nil {
 			if e := apierr.As(err); e != nil {
 				return nil, e
@@ -236,6 +248,11 @@ func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn fun
 			return nil, apierr.Internalf("metadata: save: %v", err)
 		}
 		o.version = rv
+	}
+	if mtx != nil {
+		if err := mtx.Commit(ctx); err != nil {
+			return nil, apierr.Internalf("metadata: commit: %v", err)
+		}
 	}
 	if o.changed || o.reloadCatalog {
 		snap := s.build(ctx, o.md, o.version, o.cat, s.data)

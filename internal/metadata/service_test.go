@@ -244,3 +244,31 @@ func TestSourceWithAnotherName(t *testing.T) {
 		t.Fatal("tracked twice")
 	}
 }
+
+// TestConcurrentWritersWithoutVersion: instances take turns, so writers that
+// name no resource_version never conflict and both changes are kept.
+func TestConcurrentWritersWithoutVersion(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle)
+	other := e.reopen()
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i, svc := range []*Service{e.svc, other} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			table := []string{"author", "article"}[i]
+			_, errs[i] = svc.Metadata(context.Background(), []byte(`{"type":"pg_track_table","args":{"table":"`+table+`"}}`))
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Errorf("writer failed: %v", err)
+		}
+	}
+	svc := e.reopen()
+	if n := len(svc.Current().Stored.Source("default").Tables); n != 2 || svc.Current().Version != 3 {
+		t.Errorf("tables = %d, version = %d; want 2 and 3", n, svc.Current().Version)
+	}
+}

@@ -89,16 +89,35 @@ func (s store) version(ctx context.Context) (int64, error) {
 	return rv, err
 }
 
-// save replaces the document if the stored version is still expected, and
-// returns the new version. A stale expectation is Hasura's conflict error.
-func (s store) save(ctx context.Context, doc []byte, expected int64) (int64, error) {
+// lock begins a transaction on the metadata database holding the writers'
+// advisory lock until it ends.
+func (s store) lock(ctx context.Context) (pgx.Tx, error) {
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	defer tx.Rollback(ctx) //nolint:errcheck // rollback after commit is a no-op
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('hdb_catalog.hdb_metadata'))`); err != nil {
+		_ = tx.Rollback(ctx)
+		return nil, err
+	}
+	return tx, nil
+}
+
+// save replaces the document if the stored version is still expected, and
+// returns the new version. A stale expectation is Hasura's conflict error.
+// The write is part of tx when given (committed by the caller), else of a
+// transaction of its own.
+func (s store) save(ctx context.Context, tx pgx.Tx, doc []byte, expected int64) (int64, error) {
+	own := tx == nil
+	if own {
+		var err error
+		if tx, err = s.pool.Begin(ctx); err != nil {
+			return 0, err
+		}
+		defer tx.Rollback(ctx) //nolint:errcheck // rollback after commit is a no-op
+	}
 	var rv int64
-	err = tx.QueryRow(ctx, `UPDATE hdb_catalog.hdb_metadata
+	err := tx.QueryRow(ctx, `UPDATE hdb_catalog.hdb_metadata
 		SET metadata = $1::json, resource_version = resource_version + 1
 		WHERE resource_version = $2 RETURNING resource_version`, string(doc), expected).Scan(&rv)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -110,7 +129,10 @@ func (s store) save(ctx context.Context, doc []byte, expected int64) (int64, err
 	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, $2)`, notifyChannel, fmt.Sprint(rv)); err != nil {
 		return 0, err
 	}
-	return rv, tx.Commit(ctx)
+	if own {
+		return rv, tx.Commit(ctx)
+	}
+	return rv, nil
 }
 
 // conflict is Hasura's error for a stale resource_version.
