@@ -185,6 +185,11 @@ func TestMutationInsert(t *testing.T) {
 	// Nested rows under an upsert that wrote no row are refused.
 	expectMut(t, e, admin, `mutation { insert_author(objects: [{id: 1, name: "U1", articles: {data: [{title: "x"}]}}], on_conflict: {constraint: author_pkey, update_columns: []}) { affected_rows } }`, nil,
 		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_author.args.objects","code":"not-supported"},"message":"cannot proceed to insert array relations since insert to table \"author\" affects zero rows"}]}`)
+	// An absent variable leaves the column to its default; null is NULL.
+	expectMut(t, e, admin, `mutation($r: Int) { insert_author_one(object: {name: "R", rating: $r}) { rating } }`, nil,
+		`{"data":{"insert_author_one":{"rating":0}}}`)
+	expectMut(t, e, admin, `mutation($r: Int) { insert_author_one(object: {name: "R2", rating: $r}) { rating } }`, map[string]any{"r": nil},
+		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_author_one.args.object","code":"constraint-violation"},"message":"Not-NULL violation. null value in column \"rating\" of relation \"author\" violates not-null constraint"}]}`)
 	// Integer overflow is refused as Hasura does.
 	expectMut(t, e, admin, `mutation { insert_author(objects: [{name: "big", rating: 2147483648}]) { affected_rows } }`, nil,
 		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_author.args.objects[0].rating","code":"parse-failed"},"message":"The value 2.147483648e9 lies outside the bounds or is not an integer.  Maybe it is a float, or is there integer overflow?"}]}`)

@@ -261,6 +261,26 @@ func (m *mutPlanner) value(v any, c *catalog.Column, path string) (ir.Value, err
 	return ir.Literal{Val: pv, Type: c.Type.Name}, nil
 }
 
+// absent reports whether v is a variable the request does not carry and
+// whose definition has no default: GraphQL input coercion then treats the
+// input field as not given (an inserted column takes its default, an
+// updated column is left alone). Absence shapes the plan.
+func (m *mutPlanner) absent(v any) bool {
+	x, ok := v.(perm.Var)
+	if !ok {
+		return false
+	}
+	if _, present := m.in.Vars[x.Name]; present {
+		m.present(x.Name)
+		return false
+	}
+	if d := m.varDef(x.Name); d != nil && d.DefaultValue != nil {
+		return false
+	}
+	_, _ = m.resolve(x)
+	return true
+}
+
 // object resolves v into an input object (nil for null).
 func (m *mutPlanner) object(v any, path string) (perm.Object, error) {
 	v, err := m.concrete(v)

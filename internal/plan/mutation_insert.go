@@ -97,6 +97,9 @@ func (m *mutPlanner) insert(t *schema.Table, objs []any, oc any, path string, on
 		}
 		for _, mem := range obj {
 			fp := rp + "." + mem.Name
+			if m.absent(mem.Value) {
+				continue
+			}
 			if c := columnByGQL(t, mem.Name); c != nil {
 				val, err := m.value(mem.Value, c, fp)
 				if err != nil {

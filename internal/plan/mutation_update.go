@@ -71,6 +71,9 @@ func (m *mutPlanner) update(t *schema.Table, f *field, args perm.Object, path, a
 			return nil, err
 		}
 		for _, mem := range obj {
+			if m.absent(mem.Value) {
+				continue
+			}
 			fp := argPath + "." + string(op) + "." + mem.Name
 			c := columnByGQL(t, mem.Name)
 			if c == nil {
