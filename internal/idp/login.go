@@ -137,7 +137,11 @@ func (p *IdP) loginPage(c *Client, state string) page {
 
 // redirectError sends an OAuth error to the application's (validated)
 // redirect URI.
-func redirectError(w http.ResponseWriter, r *http.Request, ar *authRequest, code, desc string) {
+func (p *IdP) redirectError(w http.ResponseWriter, r *http.Request, ar *authRequest, code, desc string) {
+	if ar.ResponseMode == "web_message" {
+		p.webMessage(w, ar, map[string]string{"error": code, "error_description": desc})
+		return
+	}
 	u, err := url.Parse(ar.RedirectURI)
 	if err != nil {
 		http.Error(w, desc, http.StatusBadRequest)
@@ -184,7 +188,7 @@ func (p *IdP) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		if contains(ar.Prompt, "none") {
-			redirectError(w, r, ar, "login_required", "Login required")
+			p.redirectError(w, r, ar, "login_required", "Login required")
 			return
 		}
 		pg.Login = ar.LoginHint
@@ -227,7 +231,7 @@ func (p *IdP) complete(w http.ResponseWriter, r *http.Request, ar *authRequest, 
 	if err != nil {
 		var oe *oauthError
 		if errors.As(err, &oe) {
-			redirectError(w, r, ar, oe.Code, oe.Description)
+			p.redirectError(w, r, ar, oe.Code, oe.Description)
 			return
 		}
 		p.writeOAuthError(w, err)
@@ -236,6 +240,15 @@ func (p *IdP) complete(w http.ResponseWriter, r *http.Request, ar *authRequest, 
 	ar.UserID, ar.SessionID, ar.AuthTime, ar.IsDone, ar.Claims = u.UserID, sid, authTime, true, res
 	if err := p.saveAuthRequest(r.Context(), ar, false); err != nil {
 		p.writeOAuthError(w, err)
+		return
+	}
+	if ar.ResponseMode == "web_message" {
+		code, err := p.issueCode(r, ar)
+		if err != nil {
+			p.writeOAuthError(w, err)
+			return
+		}
+		p.webMessage(w, ar, map[string]string{"code": code})
 		return
 	}
 	http.Redirect(w, r, p.cfg.Issuer+"authorize/callback?id="+url.QueryEscape(ar.ID), http.StatusFound)

@@ -187,3 +187,29 @@ func TestDBConnectionsSignup(t *testing.T) {
 		t.Fatalf("change_password: %d %s", st, body)
 	}
 }
+
+func TestSilentAuthenticationWebMessage(t *testing.T) {
+	e := newEnv(t)
+	f := e.fixture()
+	oc := oauth2.Config{ClientID: f.spa.ClientID, Endpoint: oauth2.Endpoint{AuthURL: e.issuer + "authorize"}, RedirectURL: callback, Scopes: []string{"openid"}}
+	v := oauth2.GenerateVerifier()
+	silent := oc.AuthCodeURL("w1", oauth2.S256ChallengeOption(v), oauth2.SetAuthURLParam("prompt", "none"),
+		oauth2.SetAuthURLParam("response_mode", "web_message"))
+	b := newBrowser(t, appURL)
+	resp, page := b.get(silent)
+	if resp.StatusCode != 200 || !strings.Contains(page, `"error":"login_required"`) || !strings.Contains(page, `"state":"w1"`) ||
+		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "frame-ancestors "+appURL) || resp.Header.Get("X-Frame-Options") != "" {
+		t.Fatalf("silent auth without a session: %d %v %s", resp.StatusCode, resp.Header, page)
+	}
+	login(t, b, oc.AuthCodeURL("l", oauth2.S256ChallengeOption(v)), userMail, userPass)
+	_, page = b.get(silent)
+	m := regexp.MustCompile(`"code":"([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("silent auth with a session: %s", page)
+	}
+	st, body := e.token(url.Values{"grant_type": {"authorization_code"}, "client_id": {f.spa.ClientID}, "code": {m[1]},
+		"redirect_uri": {callback}, "code_verifier": {v}})
+	if st != 200 || body["id_token"] == nil {
+		t.Fatalf("exchange of a web_message code: %d %v", st, body)
+	}
+}
