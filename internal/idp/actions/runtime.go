@@ -505,8 +505,9 @@ func (r *Runtime) runOne(ctx context.Context, f *flow, a Action, base map[string
 	expired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		defer close(expired)
-		in.vm.Interrupt(errFlowTimeout)
+		// Report first: the interrupted job's own report must not win.
 		finish(outcome{err: r.ctxError(ctx, a)})
+		in.vm.Interrupt(errFlowTimeout)
 	})
 	in.onLoop(func() {
 		if o := in.start(prog, a, evJSON, finish); o.err != errPending {
@@ -609,7 +610,8 @@ func (in *instance) rejected(a Action, v goja.Value) outcome {
 func (in *instance) runError(a Action, err error) error {
 	var intr *goja.InterruptedError
 	if errors.As(err, &intr) {
-		return &RunError{Kind: KindTimeout, Action: a.Name, Message: "Action execution exceeded the time limit", cause: err}
+		return &RunError{Kind: KindTimeout, Action: a.Name,
+			Message: fmt.Sprintf("Action execution exceeded the time limit of %s", in.rt.cfg.FlowTimeout), cause: err}
 	}
 	var so *goja.StackOverflowError
 	if errors.As(err, &so) {

@@ -44,7 +44,7 @@ func startPostgate(t *testing.T, adminSecret string) *walk {
 		"HASURA_GRAPHQL_DATABASE_URL": pgtest.URL(t), "HASURA_GRAPHQL_SERVER_HOST": "127.0.0.1",
 		"HASURA_GRAPHQL_SERVER_PORT": strconv.Itoa(port), "HASURA_GRAPHQL_ADMIN_SECRET": adminSecret,
 		"POSTGATE_AUTH_ENABLED": "true", "POSTGATE_AUTH_SECRET_KEY": "walkthrough-key", "POSTGATE_AUTH_ISSUER": base + "/auth/",
-		"HASURA_GRAPHQL_ENABLED_LOG_TYPES": "startup",
+		"HASURA_GRAPHQL_ENABLED_LOG_TYPES": "startup", "POSTGATE_AUTH_ACTIONS_TIMEOUT": "1",
 	}
 	cfg, _, err := config.Load(nil, func(k string) string { return env[k] })
 	if err != nil {
@@ -127,6 +127,29 @@ var (
 // access token.
 func (w *walk) loginPKCE(clientID, callback, audience, user, pass string) string {
 	w.t.Helper()
+	back, verifier := w.authorize(clientID, callback, audience, user, pass)
+	if back.Query().Get("code") == "" || back.Query().Get("state") != "st4te" {
+		w.t.Fatalf("login as %s: redirected to %s", user, back)
+	}
+	resp, err := http.PostForm(w.base+"/auth/oauth/token", url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID},
+		"code": {back.Query().Get("code")}, "code_verifier": {verifier}, "redirect_uri": {callback}})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var tok map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	at, _ := tok["access_token"].(string)
+	if resp.StatusCode != 200 || at == "" {
+		w.t.Fatalf("token for %s: %d %v", user, resp.StatusCode, tok)
+	}
+	return at
+}
+
+// authorize signs in through the login page and returns where the
+// provider sent the browser back, with the PKCE verifier.
+func (w *walk) authorize(clientID, callback, audience, user, pass string) (*url.URL, string) {
+	w.t.Helper()
 	var vb [32]byte
 	_, _ = rand.Read(vb[:])
 	verifier := base64.RawURLEncoding.EncodeToString(vb[:])
@@ -162,22 +185,10 @@ func (w *walk) loginPKCE(clientID, callback, audience, user, pass string) string
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	back, _ := url.Parse(resp.Header.Get("Location"))
-	if resp.StatusCode != http.StatusFound || back == nil || back.Query().Get("code") == "" || back.Query().Get("state") != "st4te" {
+	if resp.StatusCode != http.StatusFound || back == nil || !strings.HasPrefix(back.String(), callback) {
 		w.t.Fatalf("login as %s: %d %s %s", user, resp.StatusCode, resp.Header.Get("Location"), body)
 	}
-	resp, err = http.PostForm(w.base+"/auth/oauth/token", url.Values{"grant_type": {"authorization_code"}, "client_id": {clientID},
-		"code": {back.Query().Get("code")}, "code_verifier": {verifier}, "redirect_uri": {callback}})
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	var tok map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&tok)
-	resp.Body.Close()
-	at, _ := tok["access_token"].(string)
-	if resp.StatusCode != 200 || at == "" {
-		w.t.Fatalf("token for %s: %d %v", user, resp.StatusCode, tok)
-	}
-	return at
+	return back, verifier
 }
 
 func jwtClaims(t *testing.T, jwt string) map[string]any {
@@ -285,5 +296,35 @@ CREATE TABLE users ("userId" text PRIMARY KEY, "userName" text, "lastSeen" times
 	_, out = w.call("POST", "/v1/graphql", "", query)
 	if errs, _ := out["errors"].([]any); len(errs) != 1 || !strings.Contains(errs[0].(map[string]any)["message"].(string), "Missing 'Authorization' or 'Cookie' header in JWT authentication mode") {
 		t.Fatalf("without a token: %v", out)
+	}
+
+	// Failing Actions fail the login cleanly (access_denied with the
+	// reason) and leave the server serving logins.
+	bad := map[string]string{
+		"Loops":  `exports.onExecutePostLogin = async () => { while (true) {} };`,
+		"Throws": `exports.onExecutePostLogin = async (event) => { throw new Error("no sync for " + event.user.username) };`,
+		"Unreachable": `const fetch = require('node-fetch');
+exports.onExecutePostLogin = async () => { await fetch("http://127.0.0.1:1/v1/graphql", { method: "POST", body: "{}" }) };`,
+		"Escapes": `exports.onExecutePostLogin = async () => { require("child_process").execSync("id") };`,
+	}
+	for name, code := range bad {
+		a := w.must("POST", "/auth/api/v2/actions/actions", admin, map[string]any{"name": name, "code": code, "deploy": true,
+			"supported_triggers": []any{map[string]any{"id": "post-login", "version": "v3"}}})
+		w.must("PATCH", "/auth/api/v2/actions/triggers/post-login/bindings", admin, map[string]any{"bindings": []any{
+			map[string]any{"ref": map[string]any{"type": "action_id", "value": a["id"]}},
+			map[string]any{"ref": map[string]any{"type": "action_name", "value": "Hasura JWT Claims"}},
+		}})
+		back, _ := w.authorize(clientID, callback, audience, "bob@example.com", "correct horse battery")
+		q := back.Query()
+		if q.Get("error") != "access_denied" || q.Get("code") != "" || q.Get("error_description") == "" {
+			t.Fatalf("%s: redirected to %s", name, back)
+		}
+		t.Logf("%s: access_denied: %s", name, q.Get("error_description"))
+	}
+	w.must("PATCH", "/auth/api/v2/actions/triggers/post-login/bindings", admin, map[string]any{"bindings": []any{
+		map[string]any{"ref": map[string]any{"type": "action_name", "value": "Hasura JWT Claims"}}}})
+	at := w.loginPKCE(clientID, callback, audience, "alice@example.com", "correct horse battery")
+	if hc, _ := jwtClaims(t, at)["https://hasura.io/jwt/claims"].(map[string]any); hc["x-hasura-user-id"] != users["alice"] {
+		t.Fatalf("a login after the failures: %v", hc)
 	}
 }
