@@ -238,6 +238,31 @@ func (c *checker) tableConfigProblem(t *Table, ct *catalog.Table) string {
 			return fmt.Sprintf("the custom field name %s was given for the column %s, but no such column exists", q(custom), q(col))
 		}
 	}
+	// Two columns may not end up with the same field name.
+	byField := map[string][]string{}
+	var fields []string
+	for _, c := range ct.Columns {
+		f := c.Name
+		if n := t.Configuration.ColumnConfig[c.Name].CustomName; n != "" {
+			f = n
+		} else if n := t.Configuration.CustomColumnNames[c.Name]; n != "" {
+			f = n
+		}
+		if byField[f] == nil {
+			fields = append(fields, f)
+		}
+		byField[f] = append(byField[f], c.Name)
+	}
+	for _, f := range fields {
+		if cols := byField[f]; len(cols) > 1 {
+			quoted := make([]string, len(cols))
+			for i, c := range cols {
+				quoted[i] = q(c)
+			}
+			list := strings.Join(quoted[:len(quoted)-1], ", ") + " and " + quoted[len(quoted)-1]
+			return fmt.Sprintf("the definitions of columns %s are in conflict: they are mapped to the same field name, %s", list, q(f))
+		}
+	}
 	return ""
 }
 

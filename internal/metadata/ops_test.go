@@ -53,6 +53,8 @@ func TestTableOperations(t *testing.T) {
 		{name: "bad root field key", body: `{"type":"pg_track_table","args":{"table":"article","configuration":{"custom_root_fields":{"selects":"x"}}}}`, code: "parse-failed", msg: `unexpected key "selects"`},
 		{name: "custom column of missing column", body: `{"type":"pg_track_table","args":{"table":"article","configuration":{"column_config":{"nope":{"custom_name":"x"}}}}}`,
 			code: "constraint-violation", msg: `the custom field name "x" was given for the column "nope", but no such column exists`},
+		{name: "custom names in conflict", body: `{"type":"pg_track_table","args":{"table":"article","configuration":{"column_config":{"title":{"custom_name":"content"}}}}}`,
+			code: "constraint-violation", msg: `the definitions of columns "title" and "content" are in conflict: they are mapped to the same field name, "content"`},
 		{name: "track with configuration", body: `{"type":"pg_track_table","args":{"table":"article","configuration":{"custom_name":"Post","custom_root_fields":{"select":"posts"},"column_config":{"title":{"custom_name":"heading"}}}}}`, want: success},
 		{name: "other schema", body: `{"type":"pg_track_table","args":{"table":{"schema":"other","name":"thing"}}}`, want: success},
 		{name: "track_tables with a failure", body: `{"type":"pg_untrack_table","args":{"table":{"schema":"other","name":"thing"}}}`, want: success},
