@@ -509,3 +509,32 @@ func TestUsersCannotGetManagementTokens(t *testing.T) {
 		t.Fatalf("authorize for the Management API: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
 }
+
+func TestCallbackBoundToBrowser(t *testing.T) {
+	e := newEnv(t)
+	f := e.fixture()
+	oc := oauth2.Config{ClientID: f.spa.ClientID, Endpoint: oauth2.Endpoint{AuthURL: e.issuer + "authorize"}, RedirectURL: callback, Scopes: []string{"openid"}}
+	b := newBrowser(t, appURL)
+	resp, page := b.get(oc.AuthCodeURL("s", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	state := formField(t, stateRe, page)
+	b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, _ = b.post(e.issuer+"login", url.Values{"csrf_token": {formField(t, csrfRe, page)}, "state": {state},
+		"username": {userMail}, "password": {userPass}})
+	cb := resp.Header.Get("Location")
+	if !strings.Contains(cb, "authorize/callback?id=") {
+		t.Fatalf("login did not go to the callback: %s", cb)
+	}
+	// Another browser replaying the callback URL gets nothing.
+	other := newBrowser(t, appURL)
+	if resp, _ = other.get(cb); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("callback from another browser: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = b.get(cb)
+	if loc, _ := url.Parse(resp.Header.Get("Location")); resp.StatusCode != http.StatusFound || loc.Query().Get("code") == "" {
+		t.Fatalf("callback: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The same browser cannot mint a second code for the request.
+	if resp, _ = b.get(cb); strings.Contains(resp.Header.Get("Location"), "code=") {
+		t.Fatalf("second code for one authorization: %s", resp.Header.Get("Location"))
+	}
+}

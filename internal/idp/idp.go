@@ -142,7 +142,7 @@ func (p *IdP) Handler() http.Handler {
 	mux.HandleFunc("GET "+pre+".well-known/openid-configuration", p.discovery)
 	mux.HandleFunc("GET "+pre+".well-known/jwks.json", p.jwksHandler)
 	mux.Handle(pre+"authorize", p.withAuthorizeQuery(opH))
-	mux.Handle(pre+"authorize/", opH)
+	mux.Handle(pre+"authorize/", p.sameBrowser(opH))
 	mux.HandleFunc(pre+"userinfo", p.userinfo)
 	mux.HandleFunc(pre+"oauth/token", p.cors(http.MethodPost, p.token))
 	mux.HandleFunc(pre+"oauth/revoke", p.cors(http.MethodPost, p.revoke))
@@ -188,4 +188,19 @@ func (p *IdP) withAuthorizeQuery(h http.Handler) http.Handler {
 // RotateSigningKey rotates the signing keys (see keys/signing/rotate).
 func (p *IdP) RotateSigningKey(ctx context.Context) error {
 	return p.keys.rotate(ctx, p.st.maxTokenLifetime(ctx, p.cfg.IDTokenTTL))
+}
+
+// sameBrowser lets the login callback through only for the browser whose
+// session completed the authorization request.
+func (p *IdP) sameBrowser(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ar, err := p.authRequest(r.Context(), r.URL.Query().Get("id"))
+		if err == nil && ar.IsDone {
+			if sid, _, _ := p.session(r); sid == "" || sid != ar.SessionID {
+				p.message(w, r, http.StatusForbidden, "Log in", "This login was completed in another browser. Go back to the application and try again.")
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }

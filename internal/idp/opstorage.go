@@ -140,8 +140,13 @@ func (s *opStorage) AuthRequestByCode(ctx context.Context, code string) (op.Auth
 }
 
 func (s *opStorage) SaveAuthCode(ctx context.Context, id, code string) error {
-	_, err := s.p.st.pool.Exec(ctx, `UPDATE `+s.p.st.t("auth_requests")+` SET code = $2, expires_at = $3 WHERE id = $1`,
+	// One code per authorization: a second callback for the same request
+	// gets nothing.
+	tag, err := s.p.st.pool.Exec(ctx, `UPDATE `+s.p.st.t("auth_requests")+` SET code = $2, expires_at = $3 WHERE id = $1 AND code IS NULL`,
 		id, hashToken(code), s.p.cfg.Now().Add(5*time.Minute))
+	if err == nil && tag.RowsAffected() == 0 {
+		return oidc.ErrInvalidRequest().WithDescription("The authorization request was already used.")
+	}
 	return err
 }
 

@@ -4,7 +4,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"time"
 )
 
 // webMessagePage answers response_mode=web_message (Auth0's silent
@@ -46,7 +45,5 @@ func (p *IdP) webMessage(w http.ResponseWriter, ar *authRequest, response map[st
 // provider library does this on its callback for redirect responses).
 func (p *IdP) issueCode(r *http.Request, ar *authRequest) (string, error) {
 	code := randomID(32)
-	_, err := p.st.pool.Exec(r.Context(), `UPDATE `+p.st.t("auth_requests")+` SET code = $2, expires_at = $3 WHERE id = $1`,
-		ar.ID, hashToken(code), p.cfg.Now().Add(5*time.Minute))
-	return code, err
+	return code, (&opStorage{p: p}).SaveAuthCode(r.Context(), ar.ID, code)
 }
