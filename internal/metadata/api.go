@@ -20,6 +20,9 @@ type request struct {
 	Args            json.RawMessage `json:"args"`
 	ResourceVersion *int64          `json:"resource_version"`
 	Version         int             `json:"version"`
+	// Source is sent by some clients beside bulk requests; it is ignored
+	// (each operation names its own source).
+	Source string `json:"source"`
 }
 
 // opFunc runs one operation on the working state and returns its result.
@@ -42,9 +45,8 @@ type opCtx struct {
 	version int64
 	// v2 is set for requests with "version": 2.
 	v2 bool
-	// allowInconsistent lets the next commit keep new inconsistencies.
-	allowInconsistent bool
-	// reloadCatalog asks for a fresh catalog before the result is published.
+	// reloadCatalog publishes a new snapshot (with cat) even when md did
+	// not change.
 	reloadCatalog bool
 	// legacy is set for /v1/query, whose messages predate sources.
 	legacy bool
@@ -297,7 +299,7 @@ func placeError(err error, path string) error {
 func (o *opCtx) changedMetadata() error {
 	o.changed = true
 	fresh, all := o.newInconsistencies()
-	if len(fresh) > 0 && !o.allowInconsistent {
+	if len(fresh) > 0 {
 		return inconsistencyError(fresh)
 	}
 	o.bad = all

@@ -20,7 +20,9 @@ func (s *Service) QueryV2(ctx context.Context, body []byte) (json.RawMessage, er
 	if _, ok := ops[r.Type]; !ok {
 		return nil, apierr.Newf(apierr.ParseFailed, "unknown query type %q", r.Type)
 	}
-	return s.run(ctx, r, false, func(o *opCtx) (any, error) {
+	// Reads need neither the writers' lock nor a fresh catalog.
+	writes := r.Type != "select" && r.Type != "count"
+	return s.run(ctx, r, writes, func(o *opCtx) (any, error) {
 		return o.dispatch(ops, r.Type, r.Args, "$.args")
 	})
 }
