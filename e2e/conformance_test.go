@@ -68,6 +68,9 @@ func conformanceRoot(t *testing.T) string {
 // TestConformance applies the Hasura test cases to the real server and fails
 // when a case of the baseline no longer passes.
 func TestConformance(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the Hasura conformance run is skipped with -short")
+	}
 	root := conformanceRoot(t)
 	manifest, err := LoadManifest(root)
 	if err != nil {
