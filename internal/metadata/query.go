@@ -38,7 +38,8 @@ func (s *Service) QueryV1(ctx context.Context, body []byte) (json.RawMessage, er
 	if _, ok := ops[r.Type]; !ok {
 		return nil, apierr.Newf(apierr.ParseFailed, "unknown query type %q", r.Type)
 	}
-	return s.run(ctx, r, !readOnlyOps[r.Type], func(o *opCtx) (any, error) {
+	writes := !readOnlyOps[r.Type] && r.Type != "select" && r.Type != "count"
+	return s.run(ctx, r, writes, func(o *opCtx) (any, error) {
 		o.legacy = true
 		return o.dispatch(ops, r.Type, r.Args, "$.args")
 	})
