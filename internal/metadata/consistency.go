@@ -583,7 +583,7 @@ func reasonMessage(prefix string, errs []string) string {
 // hasArg reports whether fn takes an argument name (of base type udt when given).
 func hasArg(fn *catalog.Function, name, udt string) bool {
 	for _, a := range fn.Args {
-		if a.Name == name && (udt == "" || a.Type.UDT == udt || (udt == "json" && a.Type.UDT == "jsonb")) {
+		if a.Name == name && (udt == "" || a.Type.UDT == udt) {
 			return true
 		}
 	}
