@@ -158,6 +158,9 @@ func TestManagementAPIAndFlows(t *testing.T) {
 
 	// A draft change is not live until deployed.
 	m.do("PATCH", "/actions/"+claims.ID, map[string]any{"code": claimsCode + "\n// edited"}, 200, &got)
+	// Secrets sent back by name only keep their values.
+	m.do("PATCH", "/actions/"+sync.ID, map[string]any{"secrets": []any{map[string]any{"name": "HASURA_GRAPHQL_ADMIN_SECRET"},
+		map[string]any{"name": "HASURA_GRAPHQL_ENDPOINT"}}}, 200, nil)
 	if got.AllChangesDeployed {
 		t.Fatal("all_changes_deployed after an edit")
 	}

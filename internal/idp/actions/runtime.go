@@ -428,7 +428,39 @@ func eventMap(event any) (map[string]any, error) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return nil, invalidf("the event must be a JSON object: %v", err)
 	}
+	normaliseEvent(m)
 	return m, nil
+}
+
+// normaliseEvent gives the fields Auth0 always fills an empty object or
+// list instead of null, so that event.user.app_metadata.x or
+// event.authorization.roles.includes(...) work as on Auth0.
+func normaliseEvent(m map[string]any) {
+	ensure := func(obj map[string]any, key string, empty func() any) {
+		if obj != nil && obj[key] == nil {
+			obj[key] = empty()
+		}
+	}
+	object := func() any { return map[string]any{} }
+	list := func() any { return []any{} }
+	if u, ok := m["user"].(map[string]any); ok {
+		ensure(u, "app_metadata", object)
+		ensure(u, "user_metadata", object)
+		ensure(u, "identities", list)
+	}
+	if a, ok := m["authorization"].(map[string]any); ok {
+		ensure(a, "roles", list)
+	}
+	if tx, ok := m["transaction"].(map[string]any); ok {
+		ensure(tx, "requested_scopes", list)
+	}
+	if c, ok := m["client"].(map[string]any); ok {
+		ensure(c, "metadata", object)
+	}
+	if r, ok := m["request"].(map[string]any); ok {
+		ensure(r, "query", object)
+		ensure(r, "body", object)
+	}
 }
 
 // eventFor is the event one action sees: the flow's event with that

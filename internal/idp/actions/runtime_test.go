@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -519,5 +520,40 @@ func BenchmarkNewRuntime(b *testing.B) {
 	rt := New(Config{PoolSize: 1})
 	for b.Loop() {
 		rt.newInstance()
+	}
+}
+
+func TestEventNormalisedAndConcurrentRuns(t *testing.T) {
+	rt := newTestRuntime(t, Config{PoolSize: 2})
+	// The identity provider's structs leave nil maps and slices: actions
+	// still see Auth0's empty objects and lists.
+	ev := map[string]any{"user": map[string]any{"user_id": "u1", "app_metadata": nil}, "authorization": map[string]any{"roles": nil},
+		"transaction": map[string]any{}, "client": map[string]any{"client_id": "c"}}
+	code := `exports.onExecutePostLogin = async (event, api) => {
+  await new Promise((r) => setTimeout(r, 2));
+  api.accessToken.setCustomClaim("https://x/n", [event.user.app_metadata.plan ?? "free", event.user.user_metadata, event.authorization.roles.length,
+    event.transaction.requested_scopes.length, event.client.metadata, event.user.user_id]);
+};`
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := rt.Run(context.Background(), PostLogin, []Action{act("n", code)}, ev)
+			if err != nil {
+				errs <- err
+				return
+			}
+			want := []any{"free", map[string]any{}, int64(0), int64(0), map[string]any{}, "u1"}
+			if got := res.AccessTokenClaims["https://x/n"]; !reflect.DeepEqual(got, want) {
+				errs <- fmt.Errorf("run %d: %#v", i, got)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }
