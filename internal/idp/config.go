@@ -42,6 +42,10 @@ type Config struct {
 	// RefreshTokenTTL bounds a refresh token family
 	// (POSTGATE_AUTH_REFRESH_TOKEN_TTL, seconds; default 30 days).
 	RefreshTokenTTL time.Duration
+	// AccessTokenTTL is the lifetime of access tokens without an API
+	// audience (only good for /userinfo) (POSTGATE_AUTH_ACCESS_TOKEN_TTL,
+	// seconds; default 86400). Tokens for an API live its token_lifetime.
+	AccessTokenTTL time.Duration
 	// IDTokenTTL is the ID token lifetime (POSTGATE_AUTH_ID_TOKEN_TTL,
 	// seconds; default 36000 as Auth0).
 	IDTokenTTL time.Duration
@@ -133,6 +137,7 @@ func ConfigFromEnv(raw map[string]string, port int, dataDir string) (Config, err
 		"POSTGATE_AUTH_SESSION_TTL":       &c.SessionTTL,
 		"POSTGATE_AUTH_REFRESH_TOKEN_TTL": &c.RefreshTokenTTL,
 		"POSTGATE_AUTH_ID_TOKEN_TTL":      &c.IDTokenTTL,
+		"POSTGATE_AUTH_ACCESS_TOKEN_TTL":  &c.AccessTokenTTL,
 	} {
 		if v := strings.TrimSpace(raw[name]); v != "" {
 			n, err := strconv.Atoi(v)
@@ -141,6 +146,9 @@ func ConfigFromEnv(raw map[string]string, port int, dataDir string) (Config, err
 			}
 			*dst = time.Duration(n) * time.Second
 		}
+	}
+	if alg := strings.TrimSpace(raw["POSTGATE_AUTH_SIGNING_ALG"]); alg != "" && alg != "RS256" {
+		return c, fmt.Errorf("%w: POSTGATE_AUTH_SIGNING_ALG %q is not supported (RS256 only)", ErrConfig, alg)
 	}
 	key := raw["POSTGATE_AUTH_SECRET_KEY"]
 	if key == "" && dataDir != "" {
@@ -186,6 +194,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RefreshTokenTTL == 0 {
 		c.RefreshTokenTTL = 30 * 24 * time.Hour
+	}
+	if c.AccessTokenTTL == 0 {
+		c.AccessTokenTTL = 86400 * time.Second
 	}
 	if c.IDTokenTTL == 0 {
 		c.IDTokenTTL = 36000 * time.Second

@@ -159,7 +159,7 @@ var reservedClaims = map[string]bool{"iss": true, "sub": true, "aud": true, "exp
 // refresh token (offline_access allowed by the API).
 func (p *IdP) mint(ctx context.Context, g grant) (*tokenResponse, error) {
 	now := p.cfg.Now()
-	lifetime := 86400
+	lifetime := int(p.cfg.AccessTokenTTL.Seconds())
 	var rs *ResourceServer
 	if g.audience != "" {
 		var err error
