@@ -29,6 +29,7 @@ create table article (
   author_id int references author(id),
   is_published boolean not null default false
 );
+create table author_detail (author_id int primary key references author(id), bio text);
 insert into author (name, info) values ('U1', '{"a": 1, "tags": ["x", "y"]}'), ('U2', '[1, 2, 3]');
 insert into article (title, author_id, is_published) values ('A1', 1, true), ('A2', 2, false);
 `
@@ -39,8 +40,12 @@ const mutationMetadata = `{
     {"table": {"schema": "public", "name": "users"},
      "select_permissions": [{"role": "user", "permission": {"columns": ["userId", "userName"], "filter": {"userId": {"_eq": "X-Hasura-User-Id"}}}}]},
     {"table": {"schema": "public", "name": "log"}},
+    {"table": {"schema": "public", "name": "author_detail"}},
     {
       "table": {"schema": "public", "name": "author"},
+      "object_relationships": [
+        {"name": "detail", "using": {"foreign_key_constraint_on": {"table": "author_detail", "column": "author_id"}}}
+      ],
       "array_relationships": [
         {"name": "articles", "using": {"foreign_key_constraint_on": {"table": "article", "column": "author_id"}}}
       ],
@@ -148,6 +153,10 @@ func TestMutationInsert(t *testing.T) {
 	  }
 	}`, nil, `{"data":{"insert_author_one":{"name":"A9","articles":[
 	  {"title":"T1","content":null,"is_published":false,"author":{"name":"A9"}},{"title":"T2","content":"c","is_published":false,"author":{"name":"A9"}}]}}}`)
+	// A reverse object relationship (the related row refers to this one)
+	// is inserted after its parent.
+	expectMut(t, e, admin, `mutation { insert_author_one(object: {name: "A10", detail: {data: {bio: "b"}}}) { name detail { bio } } }`, nil,
+		`{"data":{"insert_author_one":{"name":"A10","detail":{"bio":"b"}}}}`)
 	// Nested object insert.
 	expectMut(t, e, u, `mutation { insert_article_one(object: {title: "T3", author: {data: {name: "U5"}}}) { title author { name } } }`, nil,
 		`{"data":{"insert_article_one":{"title":"T3","author":{"name":"U5"}}}}`)
@@ -168,7 +177,7 @@ func TestMutationInsert(t *testing.T) {
 	expectMut(t, e, u, `mutation { insert_author(objects: [{name: "U8", articles: {data: [{title: "x", author_id: 2}]}}]) { affected_rows } }`, nil,
 		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_author.args.objects[0].articles.data[0]","code":"validation-failed"},"message":"cannot insert \"author_id\" columns as their values are already being determined by parent insert"}]}`)
 	expectMut(t, e, u, `mutation { insert_article_one(object: {title: "x", author_id: 1, author: {data: {name: "U9"}}}) { id } }`, nil,
-		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_article_one.args.object.author","code":"validation-failed"},"message":"cannot insert object relationship \"author\" as \"author_id\" column values are already determined"}]}`)
+		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_article_one.args.object.author","code":"validation-failed"},"message":"cannot insert object relation ship \"author\" as \"author_id\" column values are already determined"}]}`)
 	// Presets from literals and session variables.
 	expectMut(t, e, user("writer", "2"), `mutation { insert_article_one(object: {title: "P"}) { title content author_id } }`, nil,
 		`{"data":{"insert_article_one":{"title":"P","content":"preset","author_id":2}}}`)

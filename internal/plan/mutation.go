@@ -222,6 +222,9 @@ func (m *mutPlanner) output(t *schema.Table, f *field, path string, single bool)
 
 // columnByGQL returns the column of t whose GraphQL name is name, or nil.
 func columnByGQL(t *schema.Table, name string) *catalog.Column {
+	if t.Columns != nil {
+		return t.Columns[name]
+	}
 	if t.Catalog == nil {
 		return nil
 	}

@@ -118,7 +118,7 @@ func (m *mutPlanner) insert(t *schema.Table, objs []any, oc any, path string, on
 			}
 			if n != nil {
 				ins.Nested = append(ins.Nested, *n)
-				if rel.Object {
+				if n.Object {
 					objectRels = append(objectRels, rel)
 				}
 			}
@@ -131,7 +131,8 @@ func (m *mutPlanner) insert(t *schema.Table, objs []any, oc any, path string, on
 				}
 			}
 			if len(given) > 0 {
-				return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("cannot insert object relationship %q as %s column values are already determined", r.Name, quoteList(given))).WithPath(rp + "." + r.Name)
+				// Hasura's wording, "relation ship" included.
+				return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("cannot insert object relation ship %q as %s column values are already determined", r.Name, quoteList(given))).WithPath(rp + "." + r.Name)
 			}
 		}
 		for _, pr := range presets {
@@ -153,6 +154,9 @@ func (m *mutPlanner) insert(t *schema.Table, objs []any, oc any, path string, on
 // relationship returns the relationship behind insert input field name of
 // t, or nil.
 func (m *mutPlanner) relationship(t *schema.Table, name string) *schema.Relationship {
+	if r := t.Relationships[name]; r != nil {
+		return r
+	}
 	if f := t.Fields[name]; f != nil && f.Rel != nil && (f.Kind == schema.FieldObjectRel || f.Kind == schema.FieldArrayRel) {
 		return f.Rel
 	}
@@ -181,22 +185,27 @@ func (m *mutPlanner) nested(rel *schema.Relationship, v any, row int, path strin
 	data, _ := obj.Get("data")
 	oc, _ := obj.Get("on_conflict")
 	dp := path + ".data"
-	if rel.Object {
+	// An object relationship on this table's foreign key inserts its row
+	// first; a reverse one (the related row refers to this one) after, as
+	// array relationships do.
+	if rel.Object && rel.InsertionOrder != "after_parent" {
 		child, err := m.insert(target, []any{data}, oc, dp, true, nil)
 		if err != nil {
 			return nil, err
 		}
 		return &ir.NestedInsert{RowIndex: row, Rel: rel.IR(), Object: true, Insert: child}, nil
 	}
-	list, err := m.list(data)
-	if err != nil {
-		return nil, err
-	}
 	fixed := map[string]bool{}
 	for _, mp := range rel.Mapping {
 		fixed[mp.Inner] = true
 	}
-	child, err := m.insert(target, list, oc, dp, false, fixed)
+	var list []any
+	if rel.Object {
+		list = []any{data}
+	} else if list, err = m.list(data); err != nil {
+		return nil, err
+	}
+	child, err := m.insert(target, list, oc, dp, rel.Object, fixed)
 	if err != nil {
 		return nil, err
 	}
