@@ -145,7 +145,7 @@ func (c *checker) checkSource(s *Source) {
 		var objs []*ObjectRelationship
 		for _, r := range t.ObjectRelationships {
 			def := relDefinition(t.Table, r.Name, r.Using, r.Comment)
-			if reason := c.relProblem(s, t, ct, r.Name, true, r.Using.ForeignKeyConstraintOn, nil, r.Using.ManualConfiguration, fields); reason != "" {
+			if reason := c.relProblem(s, t, ct, r.Name, true, r.Using.ForeignKeyConstraintOn, r.Using.ManualConfiguration, fields); reason != "" {
 				c.tableObj(t, "object_relation", r.Name, inTable(t, "in relationship "+q(r.Name)+": "+reason), def)
 				continue
 			}
@@ -160,7 +160,7 @@ func (c *checker) checkSource(s *Source) {
 			if r.Using.ForeignKeyConstraintOn != nil {
 				fk = rawJSON(r.Using.ForeignKeyConstraintOn)
 			}
-			if reason := c.relProblem(s, t, ct, r.Name, false, fk, r.Using.ForeignKeyConstraintOn, r.Using.ManualConfiguration, fields); reason != "" {
+			if reason := c.relProblem(s, t, ct, r.Name, false, fk, r.Using.ManualConfiguration, fields); reason != "" {
 				c.tableObj(t, "array_relation", r.Name, inTable(t, "in relationship "+q(r.Name)+": "+reason), def)
 				continue
 			}
@@ -385,7 +385,7 @@ func (c *checker) trackedTable(s *Source, n TableName) (*Table, *catalog.Table) 
 }
 
 // relProblem validates one relationship definition.
-func (c *checker) relProblem(s *Source, t *Table, ct *catalog.Table, name string, object bool, fkRaw json.RawMessage, _ *RemoteFK, manual *ManualRelationship, fields map[string]bool) string {
+func (c *checker) relProblem(s *Source, t *Table, ct *catalog.Table, name string, object bool, fkRaw json.RawMessage, manual *ManualRelationship, fields map[string]bool) string {
 	if fields[name] {
 		return fmt.Sprintf("column/relationship %s of table %s already exists", q(name), t.Table.quoted())
 	}
