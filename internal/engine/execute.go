@@ -404,6 +404,31 @@ func writeString(b *bytes.Buffer, s string) {
 	b.Write(q)
 }
 
+// valueAt returns the value at path inside a decoded variable value.
+func valueAt(v any, path []any) (any, bool) {
+	for _, step := range path {
+		switch x := step.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil, false
+			}
+			if v, ok = m[x]; !ok {
+				return nil, false
+			}
+		case int:
+			l, ok := v.([]any)
+			if !ok || x < 0 || x >= len(l) {
+				return nil, false
+			}
+			v = l[x]
+		default:
+			return nil, false
+		}
+	}
+	return v, true
+}
+
 // checkSession reports the first session variable the plan reads that the
 // session lacks, as Hasura does.
 func checkSession(c *compiled, s session.Session) error {
@@ -419,6 +444,9 @@ func checkSession(c *compiled, s session.Session) error {
 func runChecks(p *plan.Plan, vars map[string]any) error {
 	for _, c := range p.Checks {
 		v, ok := vars[c.Name]
+		if ok && len(c.VarPath) > 0 {
+			v, ok = valueAt(v, c.VarPath)
+		}
 		switch c.Kind {
 		case plan.NotNull:
 			if (ok && v == nil) || (!ok && !c.HasDefault) {

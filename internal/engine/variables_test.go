@@ -96,3 +96,28 @@ func TestDefaultedLeafVariableSharesOnePlan(t *testing.T) {
 		t.Fatalf("want 1 plan and 2 hits, got %+v", st)
 	}
 }
+
+func TestObjectVariablesBindTheirScalars(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	q := `query($w: article_bool_exp!) { article(where: $w, order_by: {id: asc}) { id } }`
+	expect(t, e, session.Admin(), q, map[string]any{"w": map[string]any{"author_id": map[string]any{"_eq": 1}}},
+		`{"data":{"article":[{"id":1},{"id":2}]}}`)
+	expect(t, e, session.Admin(), q, map[string]any{"w": map[string]any{"author_id": map[string]any{"_eq": 2}}},
+		`{"data":{"article":[{"id":3},{"id":4}]}}`)
+	// Lists, jsonb objects and single values for lists inside the variable.
+	expect(t, e, session.Admin(), q, map[string]any{"w": map[string]any{"id": map[string]any{"_in": []any{1, 4}}}},
+		`{"data":{"article":[{"id":1},{"id":4}]}}`)
+	expect(t, e, session.Admin(), q, map[string]any{"w": map[string]any{"id": map[string]any{"_in": []any{2, 3, 4}}}},
+		`{"data":{"article":[{"id":2},{"id":3},{"id":4}]}}`)
+	expect(t, e, session.Admin(), q, map[string]any{"w": map[string]any{"id": map[string]any{"_in": 3}}},
+		`{"data":{"article":[{"id":3}]}}`)
+	expect(t, e, session.Admin(), q, map[string]any{"w": map[string]any{"tags": map[string]any{"_contains": map[string]any{"a": 2}}}},
+		`{"data":{"article":[{"id":4}]}}`)
+	expect(t, e, session.Admin(), q, map[string]any{"w": map[string]any{"author_id": map[string]any{"_eq": nil}}},
+		`{"errors":[{"extensions":{"path":"$.selectionSet.article.args.where.author_id._eq","code":"validation-failed"},"message":"unexpected null value for type 'Int'"}]}`)
+	// One plan per structure: _eq (two values), _in (two lists), _in with
+	// a single value (read into the plan), _contains, _eq with null.
+	if st := e.Stats(); st.Plans != 5 || st.Hits != 2 {
+		t.Fatalf("want 5 plans and 2 hits, got %+v", st)
+	}
+}

@@ -193,6 +193,15 @@ func (e *Env) compare(left ir.Operand, typ catalog.ColumnType, op ir.CompareOp, 
 // disjunction (or conjunction) of single comparisons.
 func (e *Env) compareIn(left ir.Operand, typ catalog.ColumnType, op ir.CompareOp, v any, path string) (ir.BoolExp, error) {
 	arr := typ.Name + "[]"
+	if x, ok := v.(Var); ok && x.Path != nil && x.Kind == 's' && e.Resolve != nil {
+		// A single value inside a variable where a list is expected: it
+		// is read now and wrapped below (GraphQL list coercion).
+		r, err := e.Resolve(x)
+		if err != nil {
+			return nil, err
+		}
+		v = r
+	}
 	if list, ok := v.([]any); ok {
 		hasSession := false
 		for _, it := range list {

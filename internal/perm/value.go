@@ -31,11 +31,16 @@ func (o Object) Get(name string) (any, bool) {
 	return nil, false
 }
 
-// Var is a reference to a GraphQL variable. Where the expression needs a
-// concrete value (an object, a list, a flag), it is resolved through
-// Env.Resolve; in a scalar value position it becomes an ir.Variable.
+// Var is a reference to a GraphQL variable, or to the value at Path inside
+// one. Where the expression needs a concrete value (an object, a list, a
+// flag), it is resolved through Env.Resolve; in a scalar value position it
+// becomes an ir.Variable.
 type Var struct {
 	Name string
+	Path []any
+	// Kind is what the value at Path is, when known: 'o' object, 'l' list,
+	// 's' scalar, 'n' null (0 when unknown).
+	Kind byte
 }
 
 // Plain converts a tree into plain JSON values (map[string]any for objects),
@@ -71,7 +76,7 @@ func Plain(v any, resolve func(Var) (any, error)) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		return Plain(r, nil)
+		return Plain(r, resolve)
 	default:
 		return v, nil
 	}

@@ -20,6 +20,8 @@ type planner struct {
 	filters   map[*schema.Table]ir.BoolExp
 	// roots maps the operation's root field names to their meaning.
 	roots map[string]*schema.RootField
+	// decoded caches the variables decoded while planning.
+	decoded map[string]any
 }
 
 // field is one response key of a selection set: the fields merged under
@@ -184,46 +186,99 @@ func (p *planner) concrete(v any) (any, error) {
 	return v, nil
 }
 
-// resolve returns a variable's value as a tree and records it as shaping
-// the plan.
+// resolve returns the value of a variable (or of the part of it at v.Path)
+// for a position that needs it concretely, and records what of it shaped
+// the plan. An object or list is returned with its members as variable
+// references again, so that only the structure is recorded and scalars
+// deeper down can still be bound at execution; a scalar is recorded by
+// value.
 func (p *planner) resolve(v perm.Var) (any, error) {
-	raw, ok := p.in.Vars[v.Name]
-	if !p.shapeSeen[v.Name] {
-		p.shapeSeen[v.Name] = true
-		sv := ShapeVar{Name: v.Name}
-		if ok {
-			sv.Value = compact(raw)
+	root, present, err := p.varValue(v.Name)
+	if err != nil {
+		return nil, err
+	}
+	if !present {
+		p.shape(ShapeVar{Name: v.Name, Absent: true})
+		if def := p.varDef(v.Name); def != nil && def.DefaultValue != nil && len(v.Path) == 0 {
+			return p.tree(def.DefaultValue), nil
 		}
-		p.out.Shape = append(p.out.Shape, sv)
+		return nil, nil
 	}
-	if ok {
-		t, err := perm.DecodeJSON(raw)
-		if err != nil {
-			return nil, apierr.New(apierr.ValidationFailed, "invalid JSON in variable "+v.Name).WithPath("$.variableValues." + v.Name)
+	val, _ := at(root, v.Path)
+	switch x := val.(type) {
+	case perm.Object:
+		p.shape(ShapeVar{Name: v.Name, Path: v.Path, Sig: signature(x)})
+		out := make(perm.Object, len(x))
+		for i, m := range x {
+			out[i] = perm.Member{Name: m.Name, Value: perm.Var{Name: v.Name, Path: extend(v.Path, m.Name), Kind: kindOf(m.Value)}}
 		}
-		return t, nil
+		return out, nil
+	case []any:
+		p.shape(ShapeVar{Name: v.Name, Path: v.Path, Sig: signature(x)})
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = perm.Var{Name: v.Name, Path: extend(v.Path, i), Kind: kindOf(e)}
+		}
+		return out, nil
 	}
-	if def := p.varDef(v.Name); def != nil && def.DefaultValue != nil {
-		return p.tree(def.DefaultValue), nil
+	b, _ := json.Marshal(val)
+	p.shape(ShapeVar{Name: v.Name, Path: v.Path, Value: b})
+	return val, nil
+}
+
+// varValue returns the decoded value of variable name and whether the
+// request carries it.
+func (p *planner) varValue(name string) (any, bool, error) {
+	raw, ok := p.in.Vars[name]
+	if !ok {
+		return nil, false, nil
 	}
-	return nil, nil
+	if v, ok := p.decoded[name]; ok {
+		return v, true, nil
+	}
+	t, err := perm.DecodeJSON(raw)
+	if err != nil {
+		return nil, true, apierr.New(apierr.ValidationFailed, "invalid JSON in variable "+name).WithPath("$.variableValues." + name)
+	}
+	if p.decoded == nil {
+		p.decoded = map[string]any{}
+	}
+	p.decoded[name] = t
+	return t, true, nil
+}
+
+// shape records s once.
+func (p *planner) shape(s ShapeVar) {
+	k := s.key()
+	if p.shapeSeen[k] {
+		return
+	}
+	p.shapeSeen[k] = true
+	p.out.Shape = append(p.out.Shape, s)
+}
+
+func extend(path []any, step any) []any {
+	out := make([]any, len(path), len(path)+1)
+	copy(out, path)
+	return append(out, step)
 }
 
 func (p *planner) varDef(name string) *ast.VariableDefinition {
 	return p.in.Op.VariableDefinitions.ForName(name)
 }
 
-// leaf turns a variable in a scalar position into an ir.Variable.
+// leaf turns a variable (or a value inside one) in a scalar position into
+// an ir.Variable.
 func (p *planner) leaf(v perm.Var, typ, path string, kind CheckKind, check bool) ir.Value {
-	out := ir.Variable{Name: v.Name, Type: typ}
+	out := ir.Variable{Name: v.Name, Path: v.Path, Type: typ}
 	def := p.varDef(v.Name)
-	if def != nil && def.DefaultValue != nil {
+	if def != nil && def.DefaultValue != nil && len(v.Path) == 0 {
 		if d, err := perm.Plain(p.tree(def.DefaultValue), nil); err == nil {
 			out.Default = d
 		}
 	}
 	if check {
-		p.out.Checks = append(p.out.Checks, Check{Name: v.Name, Kind: kind, Path: path, Scalar: scalarOf(typ), HasDefault: out.Default != nil})
+		p.out.Checks = append(p.out.Checks, Check{Name: v.Name, VarPath: v.Path, Kind: kind, Path: path, Scalar: scalarOf(typ), HasDefault: out.Default != nil})
 	}
 	return out
 }
@@ -232,6 +287,10 @@ func (p *planner) leaf(v perm.Var, typ, path string, kind CheckKind, check bool)
 // without default omits the comparison (GraphQL input coercion), which
 // shapes the plan; a present one is bound at execution.
 func (p *planner) leafCompare(v perm.Var, typ, path string) (ir.Value, error) {
+	if len(v.Path) > 0 {
+		// Inside a variable: its presence is part of the recorded structure.
+		return p.leaf(v, typ, path, NotNull, true), nil
+	}
 	if def := p.varDef(v.Name); def == nil || def.DefaultValue == nil {
 		// Without a default, presence decides whether the comparison exists.
 		if _, ok := p.in.Vars[v.Name]; !ok {

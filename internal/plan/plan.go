@@ -14,6 +14,8 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/postgate/postgate/internal/ir"
 	"github.com/postgate/postgate/internal/perm"
@@ -65,10 +67,26 @@ type RootField struct {
 	Path string
 }
 
-// ShapeVar is a variable whose value shaped the plan.
+// ShapeVar records what of a variable shaped the plan: that it was absent,
+// the structure (Sig) of the object or list at Path inside it, or the
+// exact value (Value, JSON) of the scalar at Path.
 type ShapeVar struct {
-	Name  string
-	Value []byte
+	Name   string
+	Path   []any
+	Absent bool
+	Sig    string
+	Value  []byte
+}
+
+func (s ShapeVar) key() string {
+	k := fmt.Sprintf("%s%v", s.Name, s.Path)
+	switch {
+	case s.Absent:
+		return k + "!absent"
+	case s.Value != nil:
+		return k + "=value"
+	}
+	return k + "=sig"
 }
 
 // CheckKind is a constraint on a scalar variable value.
@@ -82,46 +100,131 @@ const (
 	NonNegative
 )
 
-// Check constrains the value of variable Name used at Path.
+// Check constrains the value of variable Name (at VarPath inside it) used
+// at Path.
 type Check struct {
-	Name string
-	Kind CheckKind
-	Path string
+	Name    string
+	VarPath []any
+	Kind    CheckKind
+	Path    string
 	// Scalar is the GraphQL type name for messages.
 	Scalar string
 	// HasDefault is true when the variable's definition has a default.
 	HasDefault bool
 }
 
-// Matches reports whether vars carries the same values for every shape
-// variable of p, so that p can serve a request with vars.
+// Matches reports whether p can serve a request with vars: every variable
+// it binds is there, and every part of a variable that shaped it has the
+// same structure or value.
 func (p *Plan) Matches(vars map[string]json.RawMessage) bool {
 	for _, n := range p.Present {
 		if _, ok := vars[n]; !ok {
 			return false
 		}
 	}
+	var decoded map[string]any
 	for _, s := range p.Shape {
 		raw, ok := vars[s.Name]
-		if !ok {
-			if s.Value != nil {
+		if s.Absent || !ok {
+			if s.Absent != !ok {
 				return false
 			}
 			continue
 		}
-		if s.Value == nil || !bytes.Equal(compact(raw), s.Value) {
+		if decoded == nil {
+			decoded = map[string]any{}
+		}
+		root, done := decoded[s.Name]
+		if !done {
+			t, err := perm.DecodeJSON(raw)
+			if err != nil {
+				return false
+			}
+			decoded[s.Name], root = t, t
+		}
+		v, found := at(root, s.Path)
+		if !found {
+			return false
+		}
+		if s.Value != nil {
+			b, err := json.Marshal(v)
+			if err != nil || !bytes.Equal(b, s.Value) {
+				return false
+			}
+			continue
+		}
+		if signature(v) != s.Sig {
 			return false
 		}
 	}
 	return true
 }
 
-func compact(raw json.RawMessage) []byte {
-	var b bytes.Buffer
-	if err := json.Compact(&b, raw); err != nil {
-		return raw
+// at returns the value at path inside v.
+func at(v any, path []any) (any, bool) {
+	for _, step := range path {
+		switch x := step.(type) {
+		case string:
+			o, ok := v.(perm.Object)
+			if !ok {
+				return nil, false
+			}
+			if v, ok = o.Get(x); !ok {
+				return nil, false
+			}
+		case int:
+			l, ok := v.([]any)
+			if !ok || x < 0 || x >= len(l) {
+				return nil, false
+			}
+			v = l[x]
+		default:
+			return nil, false
+		}
 	}
-	return b.Bytes()
+	return v, true
+}
+
+// kindOf classifies a decoded value: 'o' object, 'l' list, 'n' null, 's'
+// scalar.
+func kindOf(v any) byte {
+	switch v.(type) {
+	case perm.Object:
+		return 'o'
+	case []any:
+		return 'l'
+	case nil:
+		return 'n'
+	}
+	return 's'
+}
+
+// signature describes the structure of an object (its keys in order and
+// the kind of each value) or a list (the kind of each element); scalars
+// have none.
+func signature(v any) string {
+	var b strings.Builder
+	switch x := v.(type) {
+	case perm.Object:
+		b.WriteByte('{')
+		for _, m := range x {
+			q, _ := json.Marshal(m.Name)
+			b.Write(q)
+			b.WriteByte(':')
+			b.WriteByte(kindOf(m.Value))
+			b.WriteByte(',')
+		}
+		b.WriteByte('}')
+	case []any:
+		b.WriteByte('[')
+		for _, e := range x {
+			b.WriteByte(kindOf(e))
+		}
+		b.WriteByte(']')
+	default:
+		b.WriteByte(kindOf(v))
+	}
+	return b.String()
 }
 
 // Build plans a query operation, or a subscription operation as the query

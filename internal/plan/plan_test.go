@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -114,17 +115,17 @@ func TestVariablesLeafAndShape(t *testing.T) {
 	if cmp := where[0].(ir.Compare); !reflect.DeepEqual(cmp.Right, ir.Variable{Name: "id", Type: "integer"}) {
 		t.Fatalf("leaf variable: %#v", cmp.Right)
 	}
-	if cmp := where[1].(ir.Compare); !reflect.DeepEqual(cmp.Right, ir.Literal{Val: "t", Type: "text"}) {
-		t.Fatalf("shape variable: %#v", cmp.Right)
+	if cmp := where[1].(ir.Compare); !reflect.DeepEqual(cmp.Right, ir.Variable{Name: "w", Path: []any{"title", "_eq"}, Type: "text"}) {
+		t.Fatalf("scalar inside a shape variable: %#v", cmp.Right)
 	}
 	if !reflect.DeepEqual(sel.Limit, ir.Variable{Name: "n", Type: "integer"}) || len(sel.Fields) != 2 {
 		t.Fatalf("limit %#v, fields %d", sel.Limit, len(sel.Fields))
 	}
 	var names []string
 	for _, s := range p.Shape {
-		names = append(names, s.Name)
+		names = append(names, fmt.Sprint(s.Name, s.Path))
 	}
-	if !reflect.DeepEqual(names, []string{"w", "inc"}) || !reflect.DeepEqual(p.Present, []string{"id"}) {
+	if !reflect.DeepEqual(names, []string{"w[]", "w[title]", "inc[]"}) || !reflect.DeepEqual(p.Present, []string{"id"}) {
 		t.Fatalf("shape %v present %v", names, p.Present)
 	}
 	raw := func(s string) map[string]json.RawMessage {
@@ -132,13 +133,20 @@ func TestVariablesLeafAndShape(t *testing.T) {
 		_ = json.Unmarshal([]byte(s), &m)
 		return m
 	}
-	if !p.Matches(raw(`{"id": 9, "w": {"title":{"_eq":"t"}}, "inc": true, "n": 2}`)) {
-		t.Fatal("a request differing only in leaf values must reuse the plan")
+	for _, same := range []string{
+		`{"id": 9, "w": {"title":{"_eq":"t"}}, "inc": true, "n": 2}`,
+		`{"id": 9, "w": {"title":{"_eq":"other"}}, "inc": true}`,
+	} {
+		if !p.Matches(raw(same)) {
+			t.Fatalf("a request differing only in scalar values must reuse the plan: %s", same)
+		}
 	}
 	for _, other := range []string{
-		`{"id": 9, "w": {"title":{"_eq":"u"}}, "inc": true}`,
+		`{"id": 9, "w": {"title":{"_neq":"t"}}, "inc": true}`,
+		`{"id": 9, "w": {"title":{"_eq":"t"}, "id":{"_eq":1}}, "inc": true}`,
 		`{"id": 9, "w": {"title":{"_eq":"t"}}, "inc": false}`,
 		`{"w": {"title":{"_eq":"t"}}, "inc": true}`,
+		`{"id": 9, "inc": true}`,
 	} {
 		if p.Matches(raw(other)) {
 			t.Fatalf("plan must not serve %s", other)
