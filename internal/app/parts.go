@@ -3,11 +3,13 @@ package app
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/postgate/postgate/internal/auth"
 	"github.com/postgate/postgate/internal/engine"
 	"github.com/postgate/postgate/internal/metadata"
 	"github.com/postgate/postgate/internal/pg"
+	"github.com/postgate/postgate/internal/schema"
 )
 
 // assemble builds the engine parts on the App's pools: the metadata service
@@ -50,7 +52,16 @@ func (a *App) assemble(ctx context.Context) error {
 		if src == nil {
 			src = &metadata.Source{Name: "default", Kind: "postgres"}
 		}
-		eng.Update(s.Catalog, src, inherited)
+		opts := eng.SchemaOptions()
+		lctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		enums, err := schema.LoadEnumValues(lctx, a.Pool, s.Catalog, src)
+		cancel()
+		if err != nil {
+			a.Logger.Warn("reading enum table values", "type", "startup", "error", err.Error())
+		} else {
+			opts.EnumValues = enums
+		}
+		eng.UpdateWith(s.Catalog, src, inherited, opts)
 	}
 	apply(md.Current())
 	md.OnChange(apply)

@@ -117,9 +117,18 @@ func (e *Engine) Stats() Stats {
 // Update installs new metadata. Role schemas are rebuilt lazily on first
 // use, and every cached plan is dropped.
 func (e *Engine) Update(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.InheritedRole) {
-	e.state.Store(&state{gen: e.gen.Add(1), cat: cat, src: src, inherited: inherited, opts: e.o.Schema, roles: map[string]*role{}})
+	e.UpdateWith(cat, src, inherited, e.o.Schema)
+}
+
+// UpdateWith is Update with schema options for this generation, such as the
+// current rows of the enum tables.
+func (e *Engine) UpdateWith(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.InheritedRole, opts schema.Options) {
+	e.state.Store(&state{gen: e.gen.Add(1), cat: cat, src: src, inherited: inherited, opts: opts, roles: map[string]*role{}})
 	e.cache.clear()
 }
+
+// SchemaOptions returns the schema options the engine was created with.
+func (e *Engine) SchemaOptions() schema.Options { return e.o.Schema }
 
 // state is one generation of metadata and the role schemas built from it.
 type state struct {

@@ -1,0 +1,48 @@
+package app
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/postgate/postgate/internal/pgtest"
+)
+
+// post sends a JSON body and returns the response body.
+func post(t *testing.T, url, body string) string {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
+}
+
+// TestAssembledServerServesEnumTables checks the parts work together: SQL
+// through /v2/query, tracking through /v1/metadata, and the enum table's rows
+// read into the GraphQL schema as an enum.
+func TestAssembledServerServesEnumTables(t *testing.T) {
+	url := pgtest.URL(t)
+	a, err := New(context.Background(), testConfig(t, "--database-url", url), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+
+	post(t, srv.URL+"/v2/query", `{"type":"run_sql","args":{"sql":"CREATE TABLE color(value text PRIMARY KEY, comment text); INSERT INTO color VALUES ('red','Red'),('blue',NULL); CREATE TABLE shirt(id serial PRIMARY KEY, color text REFERENCES color(value)); INSERT INTO shirt(color) VALUES ('red'),('blue');"}}`)
+	if got := post(t, srv.URL+"/v1/metadata", `{"type":"bulk","args":[{"type":"pg_track_table","args":{"table":"color","is_enum":true}},{"type":"pg_track_table","args":{"table":"shirt"}}]}`); !strings.Contains(got, "success") {
+		t.Fatalf("track: %s", got)
+	}
+	got := post(t, srv.URL+"/v1/graphql", `{"query":"{ shirt(where:{color:{_eq:red}}) { id color } __type(name:\"color_enum\") { enumValues { name description } } }"}`)
+	want := `"enumValues":[{"name":"blue","description":null},{"name":"red","description":"Red"}]`
+	if !strings.Contains(got, want) || !strings.Contains(got, `"color" : "red"`) || strings.Contains(got, `"blue"}]`) && strings.Contains(got, `"id" : 2`) {
+		t.Fatalf("got %s", got)
+	}
+}
