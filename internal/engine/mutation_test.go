@@ -191,6 +191,11 @@ func TestMutationInsert(t *testing.T) {
 	  n: insert_author(objects: [{id: 1, name: "ignored"}], on_conflict: {constraint: author_pkey, update_columns: []}) { affected_rows }
 	  u: insert_author(objects: [{id: 2, name: "U2 renamed"}], on_conflict: {constraint: author_pkey, update_columns: [name], where: {rating: {_eq: 0}}}) { affected_rows returning { id name } }
 	}`, nil, `{"data":{"n":{"affected_rows":0},"u":{"affected_rows":1,"returning":[{"id":2,"name":"U2 renamed"}]}}}`)
+	// An upsert updates with the update permission's filter, check and presets.
+	expectMut(t, e, u, `mutation { insert_author(objects: [{name: "U1", info: {z: 1}}], on_conflict: {constraint: author_name_key, update_columns: [info]}) { affected_rows returning { id info is_registered } } }`, nil,
+		`{"data":{"insert_author":{"affected_rows":1,"returning":[{"id":1,"info":{"z":1},"is_registered":true}]}}}`)
+	expectMut(t, e, user("user", "2"), `mutation { insert_author(objects: [{name: "U1", info: {z: 2}}], on_conflict: {constraint: author_name_key, update_columns: [info]}) { affected_rows } }`, nil,
+		`{"data":{"insert_author":{"affected_rows":0}}}`)
 	// Nested rows under an upsert that wrote no row are refused.
 	expectMut(t, e, admin, `mutation { insert_author(objects: [{id: 1, name: "U1", articles: {data: [{title: "x"}]}}], on_conflict: {constraint: author_pkey, update_columns: []}) { affected_rows } }`, nil,
 		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_author.args.objects","code":"not-supported"},"message":"cannot proceed to insert array relations since insert to table \"author\" affects zero rows"}]}`)

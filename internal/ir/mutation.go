@@ -66,6 +66,9 @@ type OnConflict struct {
 	Where         BoolExp
 	// Check is the update permission's check for upserted rows.
 	Check BoolExp
+	// Presets are the update permission's set presets, assigned (as _set
+	// values) on the rows the upsert updates, after UpdateColumns.
+	Presets []SetColumn
 }
 
 // UpdateOp is an update operator.

@@ -277,6 +277,15 @@ func (m *mutPlanner) onConflict(t *schema.Table, v any, path string) (*ir.OnConf
 	if oc.Check, err = m.rule(t, up.Check); err != nil {
 		return nil, err
 	}
+	if len(oc.UpdateColumns) > 0 {
+		presets, err := perm.Presets(t, up.Set)
+		if err != nil {
+			return nil, err
+		}
+		for _, pr := range presets {
+			oc.Presets = append(oc.Presets, ir.SetColumn{Column: pr.Column, Type: pr.Type, Op: ir.UpdSet, Value: pr.Value})
+		}
+	}
 	return oc, nil
 }
 

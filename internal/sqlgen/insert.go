@@ -184,6 +184,10 @@ func (m *mutation) insertCTE(ins *ir.Insert, columns []ir.InsertColumn, over ove
 				b.WriteString(" = EXCLUDED.")
 				writeIdent(b, c)
 			}
+			for _, p := range oc.Presets {
+				b.WriteString(", ")
+				m.setColumn(b, ir.SetColumn{Column: p.Column, Type: p.Type, Op: ir.UpdSet, Value: p.Value})
+			}
 			if oc.Where != nil {
 				b.WriteString(" WHERE ")
 				m.boolExp(b, oc.Where, scope{cur: "_t", root: "_t"})
