@@ -58,6 +58,7 @@ func (p *IdP) checkCredentials(ctx context.Context, ip, login, password string) 
 	}
 	_, _ = p.st.pool.Exec(ctx, `DELETE FROM `+p.st.t("login_failures")+` WHERE key = $1`, acctKey)
 	p.st.recordLogin(ctx, u.UserID, ip)
+	u.LoginsCount++
 	return u, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 )
+
+var errPending = errors.New("authorization pending")
 
 const (
 	deviceCodeTTL  = 15 * time.Minute
@@ -116,11 +119,23 @@ func (p *IdP) deviceGrant(r *http.Request, f url.Values, c *Client) (*tokenRespo
 		case state == "denied":
 			return oerr(http.StatusForbidden, "access_denied", "The user denied the request.")
 		case state == "pending":
-			return oerr(http.StatusForbidden, "authorization_pending", "User has yet to authorize device code.")
+			return errPending
 		}
 		_, err = tx.Exec(ctx, `UPDATE `+p.st.t("device_codes")+` SET state = 'consumed' WHERE device_code_hash = $1`, hashToken(f.Get("device_code")))
 		return err
 	})
+	if errors.Is(err, errPending) {
+		// RFC 8628 slow_down: polling faster than the interval.
+		var last *time.Time
+		now := p.cfg.Now()
+		_ = p.st.pool.QueryRow(ctx, `UPDATE `+p.st.t("device_codes")+` d SET last_poll = $2 FROM (SELECT last_poll FROM `+
+			p.st.t("device_codes")+` WHERE device_code_hash = $1) old WHERE d.device_code_hash = $1 RETURNING old.last_poll`,
+			hashToken(f.Get("device_code")), now).Scan(&last)
+		if last != nil && now.Sub(*last) < devicePollSecs*time.Second {
+			return nil, oerr(http.StatusTooManyRequests, "slow_down", fmt.Sprintf("You are polling faster than allowed. Try again in %d seconds.", devicePollSecs))
+		}
+		return nil, oerr(http.StatusForbidden, "authorization_pending", "User has yet to authorize device code.")
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -48,6 +48,13 @@ var eventConnection = EventConnection{ID: "con_postgate_database", Name: connect
 // nil without Actions.
 func (p *IdP) runPostLogin(ctx context.Context, r *http.Request, u *User, c *Client, audience string, scopes []string,
 	protocol, sessionID string) (*PostLoginResult, error) {
+	return p.runPostLoginFor(ctx, r, u, c, audience, scopes, protocol, sessionID, nil)
+}
+
+// runPostLoginFor is runPostLogin for an /authorize request: the event
+// carries its query and transaction details.
+func (p *IdP) runPostLoginFor(ctx context.Context, r *http.Request, u *User, c *Client, audience string, scopes []string,
+	protocol, sessionID string, ar *authRequest) (*PostLoginResult, error) {
 	h := p.cfg.Hooks.PostLogin
 	if h == nil {
 		return nil, nil
@@ -69,6 +76,16 @@ func (p *IdP) runPostLogin(ctx context.Context, r *http.Request, u *User, c *Cli
 		Transaction:    EventTransaction{ID: randomID(12), Protocol: protocol, RequestedScopes: scopes, Locale: "en"},
 		Stats:          EventStats{LoginsCount: u.LoginsCount},
 		Tenant:         EventTenant{ID: "postgate"},
+	}
+	if ar != nil {
+		if ar.Query != nil {
+			ev.Request.Query = ar.Query
+		}
+		ev.Transaction.RedirectURI, ev.Transaction.State, ev.Transaction.Prompt, ev.Transaction.LoginHint =
+			ar.RedirectURI, ar.State, ar.Prompt, ar.LoginHint
+		if l := ar.Query["ui_locales"]; l != "" {
+			ev.Transaction.Locale = l
+		}
 	}
 	if audience != "" {
 		ev.ResourceServer = &EventResourceServer{Identifier: audience}

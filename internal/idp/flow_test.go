@@ -116,7 +116,8 @@ func TestAuthorizationCodePKCE(t *testing.T) {
 	if hc["x-hasura-user-id"] != f.user.UserID {
 		t.Fatalf("hasura claims: %v", at)
 	}
-	if ev := e.actions.last(); ev.Transaction.Protocol != "oidc-basic-profile" || ev.ResourceServer == nil ||
+	if ev := e.actions.last(); ev.Transaction.Protocol != "oidc-basic-profile" || ev.ResourceServer == nil || ev.Request.Query["audience"] != apiID ||
+		ev.Transaction.State != "st4te" || ev.Stats.LoginsCount != 1 ||
 		ev.ResourceServer.Identifier != apiID || ev.User.AppMetadata["plan"] != "pro" || ev.Client.ClientID != f.spa.ClientID {
 		t.Fatalf("post-login event: %+v", ev)
 	}
@@ -382,6 +383,9 @@ func TestDeviceFlow(t *testing.T) {
 	poll := url.Values{"grant_type": {grantDeviceCode}, "client_id": {native.ClientID}, "device_code": {dc["device_code"].(string)}}
 	if st, body := e.token(poll); st != http.StatusForbidden || body["error"] != "authorization_pending" {
 		t.Fatalf("pending: %d %v", st, body)
+	}
+	if st, body := e.token(poll); st != http.StatusTooManyRequests || body["error"] != "slow_down" {
+		t.Fatalf("fast polling: %d %v", st, body)
 	}
 	b := newBrowser(t, appURL)
 	_, page := b.get(dc["verification_uri_complete"].(string))

@@ -191,6 +191,10 @@ func (p *IdP) login(w http.ResponseWriter, r *http.Request) {
 			p.redirectError(w, r, ar, "login_required", "Login required")
 			return
 		}
+		if ar.Query["screen_hint"] == "signup" && p.cfg.AllowSignup {
+			http.Redirect(w, r, pg.SignupURL, http.StatusFound)
+			return
+		}
 		pg.Login = ar.LoginHint
 		p.render(w, r, http.StatusOK, pg)
 		return
@@ -227,7 +231,7 @@ func (p *IdP) login(w http.ResponseWriter, r *http.Request) {
 // complete runs the post-login Actions for a signed-in user and hands the
 // authorize request back to the provider, which redirects with the code.
 func (p *IdP) complete(w http.ResponseWriter, r *http.Request, ar *authRequest, c *Client, u *User, sid string, authTime time.Time) {
-	res, err := p.runPostLogin(r.Context(), r, u, c, ar.Audience, ar.Scopes, "oidc-basic-profile", sid)
+	res, err := p.runPostLoginFor(r.Context(), r, u, c, ar.Audience, ar.Scopes, "oidc-basic-profile", sid, ar)
 	if err != nil {
 		var oe *oauthError
 		if errors.As(err, &oe) {

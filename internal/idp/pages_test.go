@@ -38,6 +38,9 @@ func TestSignupAndPasswordReset(t *testing.T) {
 	oc := oauth2.Config{ClientID: f.spa.ClientID, Endpoint: oauth2.Endpoint{AuthURL: e.issuer + "authorize"}, RedirectURL: callback, Scopes: []string{"openid"}}
 	v := oauth2.GenerateVerifier()
 	b := newBrowser(t, appURL)
+	if _, page := b.get(oc.AuthCodeURL("s", oauth2.S256ChallengeOption(v), oauth2.SetAuthURLParam("screen_hint", "signup"))); !strings.Contains(page, "<h1>Sign up</h1>") {
+		t.Fatalf("screen_hint=signup: %s", page)
+	}
 	_, page := b.get(oc.AuthCodeURL("s", oauth2.S256ChallengeOption(v)))
 	signup := regexp.MustCompile(`href="([^"]*signup[^"]*)"`).FindStringSubmatch(page)
 	if signup == nil {
