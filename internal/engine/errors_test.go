@@ -92,6 +92,14 @@ func TestHostileInput(t *testing.T) {
 	_, got = gql(t, e, admin, bomb, nil)
 	jsonEq(t, got, `{"errors":[{"extensions":{"path":"$","code":"validation-failed"},"message":"the query selects too many fields (maximum 200)"}]}`)
 
+	// Deeply nested input values are refused before parsing.
+	nested := `{ author(where: ` + strings.Repeat(`{_not: `, 300) + `{}` + strings.Repeat(`}`, 300) + `) { id } }`
+	_, got = gql(t, e, admin, nested, nil)
+	jsonEq(t, got, `{"errors":[{"extensions":{"path":"$.query","code":"validation-failed"},"message":"the query is nested too deeply (maximum depth 144)"}]}`)
+	// Brackets inside strings and comments do not count.
+	_, got = gql(t, e, admin, "{ author(where: {name: {_eq: \""+strings.Repeat("{", 300)+"\"}}) { id } # "+strings.Repeat("[", 300)+"\n}", nil)
+	jsonEq(t, got, `{"data":{"author":[]}}`)
+
 	st, body := e.Execute(context.Background(), admin, []byte(`{"query":"`+strings.Repeat(" ", 5000)+`{ author { id } }"}`), false)
 	if st != 200 || !strings.Contains(string(body), "request body too large") {
 		t.Fatalf("oversized body: %d %s", st, body)

@@ -164,6 +164,10 @@ func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
 func (e *Engine) parse(sc *schema.Schema, key cacheKey) *entry {
 	e.stats.parses.Add(1)
 	ent := &entry{key: key}
+	if err := checkNesting(key.query, maxNesting(e.o.MaxDepth)); err != nil {
+		ent.err = err
+		return ent
+	}
 	doc, perr := parseQuery(key.query)
 	if perr != nil {
 		ent.err = perr

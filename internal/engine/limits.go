@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/postgate/postgate/internal/apierr"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -78,4 +79,46 @@ func (m *measure) fragment(name string) size {
 	delete(m.active, name)
 	m.memo[name] = s
 	return s
+}
+
+// maxNesting bounds the bracket nesting of a document's text (selection
+// sets, arguments and input values together), checked before parsing so
+// that a deeply nested document cannot make the parser recurse without
+// bound.
+func maxNesting(maxDepth int) int { return 2*maxDepth + 128 }
+
+// checkNesting rejects a document whose brackets nest deeper than limit.
+// Strings, block strings and comments are skipped.
+func checkNesting(q string, limit int) error {
+	depth := 0
+	for i := 0; i < len(q); i++ {
+		switch c := q[i]; c {
+		case '{', '[', '(':
+			depth++
+			if depth > limit {
+				return apierr.New(apierr.ValidationFailed, fmt.Sprintf("the query is nested too deeply (maximum depth %d)", limit)).WithPath("$.query")
+			}
+		case '}', ']', ')':
+			depth--
+		case '#':
+			for i < len(q) && q[i] != '\n' {
+				i++
+			}
+		case '"':
+			if strings.HasPrefix(q[i:], `"""`) {
+				end := strings.Index(q[i+3:], `"""`)
+				if end < 0 {
+					return nil
+				}
+				i += end + 5
+				continue
+			}
+			for i++; i < len(q) && q[i] != '"'; i++ {
+				if q[i] == '\\' {
+					i++
+				}
+			}
+		}
+	}
+	return nil
 }
