@@ -22,6 +22,9 @@ type IdP struct {
 	keys *keyring
 	op   http.Handler
 	path string // issuer path, e.g. "/auth/"
+	// dummyHash is checked for unknown users so that their logins cost as
+	// much as real ones.
+	dummyHash string
 
 	audMu     sync.Mutex
 	audCache  []string
@@ -43,7 +46,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*IdP, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &IdP{cfg: cfg, st: st, path: u.Path}
+	p := &IdP{cfg: cfg, st: st, path: u.Path, dummyHash: hashPassword(cfg.Password, randomID(12))}
 	if p.path == "" {
 		p.path = "/"
 	}
@@ -166,6 +169,7 @@ func securityHeaders(h http.Handler) http.Handler {
 		w.Header().Set("X-Frame-Options", "DENY")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		w.Header().Set("Referrer-Policy", "no-referrer")
+		r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 		h.ServeHTTP(w, r)
 	})
 }
