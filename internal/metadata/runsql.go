@@ -205,8 +205,9 @@ func (o *opCtx) followRenames(cat *catalog.Catalog) bool {
 }
 
 // execAll runs sql with the simple protocol and converts the last
-// statement's result: rows (column names first, values as text, NULL as
-// null) or CommandOk, as libpq's PQexec reports them.
+// statement's result: rows (column names first, values as text, SQL NULL
+// as the string "NULL", as Hasura writes it) or CommandOk, as libpq's
+// PQexec reports them.
 func execAll(ctx context.Context, conn *pgconn.PgConn, sql string) (sqlResult, error) {
 	mrr := conn.Exec(ctx, sql)
 	res := sqlResult{ResultType: "CommandOk"}
@@ -225,10 +226,11 @@ func execAll(ctx context.Context, conn *pgconn.PgConn, sql string) (sqlResult, e
 		for rr.NextRow() {
 			vals := make([]*string, len(rr.Values()))
 			for i, v := range rr.Values() {
+				s := "NULL" // as Hasura writes SQL NULL
 				if v != nil {
-					s := string(v)
-					vals[i] = &s
+					s = string(v)
 				}
+				vals[i] = &s
 			}
 			out = append(out, vals)
 		}

@@ -13,7 +13,7 @@ func TestRunSQLResults(t *testing.T) {
 	}{
 		{"command", `{"sql":"CREATE TABLE t (id int primary key, name text)"}`, `{"result_type":"CommandOk","result":null}`},
 		{"several statements, last returns rows", `{"sql":"INSERT INTO t VALUES (1, 'a'), (2, NULL); SELECT id, name, true AS b FROM t ORDER BY id"}`,
-			`{"result_type":"TuplesOk","result":[["id","name","b"],["1","a","t"],["2",null,"t"]]}`},
+			`{"result_type":"TuplesOk","result":[["id","name","b"],["1","a","t"],["2","NULL","t"]]}`},
 		{"last statement decides", `{"sql":"SELECT 1; UPDATE t SET name = 'b' WHERE id = 2"}`, `{"result_type":"CommandOk","result":null}`},
 		{"read only select", `{"sql":"SELECT count(*) FROM t","read_only":true}`, `{"result_type":"TuplesOk","result":[["count"],["2"]]}`},
 		{"no rows", `{"sql":"SELECT id FROM t WHERE false"}`, `{"result_type":"TuplesOk","result":[["id"]]}`},
