@@ -544,7 +544,19 @@ func (p *IdP) deleteRS(r *http.Request) (int, any, error) {
 		return 0, nil, merr(http.StatusForbidden, "The Management API cannot be deleted", "operation_not_supported")
 	}
 	if err == nil {
-		_, err = p.st.pool.Exec(r.Context(), `DELETE FROM `+p.st.t("resource_servers")+` WHERE id = $1`, rs.ID)
+		err = pgx.BeginFunc(r.Context(), p.st.pool, func(tx pgx.Tx) error {
+			for _, q := range []string{
+				`DELETE FROM ` + p.st.t("client_grants") + ` WHERE audience = $1`,
+				`DELETE FROM ` + p.st.t("role_permissions") + ` WHERE resource_server_identifier = $1`,
+				`UPDATE ` + p.st.t("refresh_tokens") + ` SET revoked = true WHERE audience = $1`,
+				`DELETE FROM ` + p.st.t("resource_servers") + ` WHERE identifier = $1`,
+			} {
+				if _, err := tx.Exec(r.Context(), q, rs.Identifier); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	}
 	if errors.Is(err, errNotFound) {
 		err = nil

@@ -157,6 +157,16 @@ func TestManagementAPIShapes(t *testing.T) {
 	if len(auds) != 1 || auds[0] != apiID {
 		t.Fatalf("engine audiences: %v", auds)
 	}
+	e.mustAPI("POST", "client-grants", map[string]any{"client_id": f.m2m.ClientID, "audience": apiID, "scope": []string{"read:todos"}}, nil)
+	e.mustAPI("DELETE", "resource-servers/"+f.api.ID, nil, nil)
+	var grants []ClientGrant
+	e.mustAPI("GET", "client-grants", nil, &grants)
+	if len(grants) != 0 {
+		t.Fatalf("grants of a deleted API: %+v", grants)
+	}
+	if st := e.api("DELETE", "resource-servers/"+rss[0].ID, nil, &me); st != 403 {
+		t.Fatalf("deleting the Management API: %d", st)
+	}
 	e.mustAPI("DELETE", "users/"+url.PathEscape(f.user.UserID), nil, nil)
 	if st := e.api("GET", "users/"+url.PathEscape(f.user.UserID), nil, &me); st != 404 || me.ErrorCode != "inexistent_user" {
 		t.Fatalf("deleted user: %d %+v", st, me)
