@@ -40,6 +40,8 @@ func dependencyError(deps []InconsistentObject) *apierr.Error {
 	for i, d := range deps {
 		names[i] = d.depName()
 	}
+	slices.Sort(names)
+	names = slices.Compact(names)
 	return apierr.New(apierr.DependencyError, "cannot drop due to the following dependent objects : "+strings.Join(names, ", "))
 }
 
