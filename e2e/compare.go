@@ -13,14 +13,6 @@ import (
 // maxDiffs bounds the differences reported for one comparison.
 const maxDiffs = 6
 
-// CompareOptions tune a body comparison.
-type CompareOptions struct {
-	// StrictOrder also requires object keys in the expected order (Hasura's
-	// newer harness checks selection-set order; most stored expectations
-	// predate it, so this is off by default).
-	StrictOrder bool
-}
-
 // Diff is the outcome of comparing an expected body with an actual one:
 // Failures make the case fail; Warnings are tolerated drift (error messages).
 type Diff struct {
@@ -48,28 +40,28 @@ func (d *Diff) warn(format string, args ...any) {
 // length, numbers by value. When both sides are error bodies the error codes
 // and paths must match while messages (and other error details) only warn;
 // a batched (array) body is checked element by element.
-func CompareBody(want, got any, opts CompareOptions) Diff {
+func CompareBody(want, got any) Diff {
 	var d Diff
 	wa, wok := want.([]any)
 	ga, gok := got.([]any)
 	if wok && gok && len(wa) == len(ga) {
 		for i := range wa {
-			compareOne(&d, wa[i], ga[i], fmt.Sprintf("$[%d]", i), opts)
+			compareOne(&d, wa[i], ga[i], fmt.Sprintf("$[%d]", i))
 		}
 		return d
 	}
-	compareOne(&d, want, got, "$", opts)
+	compareOne(&d, want, got, "$")
 	return d
 }
 
-func compareOne(d *Diff, want, got any, path string, opts CompareOptions) {
+func compareOne(d *Diff, want, got any, path string) {
 	wo, _ := want.(*Object)
 	gobj, _ := got.(*Object)
 	if isErrorBody(wo) && isErrorBody(gobj) {
-		compareErrors(d, wo, gobj, path, opts)
+		compareErrors(d, wo, gobj, path)
 		return
 	}
-	compareValues(d.fail, want, got, path, opts)
+	compareValues(d.fail, want, got, path)
 }
 
 // isErrorBody reports whether o is an error response: GraphQL's
@@ -84,7 +76,7 @@ func IsErrorBody(v any) bool {
 	return isErrorBody(o)
 }
 
-func compareErrors(d *Diff, want, got *Object, path string, opts CompareOptions) {
+func compareErrors(d *Diff, want, got *Object, path string) {
 	if want.Has("errors") != got.Has("errors") {
 		d.fail("%s: error body shape differs: want %s, got %s", path, clip(EncodeJSON(want)), clip(EncodeJSON(got)))
 		return
@@ -101,22 +93,22 @@ func compareErrors(d *Diff, want, got *Object, path string, opts CompareOptions)
 			wi, _ := we[i].(*Object)
 			gi, _ := ge[i].(*Object)
 			if wi == nil || gi == nil {
-				compareValues(d.fail, we[i], ge[i], p, opts)
+				compareValues(d.fail, we[i], ge[i], p)
 				continue
 			}
-			compareErrorEntry(d, wi, gi, p, opts)
+			compareErrorEntry(d, wi, gi, p)
 		}
 		// Other top-level keys (a "data": null beside the errors) only warn.
-		compareValues(d.warn, without(want, "errors"), without(got, "errors"), path, opts)
+		compareValues(d.warn, without(want, "errors"), without(got, "errors"), path)
 		return
 	}
-	compareErrorEntry(d, want, got, path, opts)
+	compareErrorEntry(d, want, got, path)
 }
 
 // errorFields are the parts of one error compared specially.
 var errorFields = []string{"message", "error", "code", "path"}
 
-func compareErrorEntry(d *Diff, want, got *Object, path string, opts CompareOptions) {
+func compareErrorEntry(d *Diff, want, got *Object, path string) {
 	for _, f := range []string{"code", "path"} {
 		wv, wwhere := errorField(want, f)
 		if wwhere == "" {
@@ -131,7 +123,7 @@ func compareErrorEntry(d *Diff, want, got *Object, path string, opts CompareOpti
 			d.fail("%s missing, got %s", loc, clip(EncodeJSON(got)))
 			continue
 		}
-		compareValues(d.fail, wv, gv, loc, opts)
+		compareValues(d.fail, wv, gv, loc)
 	}
 	wm, wmWhere := errorField(want, "message")
 	if wmWhere == "" {
@@ -141,12 +133,12 @@ func compareErrorEntry(d *Diff, want, got *Object, path string, opts CompareOpti
 	if gm == nil {
 		gm, _ = errorField(got, "error")
 	}
-	if wmWhere != "" && !valuesEqual(wm, gm, opts) {
+	if wmWhere != "" && !valuesEqual(wm, gm) {
 		d.warn("%s: message %s, want %s", path, clip(EncodeJSON(gm)), clip(EncodeJSON(wm)))
 	}
 	// Whatever else the error carries (internal, locations, extension
 	// details) is informative only.
-	compareValues(d.warn, stripErrorFields(want), stripErrorFields(got), path, opts)
+	compareValues(d.warn, stripErrorFields(want), stripErrorFields(got), path)
 }
 
 // errorField finds field f of an error either at its top level (the
@@ -193,15 +185,15 @@ func without(o *Object, keys ...string) *Object {
 	return out
 }
 
-func valuesEqual(want, got any, opts CompareOptions) bool {
+func valuesEqual(want, got any) bool {
 	ok := true
-	compareValues(func(string, ...any) { ok = false }, want, got, "$", opts)
+	compareValues(func(string, ...any) { ok = false }, want, got, "$")
 	return ok
 }
 
 // compareValues reports every difference between want and got through
 // report, with a JSONPath-like location.
-func compareValues(report func(string, ...any), want, got any, path string, opts CompareOptions) {
+func compareValues(report func(string, ...any), want, got any, path string) {
 	switch w := want.(type) {
 	case *Object:
 		g, ok := got.(*Object)
@@ -215,15 +207,12 @@ func compareValues(report func(string, ...any), want, got any, path string, opts
 				report("%s: missing key %q (got keys %s)", path, k, strings.Join(g.Keys, ","))
 				continue
 			}
-			compareValues(report, w.Vals[k], gv, path+"."+k, opts)
+			compareValues(report, w.Vals[k], gv, path+"."+k)
 		}
 		for _, k := range g.Keys {
 			if !w.Has(k) {
 				report("%s: unexpected key %q = %s", path, k, clip(EncodeJSON(g.Vals[k])))
 			}
-		}
-		if opts.StrictOrder && len(w.Keys) == len(g.Keys) && !sameOrder(w.Keys, g.Keys) {
-			report("%s: keys in order %s, want %s", path, strings.Join(g.Keys, ","), strings.Join(w.Keys, ","))
 		}
 	case []any:
 		g, ok := got.([]any)
@@ -236,7 +225,7 @@ func compareValues(report func(string, ...any), want, got any, path string, opts
 			return
 		}
 		for i := range w {
-			compareValues(report, w[i], g[i], fmt.Sprintf("%s[%d]", path, i), opts)
+			compareValues(report, w[i], g[i], fmt.Sprintf("%s[%d]", path, i))
 		}
 	case json.Number:
 		g, ok := got.(json.Number)
@@ -248,15 +237,6 @@ func compareValues(report func(string, ...any), want, got any, path string, opts
 			report("%s: got %s, want %s", path, clip(EncodeJSON(got)), clip(EncodeJSON(want)))
 		}
 	}
-}
-
-func sameOrder(a, b []string) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // numbersEqual compares numbers by value as Python does: integers exactly,

@@ -73,7 +73,7 @@ func (r *Report) Summary() string {
 			warned++
 		}
 	}
-	return fmt.Sprintf("conformance: %d passed, %d failed, %d deviations (of %d cases; %d passed with message warnings; %d regressions)",
+	return fmt.Sprintf("conformance: %d passed, %d failed, %d deviations (of %d cases; %d passed with warnings; %d regressions)",
 		pass, fail, dev, len(r.Results), warned, len(r.Regressions))
 }
 

@@ -23,8 +23,9 @@ type Runner struct {
 	// ResetDB drops and re-creates the public and hge_tests schemas and the
 	// extensions the corpus needs, straight in the database.
 	ResetDB func(ctx context.Context) error
-	// Options tune body comparison.
-	Options CompareOptions
+	// StrictSelectionOrder fails a case whose response objects do not list
+	// their fields in the query's selection order; otherwise that only warns.
+	StrictSelectionOrder bool
 	// Logf receives progress notes (fixture failures, resets).
 	Logf func(format string, args ...any)
 }
@@ -274,7 +275,7 @@ func (r *Runner) runStep(ctx context.Context, c *Case, s *Step) (fails, warns []
 	case len(s.Allowed) > 0:
 		var first []string
 		for _, alt := range s.Allowed {
-			f, w := r.check(alt.HasResponse, alt.Response, alt.RespHeaders, resp)
+			f, w := r.check(s, alt.HasResponse, alt.Response, alt.RespHeaders, resp)
 			if len(f) == 0 {
 				return nil, w
 			}
@@ -284,7 +285,7 @@ func (r *Runner) runStep(ctx context.Context, c *Case, s *Step) (fails, warns []
 		}
 		return append([]string{"none of the allowed_responses matched"}, first...), nil
 	case s.HasResponse:
-		return r.check(true, s.Response, s.RespHeaders, resp)
+		return r.check(s, true, s.Response, s.RespHeaders, resp)
 	default:
 		fails = HeadersSubset(s.RespHeaders, resp.Header)
 		if s.IsGraphQL() {
@@ -299,13 +300,39 @@ func (r *Runner) runStep(ctx context.Context, c *Case, s *Step) (fails, warns []
 	}
 }
 
-func (r *Runner) check(hasResponse bool, want any, wantHeaders *Object, resp *response) (fails, warns []string) {
+func (r *Runner) check(s *Step, hasResponse bool, want any, wantHeaders *Object, resp *response) (fails, warns []string) {
 	if hasResponse {
-		d := CompareBody(want, resp.JSON, r.Options)
+		d := CompareBody(want, resp.JSON)
 		fails, warns = d.Failures, d.Warnings
 	}
 	fails = append(fails, HeadersSubset(wantHeaders, resp.Header)...)
+	if s.IsGraphQL() && len(fails) == 0 {
+		order := selectionOrder(s.Query, resp.JSON)
+		if r.StrictSelectionOrder {
+			fails = append(fails, order...)
+		} else {
+			warns = append(warns, order...)
+		}
+	}
 	return fails, warns
+}
+
+// selectionOrder checks field order in a single or batched GraphQL answer.
+func selectionOrder(request, response any) []string {
+	reqs, ok1 := request.([]any)
+	resps, ok2 := response.([]any)
+	if !ok1 || !ok2 {
+		return SelectionOrder(request, response)
+	}
+	var out []string
+	for i := range reqs {
+		if i < len(resps) {
+			for _, d := range SelectionOrder(reqs[i], resps[i]) {
+				out = append(out, fmt.Sprintf("[%d] %s", i, d))
+			}
+		}
+	}
+	return out
 }
 
 // hasErrors reports whether a GraphQL answer (or any answer of a batch)
