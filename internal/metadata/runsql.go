@@ -3,6 +3,7 @@ package metadata
 import (
 	"context"
 	"encoding/json"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -131,6 +132,15 @@ func (o *opCtx) recheck(cat *catalog.Catalog, cascade bool) error {
 		if len(fresh) == 0 {
 			o.bad = all
 			break
+		}
+		var overloaded []string
+		for _, f := range fresh {
+			if f.Type == "function" && f.table != nil && len(cat.Functions[f.table.qname()]) > 1 {
+				overloaded = append(overloaded, f.table.display())
+			}
+		}
+		if len(overloaded) > 0 {
+			return apierr.New(apierr.NotSupported, "the following tracked function(s) cannot be overloaded: "+strings.Join(overloaded, ", "))
 		}
 		if !cascade {
 			return dependencyError(fresh)

@@ -236,3 +236,16 @@ func TestRunSQLFollowsColumnRenames(t *testing.T) {
 		jsonEqual(t, json.RawMessage(checks[k]), w)
 	}
 }
+
+func TestRunSQLRefusesOverloadingTrackedFunctions(t *testing.T) {
+	e := newEnv(t)
+	e.sql(authorArticle + `CREATE FUNCTION search(q text) RETURNS SETOF article LANGUAGE sql STABLE AS $$ SELECT * FROM article $$;`)
+	e.meta(`{"type":"bulk","args":[{"type":"pg_track_table","args":{"table":"article"}},{"type":"pg_track_function","args":{"function":"search"}}]}`)
+	wantErr(t, e.fail(e.svc.QueryV2, `{"type":"run_sql","args":{"sql":"CREATE FUNCTION search(q int) RETURNS SETOF article LANGUAGE sql STABLE AS $$ SELECT * FROM article $$"}}`),
+		"not-supported", "the following tracked function(s) cannot be overloaded: search", "")
+	// Dropping a tracked function untracks it.
+	e.ok(e.svc.QueryV2, `{"type":"run_sql","args":{"sql":"DROP FUNCTION search(text)"}}`)
+	if n := len(e.svc.Current().Stored.Source("default").Functions); n != 0 {
+		t.Errorf("%d functions still tracked", n)
+	}
+}
