@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja_nodejs/buffer"
@@ -70,6 +71,8 @@ type fetchRequest struct {
 	url     *url.URL
 	headers http.Header
 	body    []byte
+	// timeout is node-fetch's timeout option (0: the configured one).
+	timeout time.Duration
 }
 
 // fetch implements the global fetch and node-fetch v2: it returns a
@@ -93,6 +96,9 @@ func (in *instance) fetch(call goja.FunctionCall) goja.Value {
 	}
 	ctx, max := ex.ctx, in.rt.cfg.MaxResponseBytes
 	client, timeout := in.rt.client, in.rt.cfg.FetchTimeout
+	if req.timeout > 0 && req.timeout < timeout {
+		timeout = req.timeout
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
@@ -164,6 +170,9 @@ func (in *instance) fetchArgs(call goja.FunctionCall) (fetchRequest, error) {
 	opts, ok := call.Argument(1).(*goja.Object)
 	if !ok {
 		return fr, nil
+	}
+	if t := opts.Get("timeout"); t != nil && !goja.IsUndefined(t) && !goja.IsNull(t) && t.ToInteger() > 0 {
+		fr.timeout = time.Duration(t.ToInteger()) * time.Millisecond
 	}
 	if m := opts.Get("method"); m != nil && !goja.IsUndefined(m) && !goja.IsNull(m) {
 		fr.method = strings.ToUpper(m.String())

@@ -9,6 +9,7 @@ import (
 // declare them as dependencies and require them.
 var provided = map[string]string{
 	"node-fetch": "node-fetch v2 API backed by Postgate's HTTP client (fetch is also a global)",
+	"axios":      "axios's request API (axios(), get, post, put, patch, delete, create) on the same client",
 }
 
 // builtinModules are Node core modules an action may require without

@@ -3,6 +3,7 @@ package actions
 import (
 	"context"
 	"crypto/sha256"
+	_ "embed"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -130,6 +131,9 @@ type Runtime struct {
 	programs *programCache
 	warm     chan *instance
 	cache    *kvCache
+	// prelude is the compiled JavaScript half of node-fetch and axios.
+	prelude    *goja.Program
+	preludeErr error
 }
 
 // New returns a Runtime and starts warming its pool.
@@ -142,6 +146,7 @@ func New(cfg Config) *Runtime {
 		cache:    newKVCache(cfg.Now),
 	}
 	r.client = r.newHTTPClient(cfg.HTTPClient)
+	r.prelude, r.preludeErr = goja.Compile("postgate-prelude.js", preludeSource, true)
 	go func() {
 		for range cfg.PoolSize {
 			r.refill()
@@ -206,6 +211,14 @@ func (r *Runtime) newInstance() *instance {
 		_ = fo.Set("default", fetch)
 		in.fetchMod = fetch
 		_ = vm.Set("fetch", fetch)
+		if mods, err := in.prelude(fetch); err == nil {
+			headers := mods.Get("Headers")
+			_ = fo.Set("Headers", headers)
+			_ = vm.Set("Headers", headers)
+			in.builtins["axios"] = mods.Get("axios")
+		} else {
+			r.cfg.Logger.Error("actions prelude", "type", "auth", "error", err.Error())
+		}
 		_ = vm.Set("require", in.require)
 		_ = vm.Set("console", in.console())
 		// No process, no file system: remove what Node would have.
@@ -275,6 +288,29 @@ func (in *instance) fail(err error) {
 	ex.finish(outcome{err: in.runError(ex.action, err)})
 }
 
+//go:embed prelude.js
+var preludeSource string
+
+// prelude evaluates the JavaScript half of node-fetch (Headers) and axios.
+func (in *instance) prelude(fetch goja.Value) (*goja.Object, error) {
+	if in.rt.prelude == nil {
+		return nil, in.rt.preludeErr
+	}
+	fn, err := in.vm.RunProgram(in.rt.prelude)
+	if err != nil {
+		return nil, err
+	}
+	call, ok := goja.AssertFunction(fn)
+	if !ok {
+		return nil, errors.New("the prelude is not a function")
+	}
+	mods, err := call(goja.Undefined(), fetch)
+	if err != nil {
+		return nil, err
+	}
+	return mods.ToObject(in.vm), nil
+}
+
 // require resolves the modules Postgate provides; anything else throws
 // as Node does for a missing module.
 func (in *instance) require(call goja.FunctionCall) goja.Value {
@@ -286,6 +322,10 @@ func (in *instance) require(call goja.FunctionCall) goja.Value {
 		return in.builtins["url"]
 	case "buffer":
 		return in.builtins["buffer"]
+	case "axios":
+		if ax := in.builtins["axios"]; ax != nil {
+			return ax
+		}
 	}
 	panic(in.jsError("Cannot find module '"+name+"': Postgate Actions provide "+strings.Join(ProvidedModules(), ", "), "MODULE_NOT_FOUND"))
 }

@@ -295,7 +295,7 @@ func TestTimeLimitStopsInfiniteLoop(t *testing.T) {
 
 func TestSandbox(t *testing.T) {
 	rt := newTestRuntime(t, Config{AllowedHosts: []string{"127.0.0.1", "*.allowed.test"}})
-	for _, mod := range []string{"fs", "child_process", "node:fs", "process", "os", "./local", "/etc/passwd", "axios"} {
+	for _, mod := range []string{"fs", "child_process", "node:fs", "process", "os", "./local", "/etc/passwd", "jsonwebtoken"} {
 		code := `exports.onExecutePostLogin = async () => { require(` + jsString(mod) + `) };`
 		_, err := rt.Run(context.Background(), PostLogin, []Action{act("req", code)}, defaultLogin())
 		var re *RunError
@@ -428,7 +428,7 @@ func TestUnsupportedAndCache(t *testing.T) {
 }
 
 func TestCheckDependencies(t *testing.T) {
-	if err := CheckDependencies([]Dependency{{Name: "node-fetch", Version: "2.6.7"}}); err != nil {
+	if err := CheckDependencies([]Dependency{{Name: "node-fetch", Version: "2.6.7"}, {Name: "axios", Version: "1.6.0"}}); err != nil {
 		t.Fatal(err)
 	}
 	err := CheckDependencies([]Dependency{{Name: "node-fetch", Version: "2"}, {Name: "left-pad", Version: "1.3.0"}})
@@ -555,5 +555,51 @@ func TestEventNormalisedAndConcurrentRuns(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
+	}
+}
+
+func TestAxiosAndHeaders(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path {
+		case "/missing":
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"error":"nope"}`)
+		case "/slow":
+			time.Sleep(300 * time.Millisecond)
+		default:
+			_ = json.NewEncoder(w).Encode(map[string]any{"method": r.Method, "query": r.URL.RawQuery, "body": string(b),
+				"ct": r.Header.Get("Content-Type"), "x": r.Header.Get("X-Api-Key")})
+		}
+	}))
+	defer srv.Close()
+	rt := newTestRuntime(t, Config{})
+	a := act("axios", `const axios = require("axios");
+exports.onExecutePostLogin = async (event, api) => {
+  const client = axios.create({ baseURL: event.secrets.URL, headers: { "X-Api-Key": "k" } });
+  const { data, status, headers } = await client.post("/users", { id: event.user.user_id }, { params: { upsert: true } });
+  let notFound;
+  try { await axios.get(event.secrets.URL + "/missing") } catch (e) { notFound = [axios.isAxiosError(e), e.response.status, e.response.data.error, e.message] }
+  let slow;
+  try { await fetch(event.secrets.URL + "/slow", { timeout: 50 }) } catch (e) { slow = e.type }
+  const h = new Headers({ "X-One": "1" });
+  h.append("x-one", "2");
+  const viaHeaders = await (await fetch(event.secrets.URL + "/h", { method: "POST", headers: new Headers([["X-Api-Key", "from-headers"]]), body: "" })).json();
+  api.accessToken.setCustomClaim("https://x/axios", { data, status, ct: headers["content-type"], notFound, slow, one: h.get("X-ONE"), x: viaHeaders.x });
+};`)
+	a.Secrets = map[string]string{"URL": srv.URL}
+	res, err := rt.Run(context.Background(), PostLogin, []Action{a}, defaultLogin())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"data": map[string]any{"method": "POST", "query": "upsert=true", "body": `{"id":"auth0|5f7c8ec7c33c6c004bbafe82"}`, "ct": "application/json", "x": "k"},
+		"status": int64(200), "ct": "application/json",
+		"notFound": []any{true, int64(404), "nope", "Request failed with status code 404"},
+		"slow":     "request-timeout", "one": "1, 2", "x": "from-headers",
+	}
+	if got := res.AccessTokenClaims["https://x/axios"]; !reflect.DeepEqual(got, want) {
+		t.Fatalf("got  %#v\nwant %#v", got, want)
 	}
 }
