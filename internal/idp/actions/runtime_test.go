@@ -594,7 +594,7 @@ exports.onExecutePostLogin = async (event, api) => {
 		t.Fatal(err)
 	}
 	want := map[string]any{
-		"data": map[string]any{"method": "POST", "query": "upsert=true", "body": `{"id":"auth0|5f7c8ec7c33c6c004bbafe82"}`, "ct": "application/json", "x": "k"},
+		"data":   map[string]any{"method": "POST", "query": "upsert=true", "body": `{"id":"auth0|5f7c8ec7c33c6c004bbafe82"}`, "ct": "application/json", "x": "k"},
 		"status": int64(200), "ct": "application/json",
 		"notFound": []any{true, int64(404), "nope", "Request failed with status code 404"},
 		"slow":     "request-timeout", "one": "1, 2", "x": "from-headers",
