@@ -219,7 +219,16 @@ func (m *mutPlanner) nested(rel *schema.Relationship, v any, row int, path strin
 // update (none: do nothing) and the condition, with the role's update
 // permission filter and check, as Hasura does.
 func (m *mutPlanner) onConflict(t *schema.Table, v any, path string) (*ir.OnConflict, error) {
-	ocPath := strings.TrimSuffix(strings.TrimSuffix(path, ".objects"), ".object") + ".on_conflict"
+	// path is the objects' path: args.objects, args.object or a nested
+	// relationship's data; on_conflict is their sibling.
+	ocPath := path
+	for _, suffix := range []string{".objects", ".object", ".data"} {
+		if strings.HasSuffix(path, suffix) {
+			ocPath = strings.TrimSuffix(path, suffix)
+			break
+		}
+	}
+	ocPath += ".on_conflict"
 	obj, err := m.object(v, ocPath)
 	if err != nil || obj == nil {
 		return nil, err
