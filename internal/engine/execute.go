@@ -18,7 +18,6 @@ import (
 	"github.com/postgate/postgate/internal/session"
 	"github.com/postgate/postgate/internal/sqlgen"
 	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator"
 )
 
@@ -315,7 +314,7 @@ func (e *Engine) variables(sc *schema.Schema, ent *entry, raw map[string]json.Ra
 			vop = &cp
 		}
 		if _, err := validator.VariableValues(sc.AST, vop, vars); err != nil {
-			return nil, variableError(err)
+			return nil, variableError(sc.AST, vop, err)
 		}
 	}
 	return vars, nil
@@ -329,26 +328,6 @@ func withoutVariable(defs ast.VariableDefinitionList, name string) ast.VariableD
 		}
 	}
 	return out
-}
-
-func variableError(err error) error {
-	ge, ok := err.(*gqlerror.Error)
-	if !ok {
-		return apierr.New(apierr.ValidationFailed, err.Error()).WithPath("$.variableValues")
-	}
-	path := "$.variableValues"
-	for i, el := range ge.Path {
-		switch x := el.(type) {
-		case ast.PathName:
-			if i == 0 && x == "variable" {
-				continue
-			}
-			path += "." + string(x)
-		case ast.PathIndex:
-			path += fmt.Sprintf("[%d]", int(x))
-		}
-	}
-	return apierr.New(apierr.ValidationFailed, ge.Message).WithPath(path)
 }
 
 // run executes one request.

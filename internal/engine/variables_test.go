@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/postgate/postgate/internal/session"
@@ -119,5 +120,27 @@ func TestObjectVariablesBindTheirScalars(t *testing.T) {
 	// a single value (read into the plan), _contains, _eq with null.
 	if st := e.Stats(); st.Plans != 5 || st.Hits != 2 {
 		t.Fatalf("want 5 plans and 2 hits, got %+v", st)
+	}
+}
+
+func TestVariableValueErrorsAsHasura(t *testing.T) {
+	e, _ := newFixture(t, Options{})
+	admin := session.Admin()
+	cases := []struct {
+		query, path, message string
+		vars                 map[string]any
+	}{
+		{`query($n: Int) { author(limit: $n) { id } }`, "$.variableValues.n", `expected a 32-bit integer for type "Int", but found a string`, map[string]any{"n": "x"}},
+		{`query($w: author_bool_exp) { author(where: $w) { id } }`, "$.variableValues.w.nope", `field "nope" not found in type: 'author_bool_exp'`, map[string]any{"w": map[string]any{"nope": 1}}},
+		{`query($w: author_bool_exp) { author(where: $w) { id } }`, "$.variableValues.w.id._eq", `expected a 32-bit integer for type "Int", but found a string`, map[string]any{"w": map[string]any{"id": map[string]any{"_eq": "x"}}}},
+		{`query($o: [author_order_by!]) { author(order_by: $o) { id } }`, "$.variableValues.o[0].id",
+			`expected one of the values "asc", "asc_nulls_first", "asc_nulls_last", "desc", "desc_nulls_first", or "desc_nulls_last" for type "order_by", but found "up"`,
+			map[string]any{"o": []any{map[string]any{"id": "up"}}}},
+		{`query($w: author_bool_exp) { author(where: $w) { id } }`, "$.variableValues.w", `expected an object for type "author_bool_exp", but found a string`, map[string]any{"w": "x"}},
+	}
+	for _, c := range cases {
+		_, got := gql(t, e, admin, c.query, c.vars)
+		want, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{"extensions": map[string]any{"path": c.path, "code": "validation-failed"}, "message": c.message}}})
+		jsonEq(t, got, string(want))
 	}
 }
