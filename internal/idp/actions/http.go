@@ -336,7 +336,8 @@ func (h *handler) deploy(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toVersionJSON(v, a))
+	// Auth0 answers 202 Accepted: the version is built and deployed.
+	writeJSON(w, http.StatusAccepted, toVersionJSON(v, a))
 }
 
 func (h *handler) rollback(w http.ResponseWriter, r *http.Request) {
@@ -350,7 +351,8 @@ func (h *handler) rollback(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toVersionJSON(v, a))
+	// Auth0 answers 202 Accepted: the version is built and deployed.
+	writeJSON(w, http.StatusAccepted, toVersionJSON(v, a))
 }
 
 func (h *handler) listVersions(w http.ResponseWriter, r *http.Request) {

@@ -122,12 +122,12 @@ func TestManagementAPIAndFlows(t *testing.T) {
 
 	// Deploy both; a second deploy of the claims action makes version 2.
 	var v versionJSON
-	m.do("POST", "/actions/"+claims.ID+"/deploy", nil, 200, &v)
+	m.do("POST", "/actions/"+claims.ID+"/deploy", nil, 202, &v)
 	if v.Number != 1 || !v.Deployed || v.Status != "built" || v.Action == nil || v.Action.ID != claims.ID {
 		t.Fatalf("deploy = %+v", v)
 	}
-	m.do("POST", "/actions/"+sync.ID+"/deploy", nil, 200, &v)
-	m.do("POST", "/actions/"+claims.ID+"/deploy", nil, 200, &v)
+	m.do("POST", "/actions/"+sync.ID+"/deploy", nil, 202, &v)
+	m.do("POST", "/actions/"+claims.ID+"/deploy", nil, 202, &v)
 	var versions struct {
 		Versions []versionJSON `json:"versions"`
 		Total    int           `json:"total"`
@@ -138,11 +138,11 @@ func TestManagementAPIAndFlows(t *testing.T) {
 	}
 	m.do("GET", "/actions/"+claims.ID+"/versions/"+versions.Versions[1].ID, nil, 200, &v)
 	// Roll back to version 1, then forward to version 2 again.
-	m.do("POST", "/actions/"+claims.ID+"/versions/"+versions.Versions[1].ID+"/deploy", nil, 200, &v)
+	m.do("POST", "/actions/"+claims.ID+"/versions/"+versions.Versions[1].ID+"/deploy", nil, 202, &v)
 	if v.Number != 1 || !v.Deployed {
 		t.Fatalf("rollback = %+v", v)
 	}
-	m.do("POST", "/actions/"+claims.ID+"/versions/"+versions.Versions[0].ID+"/deploy", nil, 200, &v)
+	m.do("POST", "/actions/"+claims.ID+"/versions/"+versions.Versions[0].ID+"/deploy", nil, 202, &v)
 	m.do("POST", "/actions/"+claims.ID+"/versions/nope/deploy", nil, 404, nil)
 	// Secret values are sealed at rest.
 	var stored string
@@ -219,7 +219,7 @@ func TestManagementAPIAndFlows(t *testing.T) {
 	}
 	// A throwing action denies the login with its message.
 	m.do("PATCH", "/actions/"+deny.ID, map[string]any{"code": `exports.onExecutePostLogin = async () => { throw new Error("sync failed") }`}, 200, nil)
-	m.do("POST", "/actions/"+deny.ID+"/deploy", nil, 200, nil)
+	m.do("POST", "/actions/"+deny.ID+"/deploy", nil, 202, nil)
 	res, err = flows.RunPostLogin(ctx, ev)
 	if err != nil || !res.Denied || res.DenyReason != "sync failed" {
 		t.Fatalf("throwing login = %+v, %v", res, err)
