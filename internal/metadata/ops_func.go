@@ -81,7 +81,7 @@ func opUntrackFunction(o *opCtx, raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	if s.FindFunction(a.Function) == nil {
-		return nil, apierr.Newf(apierr.NotExists, "function not found in cache %s", a.Function.quoted())
+		return nil, apierr.Newf(apierr.NotExists, "function %s not found in the cache", a.Function.quoted())
 	}
 	err = o.removeWithDependents(func() {
 		s.Functions = slices.DeleteFunc(s.Functions, func(f *Function) bool { return f.Function == a.Function })
@@ -111,10 +111,17 @@ func opCreateFunctionPermission(o *opCtx, raw json.RawMessage) (any, error) {
 	}
 	f := s.FindFunction(a.Function)
 	if f == nil {
-		return nil, apierr.Newf(apierr.NotExists, "function %s not tracked", a.Function.quoted())
+		return nil, apierr.Newf(apierr.NotExists, "function %s not found in the cache", a.Function.quoted())
 	}
 	if slices.ContainsFunc(f.Permissions, func(p *FunctionPermission) bool { return p.Role == a.Role }) {
-		return nil, apierr.Newf(apierr.AlreadyExists, "permission of role %s already exists for function %s in source: %s", q(a.Role), a.Function.quoted(), s.Name)
+		return nil, apierr.Newf(apierr.AlreadyExists, "permission of role %s already exists for function %s in source: %s", q(a.Role), a.Function.quoted(), q(s.Name))
+	}
+	// The role must be able to read the rows the function returns.
+	if fns := o.cat.Functions[a.Function.qname()]; len(fns) == 1 {
+		ret := fromQName(fns[0].ReturnType)
+		if rt := s.FindTable(ret); rt == nil || !rt.hasPermission("select", a.Role) {
+			return nil, apierr.Newf(apierr.NotSupported, "function permission can only be added when the function's return table %s has select permission configured for role: %s", ret.quoted(), q(a.Role))
+		}
 	}
 	f.Permissions = append(f.Permissions, &FunctionPermission{Role: a.Role})
 	return successMsg, o.changedMetadata()
@@ -131,10 +138,10 @@ func opDropFunctionPermission(o *opCtx, raw json.RawMessage) (any, error) {
 	}
 	f := s.FindFunction(a.Function)
 	if f == nil {
-		return nil, apierr.Newf(apierr.NotExists, "function %s not tracked", a.Function.quoted())
+		return nil, apierr.Newf(apierr.NotExists, "function %s not found in the cache", a.Function.quoted())
 	}
 	if !slices.ContainsFunc(f.Permissions, func(p *FunctionPermission) bool { return p.Role == a.Role }) {
-		return nil, apierr.Newf(apierr.NotExists, "permission of role %s does not exist for function %s in source: %s", q(a.Role), a.Function.quoted(), s.Name)
+		return nil, apierr.Newf(apierr.NotExists, "permission of role %s does not exist for function %s in source: %s", q(a.Role), a.Function.quoted(), q(s.Name))
 	}
 	f.Permissions = slices.DeleteFunc(f.Permissions, func(p *FunctionPermission) bool { return p.Role == a.Role })
 	s.tidy()

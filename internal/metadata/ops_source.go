@@ -99,7 +99,7 @@ func opSetFunctionCustomization(o *opCtx, raw json.RawMessage) (any, error) {
 	}
 	f := s.FindFunction(a.Function)
 	if f == nil {
-		return nil, apierr.Newf(apierr.NotExists, "function %s not tracked", a.Function.quoted())
+		return nil, apierr.Newf(apierr.NotExists, "function %s not found in the cache", a.Function.quoted())
 	}
 	if c := a.Configuration; c != nil && c.CustomName != "" && !isGraphQLName(c.CustomName) {
 		return nil, apierr.Newf(apierr.ParseFailed, "%s is not a valid GraphQL name", q(c.CustomName)).WithPath("$.configuration.custom_name")
