@@ -3,6 +3,8 @@ package actions
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"time"
 
 	"github.com/postgate/postgate/internal/idp"
 )
@@ -42,10 +44,19 @@ func (f *Flows) run(ctx context.Context, trigger Trigger, event any) (*Result, e
 	if len(chain) == 0 {
 		return newResult(), nil
 	}
+	start := time.Now()
 	res, err := f.Runtime.Run(ctx, trigger, chain, event)
+	log := f.Runtime.cfg.Logger
+	if res != nil && log.Enabled(ctx, slog.LevelDebug) {
+		for _, l := range res.Logs {
+			log.Debug("action console", "type", "auth", "trigger", string(trigger), "action", l.Action, "level", l.Level, "message", l.Message)
+		}
+		log.Debug("actions flow", "type", "auth", "trigger", string(trigger), "actions", len(res.Runs),
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "denied", res.Denied)
+	}
 	var re *RunError
 	if errors.As(err, &re) {
-		f.Runtime.cfg.Logger.Warn("action failed", "type", "auth", "trigger", string(trigger), "action", re.Action, "kind", string(re.Kind), "error", re.Message)
+		log.Warn("action failed", "type", "auth", "trigger", string(trigger), "action", re.Action, "kind", string(re.Kind), "error", re.Message)
 		if re.Kind == KindCanceled {
 			return nil, err
 		}
