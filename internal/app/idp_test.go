@@ -132,9 +132,26 @@ INSERT INTO users ("userId", "userName") VALUES ('` + uid + `', 'bob'), ('auth0|
 
 	query := map[string]any{"query": `{ users { userId userName } }`}
 	st, out := call("POST", "/v1/graphql", "Bearer "+at, query)
-	rows, _ := out["data"].(map[string]any)["users"].([]any)
+	d, _ := out["data"].(map[string]any)
+	rows, _ := d["users"].([]any)
 	if st != 200 || len(rows) != 1 || rows[0].(map[string]any)["userId"] != uid {
 		t.Fatalf("graphql with the IdP's token: %d %v", st, out)
+	}
+	// Rotate the signing keys: the token in flight and a new one both pass.
+	mustOK(call("POST", "/auth/api/v2/keys/signing/rotate", "adm1n", nil))
+	resp, err = http.PostForm(base+"/auth/oauth/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok2 map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&tok2)
+	resp.Body.Close()
+	for i, tk := range []string{at, tok2["access_token"].(string)} {
+		st, out := call("POST", "/v1/graphql", "Bearer "+tk, query)
+		d, _ := out["data"].(map[string]any)
+		if rows, _ := d["users"].([]any); st != 200 || len(rows) != 1 {
+			t.Fatalf("token %d after key rotation: %d %v", i, st, out)
+		}
 	}
 	_, out = call("POST", "/v1/graphql", "", query)
 	if errs, _ := out["errors"].([]any); len(errs) != 1 || !strings.Contains(errs[0].(map[string]any)["message"].(string), "Missing 'Authorization' or 'Cookie' header") {
