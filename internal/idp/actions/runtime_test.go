@@ -603,3 +603,22 @@ exports.onExecutePostLogin = async (event, api) => {
 		t.Fatalf("got  %#v\nwant %#v", got, want)
 	}
 }
+
+func TestSandboxEscapes(t *testing.T) {
+	rt := newTestRuntime(t, Config{FlowTimeout: time.Second})
+	for name, code := range map[string]string{
+		"dynamic import":   `exports.onExecutePostLogin = async () => { await import("fs") };`,
+		"function ctor":    `exports.onExecutePostLogin = async () => { const p = Function("return this")().process; p.env };`,
+		"ctor of ctor":     `exports.onExecutePostLogin = async () => { const g = ({}).constructor.constructor("return globalThis")(); g.require("child_process") };`,
+		"module internals": `exports.onExecutePostLogin = async () => { module.constructor._load("fs") };`,
+		"eval require":     `exports.onExecutePostLogin = async () => { eval("require")("os") };`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := rt.Run(context.Background(), PostLogin, []Action{act("escape", code)}, defaultLogin())
+			var re *RunError
+			if !errors.As(err, &re) || (re.Kind != KindThrown && re.Kind != KindCompile) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
