@@ -131,6 +131,7 @@ func TestValueErrorsAsHasura(t *testing.T) {
 		{`{ author_by_pk { id } }`, "$.selectionSet.author_by_pk.args.id", `missing required field "id"`},
 		{`{ author(foo: 1) { id } }`, "$.selectionSet.author", `"author" has no argument named "foo"`},
 		{`{ author }`, "$.selectionSet.author.selectionSet", `missing selection set for "author"`},
+		{`{ article(distinct_on: author_id, order_by: {id: asc}) { id } }`, "$.selectionSet.article.args", `"distinct_on" columns must match initial "order_by" columns`},
 		{`{ author { id { x } } }`, "$.selectionSet.author.selectionSet.id", `unexpected subselection set for non-object field`},
 	}
 	for _, c := range cases {

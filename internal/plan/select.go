@@ -54,6 +54,9 @@ func (p *planner) readRows(t *schema.Table, f *field, path string, args bool) (r
 			return r, err
 		}
 	}
+	if len(r.distinctOn) > 0 && len(r.orderBy) > 0 && !distinctMatchesOrder(r.distinctOn, r.orderBy) {
+		return r, apierr.New(apierr.ValidationFailed, `"distinct_on" columns must match initial "order_by" columns`).WithPath(path + ".args")
+	}
 	if v, ok := p.arg(f, "limit"); ok {
 		if r.limit, err = p.count(v, path+".args.limit"); err != nil {
 			return r, err
@@ -295,4 +298,27 @@ func (p *planner) encoding(t catalog.ColumnType) ir.Encoding {
 		}
 	}
 	return ir.EncodeDefault
+}
+
+// distinctMatchesOrder reports whether the first len(distinct) ordering
+// terms are columns, and the distinct_on columns among them (Postgres
+// requires DISTINCT ON expressions to lead ORDER BY).
+func distinctMatchesOrder(distinct []string, order []ir.OrderBy) bool {
+	if len(order) < len(distinct) {
+		return false
+	}
+	initial := map[string]bool{}
+	for _, o := range order[:len(distinct)] {
+		c, ok := o.Expr.(ir.OrderColumn)
+		if !ok {
+			return false
+		}
+		initial[c.Name] = true
+	}
+	for _, d := range distinct {
+		if !initial[d] {
+			return false
+		}
+	}
+	return true
 }
