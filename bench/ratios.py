@@ -1,0 +1,48 @@
+"""Prints the benchmark's target ratios as a Markdown table from the
+tab-separated results (query, engine, connections, requests/s) that
+bench/run.sh collects. Targets are the issue's, defined at 16 connections;
+other connection counts are shown for information."""
+import sys
+from collections import defaultdict
+
+rps = defaultdict(dict)  # (query, conns) -> engine -> req/s
+conns = []
+for line in open(sys.argv[1]):
+    q, eng, c, r = line.rstrip("\n").split("\t")
+    rps[(q, c)][eng] = float(r or 0)
+    if c not in conns:
+        conns.append(c)
+
+
+def target(q, other):
+    if other == "go+pgx":
+        return 0.9
+    if other.startswith("GraphJin"):
+        return {"Q1": 2.0, "Q2": 2.5}[q]
+    if other.startswith("PostGraphile"):
+        return {"Q1": 5.0, "Q2": 3.0}[q]
+    return None
+
+
+print("| ratio | conns | Postgate req/s | other req/s | ratio | target | verdict |")
+print("|---|---|---|---|---|---|---|")
+for c in conns:
+    for q in ("Q1", "Q2"):
+        row = rps.get((q, c), {})
+        mine = row.get("postgate", 0)
+        for eng, other in row.items():
+            if eng == "postgate":
+                continue
+            ratio = mine / other if other else 0
+            t = target(q, eng)
+            verdict = ""
+            if t is not None and c == "16":
+                verdict = "met" if ratio >= t else "missed by %.0f%%" % ((t - ratio) / t * 100)
+            print("| %s Postgate / %s | %s | %.0f | %.0f | %.2f | %s | %s |" % (
+                q, eng, c, mine, other, ratio, "≥ %.1f" % t if t else "report", verdict))
+    q2 = rps.get(("Q2", c), {}).get("postgate", 0)
+    q3 = rps.get(("Q3", c), {}).get("postgate (JWT, role user)", 0)
+    if q2:
+        ratio = q3 / q2
+        verdict = ("met" if ratio >= 0.9 else "missed by %.0f%%" % ((0.9 - ratio) / 0.9 * 100)) if c == "16" else ""
+        print("| Q3 (JWT, user) / Q2 (admin) | %s | %.0f | %.0f | %.2f | ≥ 0.9 | %s |" % (c, q3, q2, ratio, verdict))
