@@ -34,6 +34,7 @@ Resources and commands:
   roles   list | create --name N [--description D]
   roles   assign --user USER_ID --role ROLE_ID
   keys    list | rotate
+  token   --client ID [...]   get tokens without an application (see postgate auth token -h)
 
 Common flags (before or after the command):
   --issuer URL          the issuer (POSTGATE_AUTH_ISSUER; default http://localhost:<HASURA_GRAPHQL_SERVER_PORT or 8080>/auth/)
@@ -48,6 +49,9 @@ func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 
 // Auth runs `postgate auth ...` and returns the exit status.
 func Auth(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "token" {
+		return token(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) < 2 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stderr, AuthUsage)
 		return 2
@@ -82,16 +86,7 @@ func Auth(ctx context.Context, args []string, getenv func(string) string, stdout
 		return 2
 	}
 	id := fs.Arg(0)
-	if *issuer == "" {
-		port := getenv("HASURA_GRAPHQL_SERVER_PORT")
-		if port == "" {
-			port = "8080"
-		}
-		*issuer = "http://localhost:" + port + "/auth/"
-	}
-	if !strings.HasSuffix(*issuer, "/") {
-		*issuer += "/"
-	}
+	*issuer = issuerURL(*issuer, getenv)
 	if *secret == "" {
 		fmt.Fprintln(stderr, "postgate auth: the admin secret is required (--admin-secret or HASURA_GRAPHQL_ADMIN_SECRET)")
 		return 2

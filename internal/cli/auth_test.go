@@ -61,3 +61,53 @@ func TestAuthCommands(t *testing.T) {
 		t.Fatal("unknown command accepted")
 	}
 }
+
+func TestTokenCommand(t *testing.T) {
+	polls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		switch r.URL.Path + " " + r.PostForm.Get("grant_type") {
+		case "/auth/oauth/token password":
+			if r.PostForm.Get("password") != "pw" {
+				w.WriteHeader(403)
+				_, _ = io.WriteString(w, `{"error":"invalid_grant","error_description":"Wrong email or password."}`)
+				return
+			}
+			_, _ = io.WriteString(w, `{"access_token":"AT-password","token_type":"Bearer"}`)
+		case "/auth/oauth/token client_credentials":
+			_, _ = io.WriteString(w, `{"access_token":"AT-m2m","token_type":"Bearer"}`)
+		case "/auth/oauth/device/code ":
+			_, _ = io.WriteString(w, `{"device_code":"dc","user_code":"ABCD-EFGH","verification_uri_complete":"http://x/activate","interval":0.001}`)
+		case "/auth/oauth/token urn:ietf:params:oauth:grant-type:device_code":
+			polls++
+			if polls < 2 {
+				w.WriteHeader(403)
+				_, _ = io.WriteString(w, `{"error":"authorization_pending"}`)
+				return
+			}
+			_, _ = io.WriteString(w, `{"access_token":"AT-device","token_type":"Bearer"}`)
+		default:
+			w.WriteHeader(404)
+		}
+	}))
+	defer srv.Close()
+	getenv := func(k string) string { return map[string]string{"POSTGATE_AUTH_ISSUER": srv.URL + "/auth/"}[k] }
+	run := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := Auth(context.Background(), append([]string{"token"}, args...), getenv, &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	if code, out, _ := run("--client", "c", "--username", "u", "--password", "pw", "--raw"); code != 0 || out != "AT-password\n" {
+		t.Fatalf("password: %d %q", code, out)
+	}
+	if code, _, errs := run("--client", "c", "--username", "u", "--password", "bad"); code != 1 || !strings.Contains(errs, "Wrong email or password.") {
+		t.Fatalf("wrong password: %d %q", code, errs)
+	}
+	if code, out, _ := run("--client", "c", "--secret", "s", "--audience", "https://api", "--raw"); code != 0 || out != "AT-m2m\n" {
+		t.Fatalf("client credentials: %d %q", code, out)
+	}
+	if code, out, errs := run("--client", "c", "--raw"); code != 0 || out != "AT-device\n" || !strings.Contains(errs, "ABCD-EFGH") {
+		t.Fatalf("device flow: %d %q %q", code, out, errs)
+	}
+}
