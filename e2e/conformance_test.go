@@ -18,6 +18,7 @@ import (
 var (
 	update      = flag.Bool("update", false, "rewrite testdata/conformance-baseline.txt and testdata/conformance-results.txt")
 	strictOrder = flag.Bool("conformance.strict-order", true, "fail, not only warn, when response fields are not in the query's selection order")
+	adminSecret = flag.Bool("conformance.admin-secret", false, "run the server with an admin secret and check every case is refused without it")
 	budget      = flag.Duration("conformance.budget", 4*time.Minute, "time after which the remaining requests fail at once")
 )
 
@@ -128,9 +129,17 @@ func TestConformance(t *testing.T) {
 		t.Fatalf("preparing the database: %v", err)
 	}
 
-	base := startServer(t, dbURL)
+	extraEnv := map[string]string{}
+	secret := ""
+	if *adminSecret {
+		secret = "conformance-admin-secret"
+		extraEnv["HASURA_GRAPHQL_ADMIN_SECRET"] = secret
+		t.Log("admin-secret mode: every case must be refused without the secret and with a wrong one")
+	}
+	base := startServer(t, dbURL, extraEnv)
 	runner := &Runner{
 		BaseURL:              base,
+		AdminSecret:          secret,
 		RequestTimeout:       20 * time.Second,
 		ResetDB:              resetDB,
 		StrictSelectionOrder: *strictOrder,
@@ -175,7 +184,9 @@ func TestConformance(t *testing.T) {
 			t.Errorf("%s lists %s, which is not a case of the corpus", deviationsFile, id)
 		}
 	}
-	if *update {
+	if *update && *adminSecret {
+		t.Log("-update ignored in admin-secret mode: the baseline records the default mode")
+	} else if *update {
 		// Keep the baseline entries of cases this run did not select.
 		next := map[string]bool{}
 		for id := range baseline {

@@ -11,6 +11,13 @@
 // from on purpose, or that wait for a later feature, are listed with the
 // reason in conformance-deviations.yaml.
 //
+// Every object of a GraphQL answer must also list its fields in the query's
+// selection order (-conformance.strict-order=false only warns). With
+// -conformance.admin-secret the server runs with an admin secret and every
+// case must first be refused without it and with a wrong one, as Hasura's
+// harness checks in that mode. Subtests are named after the corpus paths, so
+// `-run 'TestConformance/graphql_query/basic'` runs one directory.
+//
 // Run `go test ./e2e/ -run TestConformance -update` to rewrite the baseline
 // and testdata/conformance-results.txt after an improvement.
 package e2e

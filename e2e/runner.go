@@ -26,6 +26,10 @@ type Runner struct {
 	// StrictSelectionOrder fails a case whose response objects do not list
 	// their fields in the query's selection order; otherwise that only warns.
 	StrictSelectionOrder bool
+	// AdminSecret, when the server was started with one, is sent with every
+	// fixture and case; each case is first checked to be refused without it
+	// and with a wrong one, as Hasura's harness does in admin-secret mode.
+	AdminSecret string
 	// Logf receives progress notes (fixture failures, resets).
 	Logf func(format string, args ...any)
 }
@@ -119,7 +123,7 @@ func (r *Runner) ApplyFixture(ctx context.Context, file string) error {
 }
 
 func (r *Runner) postOK(ctx context.Context, url string, body any) error {
-	resp, err := r.post(ctx, url, body, nil)
+	resp, err := r.post(ctx, url, body, r.withSecret(nil, r.AdminSecret))
 	if err != nil {
 		return err
 	}
@@ -259,8 +263,54 @@ func expectsError(c *Case, s *Step) bool {
 	return s.Status >= 400 || errorCase.MatchString(c.Name()) || errorCase.MatchString(s.Description)
 }
 
+// adminSecretHeader carries the admin secret.
+const adminSecretHeader = "X-Hasura-Admin-Secret"
+
+// withSecret returns headers plus the admin secret header when secret is
+// set.
+func (r *Runner) withSecret(headers [][2]string, secret string) [][2]string {
+	if secret == "" {
+		return headers
+	}
+	return append(append([][2]string(nil), headers...), [2]string{adminSecretHeader, secret})
+}
+
+// checkRefused sends a step without the admin secret and with a wrong one
+// and requires the server to refuse both: GraphQL endpoints answer 200
+// with errors (or 404 when the case expects 404), the others 401 or 404.
+func (r *Runner) checkRefused(ctx context.Context, s *Step) []string {
+	graphql := s.URL == "/v1/graphql" || s.URL == "/v1beta1/relay"
+	for _, attempt := range []struct{ name, secret string }{
+		{"without the admin secret", ""},
+		{"with a wrong admin secret", "wrong-" + r.AdminSecret},
+	} {
+		resp, err := r.post(ctx, s.URL, s.Query, r.withSecret(s.Headers, attempt.secret))
+		if err != nil {
+			return []string{attempt.name + ": request failed: " + err.Error()}
+		}
+		refused := false
+		switch {
+		case graphql && s.Status == http.StatusNotFound:
+			refused = resp.Status == http.StatusNotFound
+		case graphql:
+			refused = resp.Status == http.StatusOK && resp.JSONErr == nil && hasErrors(resp.JSON)
+		default:
+			refused = resp.Status == http.StatusUnauthorized || resp.Status == http.StatusNotFound
+		}
+		if !refused {
+			return []string{fmt.Sprintf("%s: not refused (status %d): %s", attempt.name, resp.Status, clip(bytes.TrimSpace(resp.Body)))}
+		}
+	}
+	return nil
+}
+
 func (r *Runner) runStep(ctx context.Context, c *Case, s *Step) (fails, warns []string) {
-	resp, err := r.post(ctx, s.URL, s.Query, s.Headers)
+	if r.AdminSecret != "" {
+		if f := r.checkRefused(ctx, s); f != nil {
+			return f, nil
+		}
+	}
+	resp, err := r.post(ctx, s.URL, s.Query, r.withSecret(s.Headers, r.AdminSecret))
 	if err != nil {
 		return []string{"request failed: " + err.Error()}, nil
 	}

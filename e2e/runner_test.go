@@ -240,3 +240,45 @@ func TestRunnerCaseRules(t *testing.T) {
 		t.Errorf("summary %q, regressions %d", s, len(rep.Regressions))
 	}
 }
+
+func TestRunnerAdminSecret(t *testing.T) {
+	root := writeCorpus(t, map[string]string{
+		"q/setup.yaml": sqlFixture("q_setup"),
+		"q/a.yaml":     gqlCase("a", "{data: {x: 1}}"),
+		"q/m.yaml":     "url: /v1/query\nstatus: 200\nquery: {type: track_table, args: {name: t}}\nresponse: {message: success}\n",
+	})
+	manifest, _ := LoadManifest(root)
+	dirs, err := LoadCorpus(root, manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := &fakeServer{}
+	for _, enforce := range []bool{true, false} {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if enforce && r.Header.Get(adminSecretHeader) != "s3cret" {
+				if r.URL.Path == "/v1/graphql" {
+					io.WriteString(w, `{"errors":[{"extensions":{"path":"$","code":"access-denied"},"message":"invalid x-hasura-admin-secret/x-hasura-access-key"}]}`)
+					return
+				}
+				w.WriteHeader(http.StatusUnauthorized)
+				io.WriteString(w, `{"path":"$","error":"invalid x-hasura-admin-secret/x-hasura-access-key","code":"access-denied"}`)
+				return
+			}
+			fake.ServeHTTP(w, r)
+		})
+		srv := httptest.NewServer(h)
+		r := &Runner{BaseURL: srv.URL, AdminSecret: "s3cret"}
+		for _, d := range dirs {
+			r.RunDir(context.Background(), d, func(c *Case, run func() Result) {
+				res := run()
+				if enforce && !res.Passed {
+					t.Errorf("%s: %s", c.ID, res.Reason)
+				}
+				if !enforce && (res.Passed || !strings.Contains(res.Reason, "without the admin secret: not refused")) {
+					t.Errorf("%s: open server not caught: passed=%v %s", c.ID, res.Passed, res.Reason)
+				}
+			})
+		}
+		srv.Close()
+	}
+}

@@ -12,13 +12,17 @@ import (
 )
 
 // startServer runs the real Postgate server in-process on database dbURL,
-// configured as Hasura's test runs were, and returns its base URL.
-func startServer(t *testing.T, dbURL string) string {
+// configured as Hasura's test runs were plus the extra variables, and
+// returns its base URL.
+func startServer(t *testing.T, dbURL string, extra map[string]string) string {
 	t.Helper()
 	env := map[string]string{
 		"HASURA_GRAPHQL_DATABASE_URL":            dbURL,
 		"HASURA_GRAPHQL_STRINGIFY_NUMERIC_TYPES": "true",
 		"HASURA_GRAPHQL_ENABLED_LOG_TYPES":       "startup",
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	cfg, warnings, err := config.Load(nil, func(k string) string { return env[k] })
 	if err != nil {
