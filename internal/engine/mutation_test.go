@@ -237,6 +237,9 @@ func TestMutationUpdateDelete(t *testing.T) {
 	// With presets, an update without operators applies them.
 	expectMut(t, e, user("user", "2"), `mutation { update_author(where: {}) { affected_rows returning { id is_registered } } }`, nil,
 		`{"data":{"update_author":{"affected_rows":1,"returning":[{"id":2,"is_registered":true}]}}}`)
+	// Nothing to write: no transaction statement changes a row.
+	expectMut(t, e, admin, `mutation { insert_author(objects: []) { affected_rows returning { id } } update_author_many(updates: []) { affected_rows } }`, nil,
+		`{"data":{"insert_author":{"affected_rows":0,"returning":[]},"update_author_many":[]}}`)
 	// Errors: no operator, a column in two operators.
 	expectMut(t, e, admin, `mutation { update_author(where: {}) { affected_rows } }`, nil,
 		`{"errors":[{"extensions":{"path":"$.selectionSet.update_author.args","code":"validation-failed"},"message":"at least any one of _set, _inc, _append, _prepend, _delete_key, _delete_elem, _delete_at_path is expected"}]}`)
