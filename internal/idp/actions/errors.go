@@ -14,6 +14,8 @@ const (
 	KindThrown ErrorKind = "thrown"
 	// KindTimeout: the flow exceeded its time limit.
 	KindTimeout ErrorKind = "timeout"
+	// KindMemory: the action's allocations passed the memory limit.
+	KindMemory ErrorKind = "memory"
 	// KindCompile: the code does not parse.
 	KindCompile ErrorKind = "compile"
 	// KindHandler: the module does not export the trigger's handler.

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"time"
@@ -42,6 +43,9 @@ type Config struct {
 	MaxLogBytes int
 	// MaxResponseBytes caps a fetch response body (default 5 MiB).
 	MaxResponseBytes int64
+	// MaxMemory is how much the heap may grow while one action runs
+	// before the run is stopped (default 512 MiB).
+	MaxMemory uint64
 	// Logger receives run failures (default: discard).
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
@@ -63,6 +67,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxResponseBytes <= 0 {
 		c.MaxResponseBytes = 5 << 20
+	}
+	if c.MaxMemory == 0 {
+		c.MaxMemory = 512 << 20
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -581,12 +588,16 @@ func (r *Runtime) runOne(ctx context.Context, f *flow, a Action, base map[string
 		finish(outcome{err: r.ctxError(ctx, a)})
 		in.vm.Interrupt(errFlowTimeout)
 	})
+	watchDone := make(chan struct{})
+	watchStopped := r.watchMemory(in, a, finish, watchDone)
 	in.onLoop(func() {
 		if o := in.start(prog, a, evJSON, finish); o.err != errPending {
 			finish(o)
 		}
 	})
 	in.loop.StartInForeground()
+	close(watchDone)
+	<-watchStopped
 	if !stop() {
 		<-expired
 	}
@@ -599,6 +610,46 @@ func (r *Runtime) runOne(ctx context.Context, f *flow, a Action, base map[string
 	in.loop.Terminate()
 	in.exec = nil
 	return o.err
+}
+
+// watchMemory stops a run whose heap growth passes MaxMemory: goja has no
+// memory limit of its own, and an action filling memory must fail its
+// login, not take the server down. The heap is the process's, so the
+// limit is generous; it catches runaway allocation loops.
+func (r *Runtime) watchMemory(in *instance, a Action, finish func(outcome), done <-chan struct{}) <-chan struct{} {
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		base := heapBytes()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if heapBytes() > base+r.cfg.MaxMemory {
+					finish(outcome{err: &RunError{Kind: KindMemory, Action: a.Name,
+						Message: fmt.Sprintf("Action exceeded the memory limit of %d MiB", r.cfg.MaxMemory>>20)}})
+					in.vm.Interrupt(errMemoryLimit)
+					return
+				}
+			}
+		}
+	}()
+	return stopped
+}
+
+var errMemoryLimit = errors.New("memory limit")
+
+// heapBytes reads the live heap size from the runtime's metrics.
+func heapBytes() uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
 }
 
 func (r *Runtime) ctxError(ctx context.Context, a Action) error {

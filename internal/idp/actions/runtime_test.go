@@ -622,3 +622,22 @@ func TestSandboxEscapes(t *testing.T) {
 		})
 	}
 }
+
+func TestMemoryLimit(t *testing.T) {
+	rt := newTestRuntime(t, Config{FlowTimeout: 5 * time.Second, MaxMemory: 64 << 20})
+	start := time.Now()
+	_, err := rt.Run(context.Background(), PostLogin, []Action{act("hog", `exports.onExecutePostLogin = async () => {
+  const keep = [];
+  for (;;) keep.push(new Array(100000).fill("x"));
+};`)}, defaultLogin())
+	var re *RunError
+	if !errors.As(err, &re) || re.Kind != KindMemory {
+		t.Fatalf("err = %v", err)
+	}
+	if d := time.Since(start); d > 4*time.Second {
+		t.Fatalf("stopping took %v", d)
+	}
+	if _, err := rt.Run(context.Background(), PostLogin, []Action{act("ok", `exports.onExecutePostLogin = async () => {}`)}, defaultLogin()); err != nil {
+		t.Fatalf("after the memory limit: %v", err)
+	}
+}
