@@ -103,6 +103,9 @@ func (p *IdP) management() http.Handler {
 	h("GET /roles/{id}", "read:roles", p.getRole)
 	h("PATCH /roles/{id}", "update:roles", p.patchRole)
 	h("DELETE /roles/{id}", "delete:roles", p.deleteRole)
+	h("GET /roles/{id}/users", "read:roles", p.listRoleUsers)
+	h("POST /roles/{id}/users", "update:roles", p.addRoleUsers)
+	h("GET /users/{id}/permissions", "read:users", p.listUserPerms)
 	h("GET /roles/{id}/permissions", "read:roles", p.listRolePerms)
 	h("POST /roles/{id}/permissions", "update:roles", p.addRolePerms)
 	h("DELETE /roles/{id}/permissions", "update:roles", p.removeRolePerms)
@@ -987,3 +990,60 @@ func checkAdminSecret(secrets []string) func(string) bool {
 
 // AdminSecretChecker returns a Config.AdminSecret for the given secrets.
 func AdminSecretChecker(secrets ...string) func(string) bool { return checkAdminSecret(secrets) }
+
+func (p *IdP) listRoleUsers(r *http.Request) (int, any, error) {
+	rows, err := p.st.pool.Query(r.Context(), `SELECT u.user_id, coalesce(u.email, ''), u.name, u.picture FROM `+p.st.t("user_roles")+
+		` ur JOIN `+p.st.t("users")+` u ON u.user_id = ur.user_id WHERE ur.role_id = $1 ORDER BY u.created_at`, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	type roleUser struct {
+		UserID  string `json:"user_id"`
+		Email   string `json:"email"`
+		Name    string `json:"name"`
+		Picture string `json:"picture"`
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (roleUser, error) {
+		var x roleUser
+		return x, row.Scan(&x.UserID, &x.Email, &x.Name, &x.Picture)
+	})
+	if out == nil {
+		out = []roleUser{}
+	}
+	return http.StatusOK, out, err
+}
+
+func (p *IdP) addRoleUsers(r *http.Request) (int, any, error) {
+	var b struct {
+		Users []string `json:"users"`
+	}
+	if err := decode(r, &b); err != nil {
+		return 0, nil, err
+	}
+	for _, uid := range b.Users {
+		if _, err := p.st.pool.Exec(r.Context(), `INSERT INTO `+p.st.t("user_roles")+` (user_id, role_id) VALUES ($1,$2) ON CONFLICT DO NOTHING`,
+			uid, r.PathValue("id")); err != nil {
+			if strings.Contains(err.Error(), "23503") {
+				return 0, nil, merr(http.StatusNotFound, "The user or role does not exist.", "inexistent_role")
+			}
+			return 0, nil, err
+		}
+	}
+	return http.StatusOK, map[string]any{}, nil
+}
+
+func (p *IdP) listUserPerms(r *http.Request) (int, any, error) {
+	rows, err := p.st.pool.Query(r.Context(), `SELECT DISTINCT rp.resource_server_identifier, rp.permission_name FROM `+p.st.t("user_roles")+
+		` ur JOIN `+p.st.t("role_permissions")+` rp ON rp.role_id = ur.role_id WHERE ur.user_id = $1 ORDER BY 1, 2`, r.PathValue("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (permission, error) {
+		var x permission
+		return x, row.Scan(&x.ResourceServerIdentifier, &x.PermissionName)
+	})
+	if out == nil {
+		out = []permission{}
+	}
+	return http.StatusOK, out, err
+}

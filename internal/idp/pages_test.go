@@ -148,6 +148,16 @@ func TestManagementAPIShapes(t *testing.T) {
 	if len(roles) != 1 || roles[0].Name != "reader" {
 		t.Fatalf("user roles: %+v", roles)
 	}
+	var perms []permission
+	e.mustAPI("GET", "users/"+url.PathEscape(f.user.UserID)+"/permissions", nil, &perms)
+	if len(perms) != 1 || perms[0].PermissionName != "read:todos" {
+		t.Fatalf("user permissions: %+v", perms)
+	}
+	var members []map[string]any
+	e.mustAPI("GET", "roles/"+f.role.ID+"/users", nil, &members)
+	if len(members) != 1 || members[0]["user_id"] != f.user.UserID {
+		t.Fatalf("role users: %+v", members)
+	}
 	var rss []ResourceServer
 	e.mustAPI("GET", "resource-servers", nil, &rss)
 	if len(rss) != 2 || !rss[0].IsSystem || rss[1].Identifier != apiID {

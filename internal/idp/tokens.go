@@ -360,9 +360,15 @@ func (p *IdP) newRefreshToken(ctx context.Context, db execer, g grant, scopes []
 	if fam == "" {
 		fam = randomID(12)
 	}
+	// The family's lifetime is absolute: rotation does not extend it.
+	start := p.cfg.Now()
+	var first *time.Time
+	if err := p.st.pool.QueryRow(ctx, `SELECT min(created_at) FROM `+p.st.t("refresh_tokens")+` WHERE family = $1`, fam).Scan(&first); err == nil && first != nil {
+		start = *first
+	}
 	_, err := db.Exec(ctx, `INSERT INTO `+p.st.t("refresh_tokens")+` (token_hash, family, client_id, user_id, audience, scopes,
  session_id, auth_time, expires_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)`,
-		hashToken(tok), fam, g.client.ClientID, g.user.UserID, g.audience, scopes, g.sessionID, g.authTime, p.cfg.Now().Add(p.cfg.RefreshTokenTTL))
+		hashToken(tok), fam, g.client.ClientID, g.user.UserID, g.audience, scopes, g.sessionID, g.authTime, start.Add(p.cfg.RefreshTokenTTL))
 	return tok, err
 }
 
