@@ -61,6 +61,8 @@ type App struct {
 
 	cluster  *pgcluster.Cluster
 	metadata *metadata.Service
+	// stopBackground ends the App's background work (the metadata listener).
+	stopBackground context.CancelFunc
 }
 
 // New connects to the configured databases, first starting the embedded
@@ -167,6 +169,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // Close closes the pools and stops the embedded cluster. It is safe to call
 // more than once.
 func (a *App) Close() {
+	if a.stopBackground != nil {
+		a.stopBackground()
+	}
 	if a.MetadataPool != nil && a.MetadataPool != a.Pool {
 		a.MetadataPool.Close()
 	}

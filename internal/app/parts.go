@@ -47,7 +47,7 @@ func (a *App) assemble(ctx context.Context) error {
 	})
 	apply := func(s *metadata.Snapshot) {
 		var inherited []*metadata.InheritedRole
-		src := s.Metadata.Source("default")
+		src := s.Source()
 		inherited = s.Metadata.InheritedRoles
 		if src == nil {
 			src = &metadata.Source{Name: "default", Kind: "postgres"}
@@ -65,6 +65,24 @@ func (a *App) assemble(ctx context.Context) error {
 	}
 	apply(md.Current())
 	md.OnChange(apply)
+
+	// Metadata changes made by other instances arrive by LISTEN/NOTIFY; the
+	// listener reconnects (and re-reads the metadata) after a failure.
+	lctx, cancel := context.WithCancel(context.Background())
+	a.stopBackground = cancel
+	go func() {
+		for lctx.Err() == nil {
+			if err := md.Listen(lctx); err != nil && lctx.Err() == nil {
+				a.Logger.Warn("metadata change listener stopped; reconnecting", "type", "startup", "error", err.Error())
+			}
+			select {
+			case <-lctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+			_, _ = md.Refresh(lctx)
+		}
+	}()
 
 	a.Auth = authn
 	a.Metadata = md

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/postgate/postgate/internal/pgtest"
 )
@@ -44,5 +45,38 @@ func TestAssembledServerServesEnumTables(t *testing.T) {
 	want := `"enumValues":[{"name":"blue","description":null},{"name":"red","description":"Red"}]`
 	if !strings.Contains(got, want) || !strings.Contains(got, `"color" : "red"`) || strings.Contains(got, `"blue"}]`) && strings.Contains(got, `"id" : 2`) {
 		t.Fatalf("got %s", got)
+	}
+}
+
+// TestMetadataChangesReachOtherInstances runs two instances on one database:
+// a table tracked through one is served by the other within a second.
+func TestMetadataChangesReachOtherInstances(t *testing.T) {
+	url := pgtest.URL(t)
+	var urls []string
+	for i := 0; i < 2; i++ {
+		a, err := New(context.Background(), testConfig(t, "--database-url", url), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer a.Close()
+		srv := httptest.NewServer(a.Handler())
+		defer srv.Close()
+		urls = append(urls, srv.URL)
+	}
+	post(t, urls[0]+"/v2/query", `{"type":"run_sql","args":{"sql":"CREATE TABLE note(id int PRIMARY KEY); INSERT INTO note VALUES (7);"}}`)
+	time.Sleep(200 * time.Millisecond) // let both listeners start
+	if got := post(t, urls[0]+"/v1/metadata", `{"type":"pg_track_table","args":{"table":"note"}}`); !strings.Contains(got, "success") {
+		t.Fatalf("track: %s", got)
+	}
+	deadline := time.Now().Add(time.Second)
+	for {
+		got := post(t, urls[1]+"/v1/graphql", `{"query":"{ note { id } }"}`)
+		if strings.Contains(got, `"id" : 7`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("second instance still answers %s", got)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

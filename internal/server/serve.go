@@ -90,7 +90,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rs.session = &sess
 		if rt.admin && !sess.IsAdmin() {
-			s.fail(rec, rs, false, false, apierr.New(apierr.AccessDenied, "restricted access : admin only"))
+			denied := apierr.New(apierr.AccessDenied, "restricted access : admin only")
+			switch r.URL.Path {
+			case "/v1/query", "/v2/query", "/v1/metadata":
+				// Hasura reports the refusal at the command's arguments.
+				denied.Path = "$.args"
+			}
+			s.fail(rec, rs, false, false, denied)
 			return
 		}
 	}
