@@ -12,11 +12,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"os"
 
 	"github.com/postgate/postgate/internal/app"
 	"github.com/postgate/postgate/internal/cli"
 	"github.com/postgate/postgate/internal/config"
+	"github.com/postgate/postgate/internal/demo"
 	"github.com/postgate/postgate/internal/jwtconfig"
 	"github.com/postgate/postgate/internal/logging"
 	"github.com/postgate/postgate/internal/server"
@@ -62,19 +65,48 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	for _, w := range warnings {
 		logging.Warn(logger, "unimplemented_setting", w)
 	}
-	if cfg.Demo {
-		logging.Warn(logger, "demo", "demo mode is not available yet; starting without the demo project")
-	}
 	a, err := app.New(ctx, cfg, logger)
 	if err != nil {
 		logger.Error(err.Error(), "type", "startup")
 		fmt.Fprintf(stderr, "postgate: %v\n", err)
 		return 1
 	}
+	if cfg.Demo {
+		return serveDemo(ctx, a, logger, stderr)
+	}
 	if err := a.Run(ctx); err != nil {
 		logger.Error(err.Error(), "type", "startup")
 		fmt.Fprintf(stderr, "postgate: %v\n", err)
 		return 1
+	}
+	return 0
+}
+
+// serveDemo installs the demo project (idempotently), prints its URLs and
+// a curl command, and serves.
+func serveDemo(ctx context.Context, a *app.App, logger *slog.Logger, stderr io.Writer) int {
+	fail := func(err error) int {
+		logger.Error(err.Error(), "type", "startup")
+		fmt.Fprintf(stderr, "postgate: %v\n", err)
+		return 1
+	}
+	ln, err := net.Listen("tcp", a.Config.ListenAddr())
+	if err != nil {
+		a.Close()
+		return fail(fmt.Errorf("listen on %s: %w", a.Config.ListenAddr(), err))
+	}
+	p, err := demo.Install(ctx, demo.OptionsFor(a.Config, a.Handler()))
+	if err != nil {
+		ln.Close()
+		a.Close()
+		return fail(err)
+	}
+	logging.Startup(logger, "demo", map[string]any{"graphql": p.BaseURL + "/v1/graphql", "issuer": p.Issuer,
+		"debugger": p.Issuer + "debugger", "spa_client_id": p.SPAClientID, "cli_client_id": p.CLIClientID, "audience": p.Audience,
+		"demo_user": p.Email})
+	fmt.Fprint(stderr, p.Banner())
+	if err := a.Serve(ctx, ln); err != nil {
+		return fail(err)
 	}
 	return 0
 }
@@ -106,7 +138,8 @@ Serve flags (each also read from its environment variable; flags win):
                                  --conn-lifetime, --pool-timeout (seconds), --use-prepared-statements
   --data-dir DIR                 POSTGATE_DATA_DIR: the embedded database (default ./postgate-data)
   --max-body-bytes N             POSTGATE_MAX_BODY_BYTES (default 10485760)
-  --demo                         set up the demo project
+  --demo                         identity provider on, generated admin secret, and the demo project
+                                 (users table, applications, API, Actions, demo user); prints URLs
 
 With no database URL, serve starts a private PostgreSQL cluster in the data directory using the
 server binaries installed on the machine ("apt-get install postgresql" on Debian/Ubuntu).

@@ -180,7 +180,7 @@ func TestServeEmbeddedDefault(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dataDir, "pgdata", "postmaster.pid")); !os.IsNotExist(err) {
 		t.Errorf("embedded cluster still running after exit: %v", err)
 	}
-	for _, want := range []string{"demo mode is not available yet", `"database":"embedded`} {
+	for _, want := range []string{`"kind":"demo"`, `"database":"embedded`} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %q: %s", want, logs.String())
 		}
