@@ -628,7 +628,7 @@ func TestMemoryLimit(t *testing.T) {
 	start := time.Now()
 	_, err := rt.Run(context.Background(), PostLogin, []Action{act("hog", `exports.onExecutePostLogin = async () => {
   const keep = [];
-  for (;;) keep.push(new Array(100000).fill("x"));
+  for (;;) keep.push(new Uint8Array(8 << 20));
 };`)}, defaultLogin())
 	var re *RunError
 	if !errors.As(err, &re) || re.Kind != KindMemory {
