@@ -2,6 +2,7 @@ package idp
 
 import (
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -65,6 +66,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+
+	// newKey makes signing keys (default: a new 2048-bit RSA key); tests
+	// hand out pre-generated ones.
+	newKey func() (*rsa.PrivateKey, error)
 }
 
 // PasswordParams are argon2id's cost parameters.
@@ -227,6 +232,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.newKey == nil {
+		c.newKey = func() (*rsa.PrivateKey, error) { return rsa.GenerateKey(rand.Reader, 2048) }
 	}
 	if c.AdminSecret == nil {
 		c.AdminSecret = func(string) bool { return false }

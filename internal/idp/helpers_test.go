@@ -3,6 +3,8 @@ package idp
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -69,6 +71,32 @@ func (e *env) clock() time.Time {
 	return e.now
 }
 
+// testKeys hands out a few pre-generated RSA keys round-robin, so that
+// tests do not spend their time generating keys.
+var testKeys = struct {
+	once sync.Once
+	mu   sync.Mutex
+	keys []*rsa.PrivateKey
+	next int
+}{}
+
+func testKey() (*rsa.PrivateKey, error) {
+	testKeys.once.Do(func() {
+		for range 4 {
+			k, err := rsa.GenerateKey(rand.Reader, 2048)
+			if err != nil {
+				panic(err)
+			}
+			testKeys.keys = append(testKeys.keys, k)
+		}
+	})
+	testKeys.mu.Lock()
+	defer testKeys.mu.Unlock()
+	k := testKeys.keys[testKeys.next%len(testKeys.keys)]
+	testKeys.next++
+	return k, nil
+}
+
 func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 	t.Helper()
 	pool := pgtest.Pool(t)
@@ -81,7 +109,7 @@ func newEnv(t *testing.T, tweak ...func(*Config)) *env {
 		Issuer: e.issuer, SecretKey: []byte("test secret key"), AdminSecret: AdminSecretChecker(testAdminSecret),
 		AllowSignup: true, Password: PasswordParams{Time: 1, Memory: 64, Threads: 1},
 		Throttle: ThrottleParams{AccountFailures: 3, AccountLockout: time.Minute, IPFailures: 50, IPWindow: time.Minute},
-		Hooks:    Hooks{PostLogin: e.actions}, Now: e.clock,
+		Hooks:    Hooks{PostLogin: e.actions}, Now: e.clock, newKey: testKey,
 	}
 	for _, f := range tweak {
 		f(&cfg)

@@ -50,7 +50,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*IdP, error) {
 	if p.path == "" {
 		p.path = "/"
 	}
-	p.keys = newKeyring(st, cfg.encryptionKey(), cfg.Now)
+	p.keys = newKeyring(st, cfg.encryptionKey(), cfg.Now, cfg.newKey)
 	if err := p.keys.ensure(ctx); err != nil {
 		return nil, fmt.Errorf("signing keys: %w", err)
 	}

@@ -44,7 +44,7 @@ type keyring struct {
 	st     *store
 	encKey []byte
 	now    func() time.Time
-	bits   int
+	newKey func() (*rsa.PrivateKey, error)
 
 	mu     sync.Mutex
 	keys   []signingKey
@@ -54,8 +54,8 @@ type keyring struct {
 // keyCacheTTL bounds how long another instance's rotation takes to be seen.
 const keyCacheTTL = 5 * time.Second
 
-func newKeyring(st *store, encKey []byte, now func() time.Time) *keyring {
-	return &keyring{st: st, encKey: encKey, now: now, bits: 2048}
+func newKeyring(st *store, encKey []byte, now func() time.Time, newKey func() (*rsa.PrivateKey, error)) *keyring {
+	return &keyring{st: st, encKey: encKey, now: now, newKey: newKey}
 }
 
 // ensure creates the current and next keys when missing.
@@ -80,7 +80,7 @@ func (k *keyring) ensure(ctx context.Context) error {
 }
 
 func (k *keyring) insert(ctx context.Context, tx pgx.Tx, state string) error {
-	priv, err := rsa.GenerateKey(rand.Reader, k.bits)
+	priv, err := k.newKey()
 	if err != nil {
 		return err
 	}
