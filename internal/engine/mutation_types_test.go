@@ -102,3 +102,32 @@ func TestMutationBatch(t *testing.T) {
 		t.Fatalf("authors: %d, want 3", n)
 	}
 }
+
+// TestMutationGeography inserts GeoJSON into geography and geometry
+// columns.
+func TestMutationGeography(t *testing.T) {
+	pool := pgtest.Pool(t)
+	ctx := context.Background()
+	var ok bool
+	if err := pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'postgis')").Scan(&ok); err != nil || !ok {
+		t.Skip("PostGIS is not available")
+	}
+	pgtest.Exec(t, pool, `create extension if not exists postgis;
+	  create table place (id serial primary key, loc geography(Point, 4326), shape geometry)`)
+	e := New(pool, Options{})
+	update(t, e, pool, `{"name": "default", "kind": "postgres", "tables": [{"table": {"schema": "public", "name": "place"}}]}`)
+	expectMut(t, e, admin, `mutation($p: [place_insert_input!]!) { insert_place(objects: $p) { affected_rows } }`,
+		map[string]any{"p": []any{
+			map[string]any{"loc": map[string]any{"type": "Point", "coordinates": []any{43.75049, 11.03207},
+				"crs": map[string]any{"type": "name", "properties": map[string]any{"name": "urn:ogc:def:crs:EPSG::4326"}}}},
+			map[string]any{"loc": map[string]any{"type": "Point", "coordinates": []any{1, 2}},
+				"shape": map[string]any{"type": "LineString", "coordinates": []any{[]any{0, 0}, []any{1, 1}}}},
+		}}, `{"data":{"insert_place":{"affected_rows":2}}}`)
+	var got string
+	if err := pool.QueryRow(ctx, `select string_agg(ST_AsText(loc) || ' ' || coalesce(ST_AsText(shape), '-'), ', ' order by id) from place`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "POINT(43.75049 11.03207) -, POINT(1 2) LINESTRING(0 0,1 1)" {
+		t.Fatalf("stored %q", got)
+	}
+}

@@ -131,9 +131,30 @@ func (g *gen) param(b *strings.Builder, v ir.Value, fallback string) {
 		b.WriteString("::text")
 	}
 	if typ != "text" {
+		if schema, ok := geographyType(typ); ok {
+			// through geometry, whose input also reads GeoJSON (with
+			// its crs): geography's own input reads only WKT and WKB
+			b.WriteString("::")
+			b.WriteString(schema)
+			b.WriteString("geometry")
+		}
 		b.WriteString("::")
 		b.WriteString(typ)
 	}
+}
+
+// geographyType reports whether typ is PostGIS's geography (possibly
+// schema-qualified, possibly with a type modifier) and returns its schema
+// prefix ("public." or "").
+func geographyType(typ string) (string, bool) {
+	name, schema := typ, ""
+	if i := strings.IndexByte(typ, '('); i >= 0 {
+		name = typ[:i]
+	}
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		schema, name = typ[:i+1], name[i+1:]
+	}
+	return schema, name == "geography"
 }
 
 func valueType(v ir.Value) string {
