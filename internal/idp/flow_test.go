@@ -154,6 +154,12 @@ func TestAuthorizationCodePKCE(t *testing.T) {
 		t.Fatalf("prompt=none with a session: %d %s", resp.StatusCode, loc)
 	}
 	code2 := loc.Query().Get("code")
+	// Silent renewal with id_token_hint (as oidc-client-ts sends it).
+	resp, _ = b.get(oc.AuthCodeURL("s2b", oauth2.S256ChallengeOption(v2), oauth2.SetAuthURLParam("prompt", "none"),
+		oauth2.SetAuthURLParam("id_token_hint", rawID)))
+	if loc, _ := url.Parse(resp.Header.Get("Location")); loc == nil || loc.Query().Get("code") == "" {
+		t.Fatalf("prompt=none with id_token_hint: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
 	// Missing verifier, then wrong verifier: both invalid_grant (each burns a code).
 	st, body = e.token(url.Values{"grant_type": {"authorization_code"}, "client_id": {f.spa.ClientID}, "code": {code2}, "redirect_uri": {callback}})
 	if st != http.StatusForbidden || body["error"] != "invalid_grant" {

@@ -62,7 +62,7 @@ func New(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*IdP, error) {
 		CodeMethodS256: true,
 		AuthMethodPost: true,
 	}
-	provider, err := op.NewProvider(opCfg, &opStorage{p: p}, op.StaticIssuer(strings.TrimSuffix(cfg.Issuer, "/")),
+	provider, err := op.NewProvider(opCfg, &opStorage{p: p}, op.StaticIssuer(cfg.Issuer),
 		op.WithAllowInsecure(),
 		op.WithCustomAuthEndpoint(op.NewEndpoint("authorize")),
 	)

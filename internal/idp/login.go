@@ -183,6 +183,9 @@ func (p *IdP) login(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
 		sid, u, authTime := p.session(r)
 		fresh := ar.MaxAge == nil || p.cfg.Now().Sub(authTime) <= time.Duration(*ar.MaxAge)*time.Second
+		if u != nil && ar.HintSubject != "" && ar.HintSubject != u.UserID {
+			u = nil // the application expects another user
+		}
 		if u != nil && !contains(ar.Prompt, "login") && fresh {
 			p.complete(w, r, ar, c, u, sid, authTime)
 			return

@@ -40,6 +40,7 @@ type authRequest struct {
 	Prompt              []string   `json:"prompt"`
 	MaxAge              *uint      `json:"max_age"`
 	LoginHint           string     `json:"login_hint"`
+	HintSubject         string     `json:"hint_subject"` // sub of a valid id_token_hint
 	Query               url_values `json:"query"`
 
 	// Set when the user has signed in.
@@ -82,7 +83,7 @@ type ctxKey int
 
 const ctxAuthorizeQuery ctxKey = iota
 
-func (s *opStorage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+func (s *opStorage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, hintSubject string) (op.AuthRequest, error) {
 	c, err := s.p.st.client(ctx, r.ClientID)
 	if err != nil {
 		return nil, oidc.ErrInvalidClient().WithDescription("Unknown client.")
@@ -101,7 +102,7 @@ func (s *opStorage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, 
 		ID: randomID(18), ClientID: r.ClientID, RedirectURI: r.RedirectURI, State: r.State, Nonce: r.Nonce,
 		ResponseType: string(r.ResponseType), ResponseMode: string(r.ResponseMode), Scopes: r.Scopes,
 		CodeChallenge: r.CodeChallenge, CodeChallengeMethod: string(r.CodeChallengeMethod), Prompt: r.Prompt,
-		MaxAge: r.MaxAge, LoginHint: r.LoginHint, Query: q,
+		MaxAge: r.MaxAge, LoginHint: r.LoginHint, Query: q, HintSubject: hintSubject,
 	}
 	if q != nil {
 		ar.Audience = q["audience"]
