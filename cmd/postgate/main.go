@@ -5,6 +5,7 @@
 //	postgate version         print the version
 //	postgate jwt-config      print a HASURA_GRAPHQL_JWT_SECRET for a provider
 //	postgate auth ...        manage the identity provider (clients, apis, users, keys)
+//	postgate token           get an access token (device flow or client credentials)
 //	postgate help            show usage
 package main
 
@@ -23,6 +24,7 @@ import (
 	"github.com/postgate/postgate/internal/jwtconfig"
 	"github.com/postgate/postgate/internal/logging"
 	"github.com/postgate/postgate/internal/server"
+	"github.com/postgate/postgate/internal/tokencli"
 )
 
 func main() {
@@ -45,6 +47,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return jwtconfig.Run(args[1:], stdout, stderr)
 	case "auth":
 		return cli.Auth(ctx, args[1:], getenv, stdout, stderr)
+	case "token":
+		return tokencli.Run(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -118,6 +122,8 @@ Usage:
   postgate version          print the version
   postgate jwt-config       print a JWT secret configuration for an identity provider
   postgate auth ...         manage the built-in identity provider (see postgate auth help)
+  postgate token            get an access token: device flow for users, client credentials for
+                            machines (see postgate token -h)
   postgate help             show this help
 
 Serve flags (each also read from its environment variable; flags win):
