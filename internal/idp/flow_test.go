@@ -548,3 +548,20 @@ func TestCallbackBoundToBrowser(t *testing.T) {
 		t.Fatalf("second code for one authorization: %s", resp.Header.Get("Location"))
 	}
 }
+
+func TestIssuerAtHostRoot(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Issuer = "https://login.example.com/" })
+	if e.p.Path() != "/auth/" {
+		t.Fatalf("mount path %q", e.p.Path())
+	}
+	// The proxy maps https://login.example.com/ to /auth/ on the server.
+	resp, err := http.Get(e.srv.URL + "/auth/.well-known/openid-configuration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	decodeBody(t, resp, &doc)
+	if doc["issuer"] != "https://login.example.com/" || doc["token_endpoint"] != "https://login.example.com/oauth/token" {
+		t.Fatalf("discovery: %v", doc)
+	}
+}

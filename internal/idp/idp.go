@@ -17,11 +17,12 @@ import (
 
 // IdP is the running identity provider.
 type IdP struct {
-	cfg  Config
-	st   *store
-	keys *keyring
-	op   http.Handler
-	path string // issuer path, e.g. "/auth/"
+	cfg        Config
+	st         *store
+	keys       *keyring
+	op         http.Handler
+	path       string // where Handler is mounted: the issuer's path, or /auth/ for an issuer at "/"
+	cookiePath string // the issuer's path as browsers see it
 	// dummyHash is checked for unknown users so that their logins cost as
 	// much as real ones.
 	dummyHash string
@@ -46,9 +47,11 @@ func New(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*IdP, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &IdP{cfg: cfg, st: st, path: u.Path, dummyHash: hashPassword(cfg.Password, randomID(12))}
-	if p.path == "" {
-		p.path = "/"
+	p := &IdP{cfg: cfg, st: st, path: u.Path, cookiePath: u.Path, dummyHash: hashPassword(cfg.Password, randomID(12))}
+	if p.path == "" || p.path == "/" {
+		// An issuer at the root of its host (a domain of its own behind a
+		// proxy) is served from /auth/ so that it never hides the engine.
+		p.path, p.cookiePath = "/auth/", "/"
 	}
 	p.keys = newKeyring(st, cfg.encryptionKey(), cfg.Now, cfg.newKey)
 	if err := p.keys.ensure(ctx); err != nil {
@@ -76,7 +79,8 @@ func New(ctx context.Context, pool *pgxpool.Pool, cfg Config) (*IdP, error) {
 // Issuer returns the issuer URL (with its trailing slash).
 func (p *IdP) Issuer() string { return p.cfg.Issuer }
 
-// Path returns the issuer's URL path, where Handler is mounted.
+// Path returns where Handler is mounted: the issuer's URL path, or /auth/
+// when the issuer is at the root of its host (a proxy maps it there).
 func (p *IdP) Path() string { return p.path }
 
 // KeySet returns the published public keys (auth.KeySource): the engine

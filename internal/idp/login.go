@@ -37,7 +37,7 @@ func (p *IdP) secureCookies() bool {
 }
 
 func (p *IdP) setCookie(w http.ResponseWriter, name, value string, maxAge int) {
-	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: p.path, HttpOnly: true, Secure: p.secureCookies(),
+	http.SetCookie(w, &http.Cookie{Name: name, Value: value, Path: p.cookiePath, HttpOnly: true, Secure: p.secureCookies(),
 		SameSite: http.SameSiteLaxMode, MaxAge: maxAge})
 }
 
