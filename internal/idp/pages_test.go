@@ -236,3 +236,17 @@ func TestSilentAuthenticationWebMessage(t *testing.T) {
 		t.Fatalf("exchange of a web_message code: %d %v", st, body)
 	}
 }
+
+func TestFormPostResponseMode(t *testing.T) {
+	e := newEnv(t)
+	f := e.fixture()
+	oc := oauth2.Config{ClientID: f.spa.ClientID, Endpoint: oauth2.Endpoint{AuthURL: e.issuer + "authorize"}, RedirectURL: callback, Scopes: []string{"openid"}}
+	v := oauth2.GenerateVerifier()
+	b := newBrowser(t, appURL)
+	resp, page := b.get(oc.AuthCodeURL("fp", oauth2.S256ChallengeOption(v), oauth2.SetAuthURLParam("response_mode", "form_post")))
+	resp, page = b.post(e.issuer+"login", url.Values{"csrf_token": {formField(t, csrfRe, page)}, "state": {formField(t, stateRe, page)},
+		"username": {userMail}, "password": {userPass}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `action="`+callback+`"`) || !strings.Contains(page, `name="code"`) {
+		t.Fatalf("form_post: %d %s", resp.StatusCode, page)
+	}
+}
