@@ -250,3 +250,34 @@ func TestFormPostResponseMode(t *testing.T) {
 		t.Fatalf("form_post: %d %s", resp.StatusCode, page)
 	}
 }
+
+func TestHostileInput(t *testing.T) {
+	e := newEnv(t)
+	var c Client
+	e.mustAPI("POST", "clients", map[string]any{"name": `<script>alert(1)</script>`, "app_type": "spa", "callbacks": []string{callback}}, &c)
+	if st := e.api("PATCH", "clients/"+c.ClientID, map[string]any{"logo_uri": "javascript:alert(1)"}, nil); st != 400 {
+		t.Fatalf("javascript: logo accepted: %d", st)
+	}
+	oc := oauth2.Config{ClientID: c.ClientID, Endpoint: oauth2.Endpoint{AuthURL: e.issuer + "authorize"}, RedirectURL: callback, Scopes: []string{"openid"}}
+	b := newBrowser(t, appURL)
+	_, page := b.get(oc.AuthCodeURL(`"><img src=x>`, oauth2.S256ChallengeOption(oauth2.GenerateVerifier()),
+		oauth2.SetAuthURLParam("login_hint", `"><script>x()</script>`)))
+	if strings.Contains(page, "<script>alert(1)") || strings.Contains(page, "<script>x()") || !strings.Contains(page, "&lt;script&gt;alert(1)") {
+		t.Fatalf("unescaped input on the login page:\n%s", page)
+	}
+	// A login page for an unknown or forged request never redirects.
+	resp, _ := b.get(e.issuer + "login?state=" + url.QueryEscape("https://evil.example.com/"))
+	if resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Location") != "" {
+		t.Fatalf("forged state: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// Oversized bodies are refused.
+	big := strings.Repeat("a", 2<<20)
+	resp, err := http.PostForm(e.issuer+"oauth/token", url.Values{"grant_type": {"password"}, "username": {big}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("2 MiB token request: %d", resp.StatusCode)
+	}
+}
