@@ -705,16 +705,27 @@ func (p *IdP) listUsers(r *http.Request) (int, any, error) {
 	where := []string{"true"}
 	args := []any{}
 	for _, term := range strings.Fields(q.Get("q")) {
+		if term == "AND" {
+			continue // terms are always combined with AND
+		}
 		field, val, ok := strings.Cut(term, ":")
 		if !ok {
 			field, val = "", term
 		}
 		val = strings.Trim(val, `"`)
+		wildcard := strings.Contains(val, "*")
+		if wildcard {
+			val = strings.ReplaceAll(strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(val), "*", "%")
+		}
 		args = append(args, val)
 		n := "$" + strconv.Itoa(len(args))
 		switch field {
 		case "email", "username", "user_id":
-			where = append(where, "lower("+field+") = lower("+n+")")
+			if wildcard {
+				where = append(where, field+" ILIKE "+n)
+			} else {
+				where = append(where, "lower("+field+") = lower("+n+")")
+			}
 		case "name":
 			where = append(where, "name ILIKE '%' || "+n+" || '%'")
 		case "blocked":

@@ -63,6 +63,10 @@ func TestSignupAndPasswordReset(t *testing.T) {
 	if len(users) != 1 || users[0].Identities[0].Connection != connectionName {
 		t.Fatalf("search: %+v", users)
 	}
+	e.mustAPI("GET", "users?q="+url.QueryEscape(`email:*@example.com AND blocked:false`), nil, &users)
+	if len(users) != 2 {
+		t.Fatalf("wildcard search: %+v", users)
+	}
 
 	// Password reset: the link is written to the log without SMTP.
 	_, page = b.get(e.issuer + "reset")
