@@ -30,6 +30,11 @@ type Runner struct {
 	// fixture and case; each case is first checked to be refused without it
 	// and with a wrong one, as Hasura's harness does in admin-secret mode.
 	AdminSecret string
+	// Transport is TransportHTTP (the default when empty) or
+	// TransportWebSocket, which sends the GraphQL query cases Hasura's
+	// harness parametrizes over transports through
+	// subscriptions-transport-ws instead.
+	Transport string
 	// Logf receives progress notes (fixture failures, resets).
 	Logf func(format string, args ...any)
 }
@@ -305,6 +310,9 @@ func (r *Runner) checkRefused(ctx context.Context, s *Step) []string {
 }
 
 func (r *Runner) runStep(ctx context.Context, c *Case, s *Step) (fails, warns []string) {
+	if r.Transport == TransportWebSocket && overWebSocket(c, s) {
+		return r.runStepWS(ctx, c, s)
+	}
 	if r.AdminSecret != "" {
 		if f := r.checkRefused(ctx, s); f != nil {
 			return f, nil

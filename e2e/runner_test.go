@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/coder/websocket"
 )
 
 // fakeServer answers like a Hasura server for a tiny synthetic corpus and
@@ -280,5 +282,105 @@ func TestRunnerAdminSecret(t *testing.T) {
 			})
 		}
 		srv.Close()
+	}
+}
+
+// fakeWS answers subscriptions-transport-ws like Hasura does for queries:
+// connection_ack, then one data message and complete per start.
+func fakeWS(t *testing.T) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Upgrade") == "" {
+			(&fakeServer{}).ServeHTTP(w, r)
+			return
+		}
+		conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{Subprotocols: []string{wsProtocol}})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.CloseNow()
+		ctx := r.Context()
+		role := ""
+		for {
+			m, err := readWS(ctx, conn)
+			if err != nil {
+				return
+			}
+			switch m.Type {
+			case "connection_init":
+				if p, ok := m.Payload.(*Object); ok {
+					if h, ok := p.Vals["headers"].(*Object); ok {
+						role, _ = h.Vals["X-Hasura-Role"].(string)
+					}
+				}
+				conn.Write(ctx, websocket.MessageText, []byte(`{"type":"ka"}`))
+				conn.Write(ctx, websocket.MessageText, []byte(`{"type":"connection_ack"}`))
+			case "start":
+				q, _ := m.Payload.(*Object).Vals["query"].(string)
+				body := `{"data":{"x":1}}`
+				if q == "bad" {
+					body = `{"errors":[{"extensions":{"path":"$","code":"validation-failed"},"message":"m"}]}`
+				} else if role == "user" {
+					body = `{"data":{"x":7}}`
+				}
+				conn.Write(ctx, websocket.MessageText, []byte(`{"id":"`+m.ID+`","type":"data","payload":`+body+`}`))
+				conn.Write(ctx, websocket.MessageText, []byte(`{"id":"`+m.ID+`","type":"complete"}`))
+			}
+		}
+	})
+}
+
+func TestRunnerWebSocket(t *testing.T) {
+	root := writeCorpus(t, map[string]string{
+		"graphql_query/w/a.yaml":       gqlCase("a", "{data: {x: 1}}"),
+		"graphql_query/w/bad.yaml":     gqlCase("bad", "{errors: [{extensions: {path: $, code: validation-failed}, message: other}]}"),
+		"graphql_query/w/user.yaml":    "url: /v1/graphql\nstatus: 200\nheaders: {X-Hasura-Role: user}\nquery: {query: a}\nresponse: {data: {x: 7}}\n",
+		"graphql_query/w/wrong.yaml":   gqlCase("a", "{data: {x: 2}}"),
+		"graphql_query/w/batch.yaml":   "url: /v1/graphql\nstatus: 200\nquery: [{query: a}]\nresponse: [{data: {x: 1}}]\n",
+		"graphql_mutation/w/mut.yaml":  gqlCase("a", "{data: {x: 1}}"),
+		"graphql_query/w/legacy.yaml":  "url: /v1alpha1/graphql\nstatus: 200\nquery: {query: a}\nresponse: {data: {x: 1}}\n",
+		"graphql_query/w/status.yaml":  "description: (Error)\nurl: /v1/graphql\nstatus: 200\nquery: {query: bad}\n",
+		"graphql_query/w/setup.yaml":   sqlFixture("s"),
+		"graphql_query/w/missing.yaml": "url: /v1/graphql\nstatus: 200\nquery: {query: a}\nresponse: {data: {y: 1}}\n",
+	})
+	manifest, _ := LoadManifest(root)
+	dirs, err := LoadCorpus(root, manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fakeWS(t))
+	defer srv.Close()
+	r := &Runner{BaseURL: srv.URL, Transport: TransportWebSocket}
+	got := map[string]Result{}
+	for _, d := range dirs {
+		r.RunDir(context.Background(), d, func(c *Case, run func() Result) { got[c.ID] = run() })
+	}
+	// Batches and /v1alpha1 stay on http, where the fake neither batches
+	// nor serves v1alpha1: their failures show they did not go over the
+	// websocket.
+	wantPass := map[string]bool{
+		"graphql_query/w/a": true, "graphql_query/w/bad": true, "graphql_query/w/user": true,
+		"graphql_query/w/wrong": false, "graphql_query/w/batch": false, "graphql_mutation/w/mut": true,
+		"graphql_query/w/legacy": false, "graphql_query/w/status": true, "graphql_query/w/missing": false,
+	}
+	for id, want := range wantPass {
+		if res := got[id]; res.Passed != want {
+			t.Errorf("%s: passed=%v (%s), want %v", id, res.Passed, res.Reason, want)
+		}
+	}
+	if len(got["graphql_query/w/bad"].Warnings) != 1 {
+		t.Errorf("bad: message drift not warned: %q", got["graphql_query/w/bad"].Warnings)
+	}
+	// Over HTTP the fake answers the "user" case without a role: it fails,
+	// which shows the websocket path (headers in connection_init) was taken.
+	r.Transport = TransportHTTP
+	for _, d := range dirs {
+		r.RunDir(context.Background(), d, func(c *Case, run func() Result) {
+			if c.ID == "graphql_query/w/user" {
+				if res := run(); res.Passed {
+					t.Error("user case passed over http against a fake that ignores roles there")
+				}
+			}
+		})
 	}
 }
