@@ -29,9 +29,11 @@ func (p *IdP) checkCredentials(ctx context.Context, ip, login, password string) 
 	now := p.cfg.Now()
 	acctKey, ipKey := "account:"+strings.ToLower(login), "ip:"+ip
 	if p.locked(ctx, ipKey, now) {
+		p.cfg.Logger.Warn("login refused: address locked after repeated failures", "type", "auth", "ip", ip)
 		return nil, oerr(http.StatusTooManyRequests, "too_many_attempts", msgIPLocked)
 	}
 	if p.locked(ctx, acctKey, now) {
+		p.cfg.Logger.Warn("login refused: account locked after repeated failures", "type", "auth", "ip", ip, "login", login)
 		return nil, oerr(http.StatusTooManyRequests, "too_many_attempts", msgAccountLocked)
 	}
 	u, err := p.st.userByLogin(ctx, login)
@@ -48,9 +50,11 @@ func (p *IdP) checkCredentials(ctx context.Context, ip, login, password string) 
 	if !ok {
 		p.fail(ctx, acctKey, p.cfg.Throttle.AccountFailures, p.cfg.Throttle.AccountLockout, p.cfg.Throttle.AccountLockout, now)
 		p.fail(ctx, ipKey, p.cfg.Throttle.IPFailures, p.cfg.Throttle.IPWindow, p.cfg.Throttle.IPWindow, now)
+		p.cfg.Logger.Info("failed login", "type", "auth", "ip", ip, "login", login)
 		return nil, oerr(http.StatusForbidden, "invalid_grant", msgWrongCredentials)
 	}
 	if u.Blocked {
+		p.cfg.Logger.Info("login refused: user is blocked", "type", "auth", "ip", ip, "user_id", u.UserID)
 		return nil, oerr(http.StatusUnauthorized, "unauthorized", msgBlocked)
 	}
 	_, _ = p.st.pool.Exec(ctx, `DELETE FROM `+p.st.t("login_failures")+` WHERE key = $1`, acctKey)
