@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	actionscli "github.com/postgate/postgate/internal/idp/actions/cli"
 )
 
 // AuthUsage documents `postgate auth`.
@@ -34,6 +36,8 @@ Resources and commands:
   roles   list | create --name N [--description D]
   roles   assign --user USER_ID --role ROLE_ID
   keys    list | rotate
+  actions list | get | create | update | deploy | rollback | test | bind | bindings | versions | delete
+          (postgate auth actions help)
   token   --client ID [...]   get tokens without an application (see postgate auth token -h)
 
 Common flags (before or after the command):
@@ -49,6 +53,9 @@ func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 
 // Auth runs `postgate auth ...` and returns the exit status.
 func Auth(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "actions" {
+		return actionscli.Run(ctx, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "token" {
 		return token(ctx, args[1:], getenv, stdout, stderr)
 	}
