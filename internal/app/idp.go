@@ -15,6 +15,7 @@ import (
 	"github.com/postgate/postgate/internal/auth"
 	"github.com/postgate/postgate/internal/idp"
 	"github.com/postgate/postgate/internal/idp/actions"
+	"github.com/postgate/postgate/internal/idp/debugger"
 	"github.com/postgate/postgate/internal/logging"
 )
 
@@ -80,6 +81,17 @@ func (a *App) buildIdP(ctx context.Context) ([]auth.Option, error) {
 		a.Mounts = map[string]http.Handler{}
 	}
 	a.Mounts[p.Path()] = p.Handler()
+	// The token debugger at <issuer>debugger (admin sign-in, PKCE flow,
+	// decoded tokens).
+	dbg, err := debugger.New(debugger.Config{Issuer: p.Issuer(), Key: icfg.SecretKey, AdminSecret: icfg.AdminSecret,
+		Directory: debugger.ManagementDirectory(a.Mounts[p.Path()], p.Issuer(), secrets[0]), TokenEndpoint: a.Mounts[p.Path()],
+		SecureCookies: icfg.CookieSecure})
+	if err != nil {
+		return nil, fmt.Errorf("token debugger: %w", err)
+	}
+	for path, h := range dbg.Mounts() {
+		a.Mounts[path] = h
+	}
 	logging.Startup(a.Logger, "identity_provider", map[string]any{"issuer": p.Issuer(),
 		"discovery": p.Issuer() + ".well-known/openid-configuration", "management_api": p.Issuer() + "api/v2/"})
 	if cfg.Auth.JWTSecret != "" || cfg.Auth.JWTSecrets != "" {
