@@ -264,8 +264,15 @@ func TestClientCredentials(t *testing.T) {
 	if at["sub"] != f.m2m.ClientID+"@clients" || at["gty"] != "client-credentials" || at["aud"] != apiID || at["scope"] != "read:todos" || at["azp"] != f.m2m.ClientID {
 		t.Fatalf("M2M claims: %v", at)
 	}
-	if headerOf(t, body["access_token"].(string))["alg"] != "RS256" {
-		t.Fatal("not RS256")
+	if h := headerOf(t, body["access_token"].(string)); h["alg"] != "RS256" || h["typ"] != "JWT" {
+		t.Fatalf("header: %v", h)
+	}
+	// The RFC 9068 dialect.
+	e.mustAPI("PATCH", "resource-servers/"+f.api.ID, map[string]any{"token_dialect": "rfc9068_profile"}, nil)
+	_, body = e.token(cc)
+	at = claimsOf(t, body["access_token"].(string))
+	if h := headerOf(t, body["access_token"].(string)); h["typ"] != "at+jwt" || at["client_id"] != f.m2m.ClientID || at["jti"] == nil || at["azp"] != nil {
+		t.Fatalf("rfc9068 token: %v %v", h, at)
 	}
 	bad := url.Values{"grant_type": {"client_credentials"}, "client_id": {f.m2m.ClientID}, "client_secret": {"wrong"}, "audience": {apiID}}
 	if st, body = e.token(bad); st != http.StatusUnauthorized || body["error"] != "invalid_client" {

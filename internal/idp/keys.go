@@ -228,12 +228,17 @@ func (k *keyring) KeySet(ctx context.Context) (jwk.Set, error) {
 
 // sign signs claims with the current key as a JWT.
 func (k *keyring) sign(ctx context.Context, claims map[string]any) (string, error) {
+	return k.signTyped(ctx, claims, "JWT")
+}
+
+// signTyped is sign with another "typ" header (at+jwt for RFC 9068).
+func (k *keyring) signTyped(ctx context.Context, claims map[string]any, typ jose.ContentType) (string, error) {
 	sk, err := k.current(ctx)
 	if err != nil {
 		return "", err
 	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: sk.priv, KeyID: sk.KID}},
-		(&jose.SignerOptions{}).WithType("JWT"))
+		(&jose.SignerOptions{}).WithType(typ))
 	if err != nil {
 		return "", err
 	}

@@ -470,7 +470,12 @@ func (rp *rsPatch) apply(rs *ResourceServer) error {
 		rs.EnforcePolicies = *rp.EnforcePolicies
 	}
 	if rp.TokenDialect != nil {
-		rs.TokenDialect = *rp.TokenDialect
+		switch *rp.TokenDialect {
+		case "access_token", "access_token_authz", "rfc9068_profile", "rfc9068_profile_authz":
+			rs.TokenDialect = *rp.TokenDialect
+		default:
+			return merr(http.StatusBadRequest, "Payload validation error: 'Invalid value for token_dialect'", "invalid_body")
+		}
 	}
 	if rp.Scopes != nil {
 		rs.Scopes = append([]Scope{}, (*rp.Scopes)...)

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	jose "github.com/go-jose/go-jose/v4"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -214,7 +215,14 @@ func (p *IdP) mint(ctx context.Context, g grant) (*tokenResponse, error) {
 	if g.result != nil {
 		addCustomClaims(at, g.result.AccessTokenClaims)
 	}
-	access, err := p.keys.sign(ctx, at)
+	typ := jose.ContentType("JWT")
+	if rs != nil && strings.HasPrefix(rs.TokenDialect, "rfc9068_profile") {
+		// RFC 9068 profile: client_id instead of azp, a jti, typ at+jwt.
+		delete(at, "azp")
+		at["client_id"], at["jti"] = g.client.ClientID, randomID(16)
+		typ = "at+jwt"
+	}
+	access, err := p.keys.signTyped(ctx, at, typ)
 	if err != nil {
 		return nil, err
 	}
