@@ -91,7 +91,7 @@ const (
 	PostUserRegistration Trigger = "post-user-registration"
 )
 
-// Triggers lists the supported triggers with the version Auth0 reports.
+// triggerVersions maps each supported trigger to the version Auth0 reports.
 var triggerVersions = map[Trigger]string{
 	PostLogin:            "v3",
 	CredentialsExchange:  "v2",
