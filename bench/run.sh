@@ -13,6 +13,8 @@
 #   PEER_TIMEOUT  seconds allowed for one peer's install or build (default 300)
 #   PG4_WORKERS   PostGraphile 4 --cluster-workers (default 2, one per core;
 #                 1 runs the single-process server)
+#   PROFILE       1 (default) also profiles Postgate on Q1, Q2, Q3 at 16
+#                 connections (bench/results/profile-*.txt); 0 skips it
 #   GRAPHJIN_VERSION  the GraphJin module version built (default v0.21.9)
 #   PEER_CACHE    a directory kept between runs for the peers' installs
 #                 (default: a fresh temporary directory, removed at the end)
@@ -31,6 +33,7 @@ CONNS=${CONNS:-"2 16"}
 PEERS=${PEERS:-1}
 PEER_TIMEOUT=${PEER_TIMEOUT:-300}
 PG4_WORKERS=${PG4_WORKERS:-2}
+PROFILE=${PROFILE:-1}
 GRAPHJIN_VERSION=${GRAPHJIN_VERSION:-v0.21.9}
 command -v wrk >/dev/null || pg_apt_install wrk
 pg_ensure_server
@@ -42,8 +45,15 @@ mkdir -p "$PEERDIR"
 PIDS=()
 AS=()
 if [ "$(id -u)" = 0 ]; then chown postgres "$TMP"; AS=(runuser -u postgres --); fi
+# A process and all its descendants (PostGraphile's cluster workers).
+tree_pids() {
+	local p=$1 c
+	echo "$p"
+	for c in $(pgrep -P "$p" 2>/dev/null || true); do tree_pids "$c"; done
+}
 cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	local p
+	for p in "${PIDS[@]}"; do kill $(tree_pids "$p") 2>/dev/null || true; done
 	wait 2>/dev/null || true
 	"${AS[@]}" "$BIN/pg_ctl" -D "$TMP/data" -m fast -w stop >/dev/null 2>&1 || true
 	rm -rf "$TMP"
@@ -135,10 +145,17 @@ BASEPID=$!
 PIDS+=($BASEPID)
 sleep 1
 SECRET=bench-secret
-HASURA_GRAPHQL_DATABASE_URL="$DB" HASURA_GRAPHQL_ADMIN_SECRET=$SECRET \
-	HASURA_GRAPHQL_JWT_SECRET="{\"type\":\"RS256\",\"jwk_url\":\"http://127.0.0.1:$JWKSPORT/.well-known/jwks.json\"}" \
-	HASURA_GRAPHQL_SERVER_PORT=$PG8PORT HASURA_GRAPHQL_SERVER_HOST=127.0.0.1 HASURA_GRAPHQL_ENABLED_LOG_TYPES=startup \
-	"$TMP/postgate" serve >"$TMP/postgate.log" 2>&1 &
+# postgate_env PORT COMMAND...: execs COMMAND with Postgate's configuration
+# (call it in the background only: then $! is the server's own PID).
+postgate_env() {
+	local port=$1
+	shift
+	exec env HASURA_GRAPHQL_DATABASE_URL="$DB" HASURA_GRAPHQL_ADMIN_SECRET=$SECRET \
+		HASURA_GRAPHQL_JWT_SECRET="{\"type\":\"RS256\",\"jwk_url\":\"http://127.0.0.1:$JWKSPORT/.well-known/jwks.json\"}" \
+		HASURA_GRAPHQL_SERVER_PORT=$port HASURA_GRAPHQL_SERVER_HOST=127.0.0.1 HASURA_GRAPHQL_ENABLED_LOG_TYPES=startup \
+		"$@"
+}
+postgate_env "$PG8PORT" "$TMP/postgate" serve >"$TMP/postgate.log" 2>&1 &
 PG8=$!
 PIDS+=($PG8)
 for _ in $(seq 1 100); do curl -fs http://127.0.0.1:$PG8PORT/healthz >/dev/null && break; sleep 0.2; done
@@ -171,6 +188,11 @@ for q in q1 q2; do
 	[ "$a" = "$b" ] || { echo "error: $q differs between Postgate and the reference" >&2; exit 1; }
 	gql bench/queries/$q.json | python3 bench/normalize.py >"$TMP/$q.norm"
 done
+# Q3 (Q2 as role user with the JWT's user id 1) must equal the hand-written
+# SQL with the permission's filter.
+a=$(post http://127.0.0.1:$PG8PORT/v1/graphql bench/queries/q2.json "Authorization: Bearer $(cat "$TMP/token")" | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')
+b=$(curl -fsS -X POST http://127.0.0.1:$BASEPORT/q3 | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), sort_keys=True))')
+[ "$a" = "$b" ] || { echo "error: q3 differs between Postgate (JWT, role user) and the reference" >&2; exit 1; }
 
 # --- Peers: start each, check it returns Postgate's data, else leave it out.
 declare -A PEER_URL PEER_PID PEER_LABEL PEER_QDIR
@@ -232,7 +254,7 @@ start_graphjin() {
 	kill -INT "$dev" 2>/dev/null || true
 	for _ in $(seq 1 50); do kill -0 "$dev" 2>/dev/null || break; sleep 0.2; done
 	kill "$dev" 2>/dev/null || true
-	ls "$TMP"/gj/config/queries/*.gql >/dev/null 2>&1 || note "GraphJin: development mode saved no queries to its allow list"
+	[ -n "$(ls "$TMP/gj/config/queries" 2>/dev/null)" ] || note "GraphJin: development mode saved no queries to its allow list"
 	GO_ENV=production "$PEERDIR/graphjin/gjbench" "$TMP/gj/config/prod.yml" >"$TMP/gj.log" 2>&1 &
 	PEER_PID[graphjin]=$!
 }
@@ -258,15 +280,12 @@ for name in "${PEER_NAMES[@]}"; do
 done
 
 # CPU ticks and RSS (kB) of a process and all its descendants.
-tree_pids() {
-	local p=$1 c
-	echo "$p"
-	for c in $(pgrep -P "$p" 2>/dev/null || true); do tree_pids "$c"; done
-}
+# Each live process's own time plus the time of its children that have
+# exited (cutime/cstime), so that closed Postgres backends still count.
 cpu_tree() {
 	local s=0 p
 	for p in $(tree_pids "$1"); do
-		[ -r "/proc/$p/stat" ] && s=$((s + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+		[ -r "/proc/$p/stat" ] && s=$((s + $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12+$13+$14+$15}' || echo 0)))
 	done
 	echo $s
 }
@@ -295,12 +314,15 @@ RES=$TMP/results.tsv
 # run_wrk QUERY ENGINE CONNS URL BODY_FILE [HEADER] [PID]
 run_wrk() {
 	local q=$1 eng=$2 c=$3 url=$4 body=$5 hdr=${6:-} pid=${7:-}
-	local auth="" secret=""
+	local auth="" secret="" role=""
 	case "$hdr" in
 	Authorization:*) auth=${hdr#Authorization: } ;;
 	x-hasura-admin-secret:*) secret=${hdr#x-hasura-admin-secret: } ;;
+	x-hasura-role:*) secret=$SECRET role=${hdr#x-hasura-role: } ;;
 	esac
+	export ROLE=${role:-} USER_ID=1
 	BODY_FILE=$body AUTH=$auth ADMIN_SECRET=$secret wrk -t2 -c"$c" -d"${WARMUP}s" -s bench/post.lua "$url" >/dev/null 2>&1 || true
+	case $eng in *warm-up*) return 0 ;; esac
 	local e0=0 p0 e1=0 p1 rss=""
 	[ -n "$pid" ] && e0=$(cpu_tree "$pid")
 	p0=$(cpu_tree "$PGMASTER")
@@ -336,14 +358,48 @@ for c in $CONNS; do
 		done
 	done
 	run_wrk Q3 "postgate (JWT, role user)" "$c" "$GQL" bench/queries/q2.json "Authorization: Bearer $(cat "$TMP/token")" $PG8
+	run_wrk Q3 "postgate (admin secret as role user)" "$c" "$GQL" bench/queries/q2.json "x-hasura-role: user" $PG8
+	run_wrk Q3 go+pgx "$c" http://127.0.0.1:$BASEPORT/q3 bench/queries/q2.json "" $BASEPID
 	run_wrk Q4 postgate "$c" "$GQL" bench/queries/q4.json "$ADMIN" $PG8
 	run_wrk M1 postgate "$c" "$GQL" bench/queries/m1.json "$ADMIN" $PG8
-	for q in q1 q2; do
+	for q in q1 q2 q3; do
 		r=$("$BIN/pgbench" -n -M prepared -T "$DURATION" -c "$c" -j 2 -f bench/sql/$q.sql "$DB" 2>/dev/null | awk '/^tps/ {print $3}')
 		echo "| ${q^^} pgbench -M prepared | $c | $r | | | | | |" >>"$OUT"
 		printf '%s\t%s\t%s\t%s\n' "${q^^}" pgbench "$c" "${r:-0}" >>"$RES"
 	done
 done
+# Profiles of the real request path: the same server built with
+# bench/profile (signals start and stop runtime/pprof), under the same load.
+if [ "$PROFILE" = 1 ]; then
+	src=.
+	[ -d "$TMP/src" ] && src=$TMP/src
+	if (cd "$src" && go build -o "$TMP/profile" ./bench/profile); then
+		PPORT=$(free_port)
+		postgate_env "$PPORT" "$TMP/profile" -cpu "$TMP/prof-%d.pprof" >"$TMP/profile.log" 2>&1 &
+		PPID_=$!
+		PIDS+=($PPID_)
+		wait_http "http://127.0.0.1:$PPORT/healthz" 60 || true
+		i=0
+		for spec in "q1|$ADMIN" "q2|$ADMIN" "q3|Authorization: Bearer $(cat "$TMP/token")"; do
+			q=${spec%%|*}
+			hdr=${spec#*|}
+			i=$((i + 1))
+			body=bench/queries/$q.json
+			[ "$q" = q3 ] && body=bench/queries/q2.json
+			run_wrk "${q^^}" "postgate (profiled, warm-up)" 16 "http://127.0.0.1:$PPORT/v1/graphql" "$body" "$hdr"
+			kill -USR1 $PPID_
+			run_wrk "${q^^}" "postgate (profiled)" 16 "http://127.0.0.1:$PPORT/v1/graphql" "$body" "$hdr" $PPID_
+			kill -USR2 $PPID_
+			sleep 1
+			go tool pprof -top -nodecount=30 "$TMP/prof-$i.pprof" >"bench/results/profile-$q.txt" 2>/dev/null || note "pprof failed for $q"
+			go tool pprof -top -cum -nodecount=40 "$TMP/prof-$i.pprof" >"bench/results/profile-$q-cum.txt" 2>/dev/null || true
+			go tool pprof -sample_index=alloc_space -top -nodecount=20 "$TMP/prof-$i.heap.pprof" >"bench/results/profile-$q-alloc.txt" 2>/dev/null || true
+		done
+		kill $PPID_ 2>/dev/null || true
+	else
+		note "profiling build failed; no profiles"
+	fi
+fi
 {
 	echo
 	echo "Idle RSS after the run: postgate $(($(rss_tree $PG8) / 1024)) MB, go+pgx $(($(rss_tree $BASEPID) / 1024)) MB$(for n in "${MEASURED[@]}"; do printf ', %s %s MB' "${PEER_LABEL[$n]}" $(($(rss_tree "${PEER_PID[$n]}") / 1024)); done)."

@@ -27,7 +27,7 @@ func main() {
 		log.Fatal(err)
 	}
 	queries := map[string]struct{ sql, root string }{}
-	roots := map[string]string{"q1": "artist", "q2": "album"}
+	roots := map[string]string{"q1": "artist", "q2": "album", "q3": "album"}
 	files, _ := filepath.Glob(filepath.Join(*sqlDir, "*.sql"))
 	for _, f := range files {
 		b, err := os.ReadFile(f)
