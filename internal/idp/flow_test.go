@@ -498,8 +498,21 @@ func TestKeyRotationWithTokensInFlight(t *testing.T) {
 	}
 	var after []signingKeyView
 	e.mustAPI("GET", "keys/signing", nil, &after)
-	if !slices.ContainsFunc(after, func(k signingKeyView) bool { return k.Previous }) {
+	i := slices.IndexFunc(after, func(k signingKeyView) bool { return k.Previous })
+	if i < 0 {
 		t.Fatalf("keys: %+v", after)
+	}
+	// Revoking the previous key withdraws it: the old token stops verifying.
+	if st := e.api("PUT", "keys/signing/"+nextKID+"/revoke", nil, nil); st != 400 {
+		t.Fatalf("revoking the current key: %d", st)
+	}
+	e.mustAPI("PUT", "keys/signing/"+after[i].KID+"/revoke", nil, nil)
+	ks, _ := e.p.KeySet(ctx)
+	if ks.Len() != 2 {
+		t.Fatalf("JWKS after revocation has %d keys", ks.Len())
+	}
+	if _, err := prov.Verifier(&oidc.Config{ClientID: apiID}).Verify(ctx, newTok); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -111,6 +111,8 @@ func (p *IdP) management() http.Handler {
 	h("DELETE /roles/{id}/permissions", "update:roles", p.removeRolePerms)
 	h("GET /keys/signing", "read:signing_keys", p.listKeys)
 	h("POST /keys/signing/rotate", "create:signing_keys", p.rotateKeys)
+	h("GET /keys/signing/{kid}", "read:signing_keys", p.getKey)
+	h("PUT /keys/signing/{kid}/revoke", "update:signing_keys", p.revokeKey)
 	if p.cfg.ActionsAPI != nil {
 		mux.Handle("/actions/", p.mgmtAuth("", http.StripPrefix("/actions", p.cfg.ActionsAPI)))
 	}
@@ -956,10 +958,43 @@ type signingKeyView struct {
 }
 
 func (p *IdP) listKeys(r *http.Request) (int, any, error) {
+	out, err := p.keyViews(r)
+	return http.StatusOK, out, err
+}
+
+func (p *IdP) getKey(r *http.Request) (int, any, error) {
+	keys, err := p.keyViews(r)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, k := range keys {
+		if k.KID == r.PathValue("kid") {
+			return http.StatusOK, k, nil
+		}
+	}
+	return 0, nil, merr(http.StatusNotFound, "The key does not exist.", "inexistent_key")
+}
+
+// revokeKey withdraws a previous key at once (a leaked key): tokens it
+// signed stop verifying.
+func (p *IdP) revokeKey(r *http.Request) (int, any, error) {
+	tag, err := p.st.pool.Exec(r.Context(), `UPDATE `+p.st.t("signing_keys")+` SET state = 'revoked', retire_at = $2 WHERE kid = $1 AND state = 'previous'`,
+		r.PathValue("kid"), p.cfg.Now())
+	if err != nil {
+		return 0, nil, err
+	}
+	if tag.RowsAffected() == 0 {
+		return 0, nil, merr(http.StatusBadRequest, "Only a previous key can be revoked; rotate the current key first.", "invalid_key_state")
+	}
+	p.keys.invalidate()
+	return http.StatusOK, map[string]any{"kid": r.PathValue("kid"), "revoked": true, "revoked_at": p.cfg.Now().UTC()}, nil
+}
+
+func (p *IdP) keyViews(r *http.Request) ([]signingKeyView, error) {
 	p.keys.invalidate()
 	keys, err := p.keys.all(r.Context())
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	out := make([]signingKeyView, 0, len(keys))
 	for _, k := range keys {
@@ -977,7 +1012,7 @@ func (p *IdP) listKeys(r *http.Request) (int, any, error) {
 		}
 		out = append(out, v)
 	}
-	return http.StatusOK, out, nil
+	return out, nil
 }
 
 func (p *IdP) rotateKeys(r *http.Request) (int, any, error) {
