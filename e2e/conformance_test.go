@@ -148,6 +148,7 @@ func TestConformance(t *testing.T) {
 		BaseURL:              base,
 		AdminSecret:          secret,
 		Transport:            *transport,
+		AdminRoleHalf:        true,
 		RequestTimeout:       20 * time.Second,
 		ResetDB:              resetDB,
 		StrictSelectionOrder: *strictOrder,

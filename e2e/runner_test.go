@@ -384,3 +384,23 @@ func TestRunnerWebSocket(t *testing.T) {
 		})
 	}
 }
+
+func TestAdminRoleHalf(t *testing.T) {
+	r := &Runner{AdminRoleHalf: true}
+	n := 0
+	for i := 0; i < 200; i++ {
+		c := &Case{ID: "dir/case_" + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + string(rune('a'+i/26))}
+		if r.adminRoleFor(c) != r.adminRoleFor(c) {
+			t.Fatal("not deterministic")
+		}
+		if r.adminRoleFor(c) {
+			n++
+		}
+	}
+	if n < 60 || n > 140 {
+		t.Errorf("%d of 200 cases get the admin role header", n)
+	}
+	if (&Runner{}).adminRoleFor(&Case{ID: "x"}) {
+		t.Error("added without AdminRoleHalf")
+	}
+}
