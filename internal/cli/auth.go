@@ -35,7 +35,7 @@ Resources and commands:
   users   create --email E --password P [--username U] [--name N]
   roles   list | create --name N [--description D]
   roles   assign --user USER_ID --role ROLE_ID
-  keys    list | rotate
+  keys    list | rotate | revoke KID   (only a previous key can be revoked)
   actions list | get | create | update | deploy | rollback | test | bind | bindings | versions | delete
           (postgate auth actions help)
   token   --client ID [...]   get tokens without an application (see postgate auth token -h)
@@ -203,6 +203,11 @@ func Auth(ctx context.Context, args []string, getenv func(string) string, stdout
 		method, path = "GET", "keys/signing"
 	case "keys rotate":
 		method, path = "POST", "keys/signing/rotate"
+	case "keys revoke":
+		if !needID() {
+			return 2
+		}
+		method, path = "PUT", "keys/signing/"+esc(id)+"/revoke"
 	default:
 		fmt.Fprintf(stderr, "postgate auth: unknown command %q\n\n%s", resource+" "+command, AuthUsage)
 		return 2
