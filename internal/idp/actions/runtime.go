@@ -14,6 +14,7 @@ import (
 	"runtime/metrics"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dop251/goja"
@@ -137,6 +138,7 @@ type Runtime struct {
 	client   *http.Client
 	programs *programCache
 	warm     chan *instance
+	building atomic.Int32 // runtimes being built for the pool
 	cache    *kvCache
 	// prelude is the compiled JavaScript half of node-fetch and axios.
 	prelude    *goja.Program
@@ -154,6 +156,7 @@ func New(cfg Config) *Runtime {
 	}
 	r.client = r.newHTTPClient(cfg.HTTPClient)
 	r.prelude, r.preludeErr = goja.Compile("postgate-prelude.js", preludeSource, true)
+	r.building.Add(int32(cfg.PoolSize))
 	go func() {
 		for range cfg.PoolSize {
 			r.refill()
@@ -163,19 +166,24 @@ func New(cfg Config) *Runtime {
 }
 
 // take returns a ready runtime, creating one when the pool is empty, and
-// starts building its replacement.
+// starts building a replacement unless enough are on their way.
 func (r *Runtime) take() *instance {
+	var in *instance
 	select {
-	case in := <-r.warm:
-		go r.refill()
-		return in
+	case in = <-r.warm:
 	default:
-		return r.newInstance()
+		in = r.newInstance()
 	}
+	if int(r.building.Load())+len(r.warm) < r.cfg.PoolSize {
+		r.building.Add(1)
+		go r.refill()
+	}
+	return in
 }
 
 // refill adds one runtime to the pool unless it is full.
 func (r *Runtime) refill() {
+	defer r.building.Add(-1)
 	in := r.newInstance()
 	select {
 	case r.warm <- in:
