@@ -23,6 +23,7 @@ func (m *mutPlanner) insertRoot(t *schema.Table, f *field, path string, one bool
 	argPath := path + ".args." + argName
 	mf.ErrorPath = argPath
 	v, _ := m.arg(f, argName)
+	origin := varOrigin(v, "")
 	var objs []any
 	if one {
 		objs = []any{v}
@@ -34,7 +35,7 @@ func (m *mutPlanner) insertRoot(t *schema.Table, f *field, path string, one bool
 		objs = l
 	}
 	oc, _ := m.arg(f, "on_conflict")
-	ins, err := m.insert(t, objs, oc, argPath, one, nil)
+	ins, err := m.insert(t, objs, oc, argPath, origin, one, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -46,9 +47,11 @@ func (m *mutPlanner) insertRoot(t *schema.Table, f *field, path string, one bool
 
 // insert plans the insertion of objs into t with the role's insert
 // permission (check and presets), the upsert clause oc and the nested
-// inserts of each object. fixed names the columns a parent insert
-// determines (array relationships), which the objects may not give.
-func (m *mutPlanner) insert(t *schema.Table, objs []any, oc any, path string, one bool, fixed map[string]bool) (*ir.Insert, error) {
+// inserts of each object. origin is the path of objs inside the request's
+// variables when they come from one (for input errors Hasura reports
+// there), or "". fixed names the columns a parent insert determines (array
+// relationships), which the objects may not give.
+func (m *mutPlanner) insert(t *schema.Table, objs []any, oc any, path, origin string, one bool, fixed map[string]bool) (*ir.Insert, error) {
 	ip := t.Perm.Insert
 	if ip == nil {
 		return nil, apierr.New(apierr.PermissionDenied, fmt.Sprintf("no insert permission on table %q", t.Name.String())).WithPath(path)
@@ -76,10 +79,12 @@ func (m *mutPlanner) insert(t *schema.Table, objs []any, oc any, path string, on
 	}
 	rows := make([]map[int]ir.Value, 0, len(objs))
 	for i, o := range objs {
-		rp := path
+		rp, ro := path, origin
 		if !one {
 			rp = fmt.Sprintf("%s[%d]", path, i)
+			ro = elem(origin, i)
 		}
+		ro = varOrigin(o, ro)
 		obj, err := m.object(o, rp)
 		if err != nil {
 			return nil, err
@@ -101,6 +106,9 @@ func (m *mutPlanner) insert(t *schema.Table, objs []any, oc any, path string, on
 				continue
 			}
 			if c := columnByGQL(t, mem.Name); c != nil {
+				if err := m.checkGeo(mem.Value, c, fp, member(ro, mem.Name)); err != nil {
+					return nil, err
+				}
 				val, err := m.value(mem.Value, c, fp)
 				if err != nil {
 					return nil, err
@@ -112,7 +120,7 @@ func (m *mutPlanner) insert(t *schema.Table, objs []any, oc any, path string, on
 			if rel == nil {
 				return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("field %q not found in type: '%s_insert_input'", mem.Name, t.GQLName)).WithPath(fp)
 			}
-			n, err := m.nested(rel, mem.Value, i, fp)
+			n, err := m.nested(rel, mem.Value, i, fp, member(ro, mem.Name))
 			if err != nil {
 				return nil, err
 			}
@@ -173,11 +181,13 @@ func (m *mutPlanner) relationship(t *schema.Table, name string) *schema.Relation
 
 // nested plans an insert through relationship rel ({data, on_conflict})
 // for row index row of the parent; nil when the value is null.
-func (m *mutPlanner) nested(rel *schema.Relationship, v any, row int, path string) (*ir.NestedInsert, error) {
+func (m *mutPlanner) nested(rel *schema.Relationship, v any, row int, path, origin string) (*ir.NestedInsert, error) {
+	origin = varOrigin(v, origin)
 	obj, err := m.object(v, path)
 	if err != nil || obj == nil {
 		return nil, err
 	}
+	do := member(origin, "data")
 	target := m.in.Schema.Tables[rel.TargetName]
 	if target == nil || target.Perm.Insert == nil {
 		return nil, apierr.New(apierr.PermissionDenied, fmt.Sprintf("no insert permission on table %q", rel.TargetName.String())).WithPath(path)
@@ -189,7 +199,7 @@ func (m *mutPlanner) nested(rel *schema.Relationship, v any, row int, path strin
 	// first; a reverse one (the related row refers to this one) after, as
 	// array relationships do.
 	if rel.Object && rel.InsertionOrder != "after_parent" {
-		child, err := m.insert(target, []any{data}, oc, dp, true, nil)
+		child, err := m.insert(target, []any{data}, oc, dp, do, true, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -202,10 +212,13 @@ func (m *mutPlanner) nested(rel *schema.Relationship, v any, row int, path strin
 	var list []any
 	if rel.Object {
 		list = []any{data}
-	} else if list, err = m.list(data); err != nil {
-		return nil, err
+	} else {
+		do = varOrigin(data, do)
+		if list, err = m.list(data); err != nil {
+			return nil, err
+		}
 	}
-	child, err := m.insert(target, list, oc, dp, rel.Object, fixed)
+	child, err := m.insert(target, list, oc, dp, do, rel.Object, fixed)
 	if err != nil {
 		return nil, err
 	}
