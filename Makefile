@@ -11,9 +11,9 @@ all: build
 build:
 	$(GO) build -o bin/postgate ./cmd/postgate
 
-## run: install PostgreSQL if missing, then run `postgate serve` on the embedded database
+## run: install PostgreSQL if missing, then run `postgate serve --demo` on the embedded database
 run:
-	bash scripts/run.sh $(ARGS)
+	bash scripts/run.sh --demo $(ARGS)
 
 ## test: run every test against a private PostgreSQL cluster started for the run
 test:
