@@ -86,6 +86,11 @@ func (m *mutPlanner) update(t *schema.Table, f *field, args perm.Object, path, a
 				uses = append(uses, us)
 			}
 			us.ops = append(us.ops, string(op))
+			if op == ir.UpdSet {
+				if err := m.checkGeo(mem.Value, c, fp, ""); err != nil {
+					return nil, err
+				}
+			}
 			val, err := m.opValue(mem.Value, c, op, fp)
 			if err != nil {
 				return nil, err
