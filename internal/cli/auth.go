@@ -35,6 +35,7 @@ Resources and commands:
   users   create --email E --password P [--username U] [--name N]
   roles   list | create --name N [--description D]
   roles   assign --user USER_ID --role ROLE_ID
+  tenant  get | set --audience A         (the default audience for requests that name none)
   keys    list | rotate | revoke KID   (only a previous key can be revoked)
   actions list | get | create | update | deploy | rollback | test | bind | bindings | versions | delete
           (postgate auth actions help)
@@ -199,6 +200,16 @@ func Auth(ctx context.Context, args []string, getenv func(string) string, stdout
 		method, path, body = "POST", "roles", map[string]any{"name": *name, "description": *description}
 	case "roles assign":
 		method, path, body = "POST", "users/"+esc(*user)+"/roles", map[string]any{"roles": []string{*role}}
+	case "tenant get":
+		method, path = "GET", "tenants/settings"
+	case "tenant set":
+		b := map[string]any{}
+		fs.Visit(func(fl *flag.Flag) {
+			if fl.Name == "audience" {
+				b["default_audience"] = *audience
+			}
+		})
+		method, path, body = "PATCH", "tenants/settings", b
 	case "keys list":
 		method, path = "GET", "keys/signing"
 	case "keys rotate":

@@ -62,7 +62,7 @@ func (p *IdP) deviceCode(w http.ResponseWriter, r *http.Request) {
 		p.writeOAuthError(w, oerr(http.StatusForbidden, "unauthorized_client", "Grant type '"+grantDeviceCode+"' not allowed for the client."))
 		return
 	}
-	aud := f.Get("audience")
+	aud := p.defaultAudience(r.Context(), f.Get("audience"))
 	if aud == p.mgmtAudience() {
 		p.writeOAuthError(w, oerr(http.StatusForbidden, "access_denied", "The Management API accepts machine-to-machine tokens only."))
 		return

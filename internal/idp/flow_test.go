@@ -585,3 +585,33 @@ func TestIssuerAtHostRoot(t *testing.T) {
 		t.Fatalf("discovery: %v", doc)
 	}
 }
+
+func TestDefaultAudience(t *testing.T) {
+	e := newEnv(t)
+	f := e.fixture()
+	var me mgmtError
+	if st := e.api("PATCH", "tenants/settings", map[string]any{"default_audience": "https://nope"}, &me); st != 400 {
+		t.Fatalf("unknown default audience: %d %+v", st, me)
+	}
+	e.mustAPI("PATCH", "tenants/settings", map[string]any{"default_audience": apiID, "picture_url": "https://cdn.example.com/logo.png"}, nil)
+	ctx := context.Background()
+	prov, err := oidc.NewProvider(ctx, e.issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A client configured only with the issuer (no audience parameter).
+	oc := oauth2.Config{ClientID: f.spa.ClientID, Endpoint: prov.Endpoint(), RedirectURL: callback, Scopes: []string{"openid"}}
+	v := oauth2.GenerateVerifier()
+	back := login(t, newBrowser(t, appURL), oc.AuthCodeURL("d", oauth2.S256ChallengeOption(v)), userMail, userPass)
+	tok, err := oc.Exchange(ctx, back.Query().Get("code"), oauth2.VerifierOption(v))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aud, _ := claimsOf(t, tok.AccessToken)["aud"].([]any); len(aud) != 2 || aud[0] != apiID {
+		t.Fatalf("default audience not applied: %v", claimsOf(t, tok.AccessToken))
+	}
+	_, page := newBrowser(t, appURL).get(e.issuer + "reset")
+	if !strings.Contains(page, "https://cdn.example.com/logo.png") {
+		t.Fatalf("tenant logo missing on the reset page")
+	}
+}

@@ -125,7 +125,7 @@ func (p *IdP) ensureManagementAPI(ctx context.Context) error {
 		return nil
 	}
 	var scopes []Scope
-	for _, res := range []string{"clients", "client_grants", "resource_servers", "users", "roles", "signing_keys"} {
+	for _, res := range []string{"clients", "client_grants", "resource_servers", "users", "roles", "signing_keys", "tenant_settings", "actions"} {
 		for _, verb := range []string{"read", "create", "update", "delete"} {
 			scopes = append(scopes, Scope{Value: verb + ":" + res})
 		}

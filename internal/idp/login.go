@@ -62,6 +62,11 @@ func (p *IdP) checkCSRF(r *http.Request) bool {
 
 func (p *IdP) render(w http.ResponseWriter, r *http.Request, status int, pg page) {
 	pg.CSRF = p.csrfToken(w, r)
+	if pg.LogoURI == "" && pg.AppName == "" {
+		if ts, err := p.st.tenant(r.Context()); err == nil {
+			pg.LogoURI = ts.PictureURL
+		}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; frame-ancestors 'none'")

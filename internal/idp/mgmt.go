@@ -109,6 +109,8 @@ func (p *IdP) management() http.Handler {
 	h("GET /roles/{id}/permissions", "read:roles", p.listRolePerms)
 	h("POST /roles/{id}/permissions", "update:roles", p.addRolePerms)
 	h("DELETE /roles/{id}/permissions", "update:roles", p.removeRolePerms)
+	h("GET /tenants/settings", "read:tenant_settings", p.getTenant)
+	h("PATCH /tenants/settings", "update:tenant_settings", p.patchTenant)
 	h("GET /keys/signing", "read:signing_keys", p.listKeys)
 	h("POST /keys/signing/rotate", "create:signing_keys", p.rotateKeys)
 	h("GET /keys/signing/{kid}", "read:signing_keys", p.getKey)

@@ -107,6 +107,7 @@ func (s *opStorage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, 
 	if q != nil {
 		ar.Audience = q["audience"]
 	}
+	ar.Audience = s.p.defaultAudience(ctx, ar.Audience)
 	if ar.Audience == s.p.mgmtAudience() {
 		return nil, oidc.ErrAccessDenied().WithDescription("The Management API accepts machine-to-machine tokens only.")
 	}

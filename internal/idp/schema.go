@@ -153,6 +153,10 @@ CREATE TABLE IF NOT EXISTS %[1]s.login_failures (
   window_start timestamptz NOT NULL,
   locked_until timestamptz
 );
+CREATE TABLE IF NOT EXISTS %[1]s.tenant_settings (
+  id boolean PRIMARY KEY DEFAULT true CHECK (id),
+  settings jsonb NOT NULL DEFAULT '{}'
+);
 CREATE TABLE IF NOT EXISTS %[1]s.password_resets (
   token_hash text PRIMARY KEY,
   user_id text NOT NULL REFERENCES %[1]s.users ON DELETE CASCADE,

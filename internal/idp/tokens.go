@@ -549,7 +549,7 @@ func (p *IdP) clientCredentialsGrant(r *http.Request, f url.Values, c *Client) (
 	if c.public() {
 		return nil, oerr(http.StatusUnauthorized, "invalid_client", "Client authentication is required for client_credentials.")
 	}
-	aud := f.Get("audience")
+	aud := p.defaultAudience(ctx, f.Get("audience"))
 	if aud == "" {
 		return nil, oerr(http.StatusForbidden, "access_denied", "No audience parameter was provided, and no default audience has been configured")
 	}
@@ -607,7 +607,7 @@ func (p *IdP) passwordGrant(r *http.Request, f url.Values, c *Client, gt string)
 		return nil, err
 	}
 	scopes := strings.Fields(f.Get("scope"))
-	aud := f.Get("audience")
+	aud := p.defaultAudience(ctx, f.Get("audience"))
 	res, err := p.runPostLogin(ctx, r, u, c, aud, scopes, "oauth2-resource-owner", "")
 	if err != nil {
 		return nil, err
