@@ -121,14 +121,15 @@ func (p *IdP) mgmtAudience() string { return p.cfg.Issuer + "api/v2/" }
 // ensureManagementAPI registers the Management API as a system API so
 // machine-to-machine applications can be granted access to it.
 func (p *IdP) ensureManagementAPI(ctx context.Context) error {
-	if _, err := p.st.resourceServer(ctx, p.mgmtAudience()); err == nil {
-		return nil
-	}
 	var scopes []Scope
 	for _, res := range []string{"clients", "client_grants", "resource_servers", "users", "roles", "signing_keys", "tenant_settings", "actions"} {
 		for _, verb := range []string{"read", "create", "update", "delete"} {
 			scopes = append(scopes, Scope{Value: verb + ":" + res})
 		}
+	}
+	if rs, err := p.st.resourceServer(ctx, p.mgmtAudience()); err == nil {
+		rs.Scopes = scopes // this version's scopes
+		return p.st.saveRS(ctx, rs, false)
 	}
 	err := p.st.saveRS(ctx, &ResourceServer{ID: randomID(12), Identifier: p.mgmtAudience(), Name: "Postgate Management API",
 		SigningAlg: "RS256", TokenLifetime: 86400, TokenLifetimeForWeb: 7200, TokenDialect: "access_token", Scopes: scopes}, true)
