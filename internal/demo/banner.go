@@ -1,6 +1,9 @@
 package demo
 
 import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/url"
 	"strings"
@@ -25,6 +28,19 @@ func (p *Project) CurlCommand() string {
 		p.TokenCommand(), shellQuote(p.BaseURL+"/v1/graphql"), shellQuote(body))
 }
 
+// LoginURL is the login page as the demo SPA opens it: an authorization
+// request with a PKCE challenge, the demo API as audience, and the SPA's
+// callback.
+func (p *Project) LoginURL() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	sum := sha256.Sum256([]byte(base64.RawURLEncoding.EncodeToString(b[:])))
+	q := url.Values{"response_type": {"code"}, "client_id": {p.SPAClientID}, "redirect_uri": {SPAOrigin + "/callback"},
+		"audience": {p.Audience}, "scope": {"openid profile email"}, "state": {"demo"},
+		"code_challenge": {base64.RawURLEncoding.EncodeToString(sum[:])}, "code_challenge_method": {"S256"}}
+	return p.Issuer + "authorize?" + q.Encode()
+}
+
 // Banner is what `postgate serve --demo` prints once the demo is installed.
 func (p *Project) Banner() string {
 	var b strings.Builder
@@ -34,9 +50,8 @@ func (p *Project) Banner() string {
 	line("")
 	line("  GraphQL endpoint   %s/v1/graphql", p.BaseURL)
 	line("  Admin secret       %s   (header x-hasura-admin-secret)", p.AdminSecret)
-	login := url.Values{"response_type": {"code"}, "client_id": {p.SPAClientID}, "redirect_uri": {SPAOrigin + "/callback"},
-		"audience": {p.Audience}, "scope": {"openid profile email"}}
-	line("  Login page         %sauthorize?%s", p.Issuer, login.Encode())
+	line("  Login page         %s", p.LoginURL())
+	line("                     (what the SPA at %s opens; the debugger below runs the whole flow for you)", SPAOrigin)
 	line("  Token debugger     %sdebugger   (sign in with the admin secret)", p.Issuer)
 	line("  OIDC discovery     %s.well-known/openid-configuration", p.Issuer)
 	line("  Management API     %sapi/v2/", p.Issuer)

@@ -101,6 +101,16 @@ func TestDemoProject(t *testing.T) {
 			t.Errorf("the banner does not show %q:\n%s", want, banner)
 		}
 	}
+	// The login page link shows the provider's login form.
+	resp, err := http.Get(p.LoginURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `name="password"`) {
+		t.Fatalf("the login page link %s: %d\n%s", p.LoginURL(), resp.StatusCode, page)
+	}
 	admin := func(method, path string, body string) []byte {
 		t.Helper()
 		req, _ := http.NewRequest(method, p.BaseURL+path, strings.NewReader(body))
@@ -158,7 +168,7 @@ func TestDemoProject(t *testing.T) {
 		t.Log("curl is not installed: running the banner command's equivalent only")
 	}
 	// Its equivalent in Go: the password grant, then the query.
-	resp, err := http.PostForm(p.Issuer+"oauth/token", url.Values{"grant_type": {"password"}, "client_id": {p.CLIClientID},
+	resp, err = http.PostForm(p.Issuer+"oauth/token", url.Values{"grant_type": {"password"}, "client_id": {p.CLIClientID},
 		"username": {p.Email}, "password": {p.Password}, "audience": {p.Audience}, "scope": {"openid"}})
 	if err != nil {
 		t.Fatal(err)
