@@ -10,6 +10,7 @@ import (
 	"github.com/postgate/postgate/internal/metadata"
 	"github.com/postgate/postgate/internal/pg"
 	"github.com/postgate/postgate/internal/schema"
+	"github.com/postgate/postgate/internal/subscription"
 )
 
 // assemble builds the engine parts on the App's pools: the metadata service
@@ -87,6 +88,16 @@ func (a *App) assemble(ctx context.Context) error {
 	a.Auth = authn
 	a.Metadata = md
 	a.GraphQL = eng
+	a.WebSocket = subscription.New(subscription.Options{
+		Engine:                eng,
+		Auth:                  authn,
+		Interval:              time.Duration(cfg.LiveQueries.RefetchDelayMS) * time.Millisecond,
+		BatchSize:             cfg.LiveQueries.BatchSize,
+		CloseOnMetadataChange: true,
+		AllowOrigin:           func(o string) bool { return cfg.CORS.Disabled || cfg.CORS.Allows(o) },
+		DevMode:               cfg.DevMode,
+		Logger:                a.Logger,
+	})
 	a.Health = md
 	a.metadata = md
 	return nil

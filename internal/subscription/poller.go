@@ -1,0 +1,218 @@
+package subscription
+
+import (
+	"context"
+	"crypto/sha256"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/postgate/postgate/internal/apierr"
+	"github.com/postgate/postgate/internal/engine"
+)
+
+// poller runs live query polls; *engine.Engine implements it.
+type poller interface {
+	Poll(ctx context.Context, q *engine.LiveQuery, ids []string, args [][][]any) (map[string][]byte, error)
+}
+
+// hub multiplexes live queries: subscribers with the same cohort key share
+// one poller goroutine, which runs one statement per root field for all of
+// them (in batches of batchSize) every interval, and sends each subscriber
+// its result only when it differs from the last one sent.
+type hub struct {
+	eng       poller
+	interval  time.Duration
+	batchSize int
+	timeout   time.Duration
+	devMode   bool
+	log       *slog.Logger
+
+	nextID atomic.Uint64
+	polls  atomic.Int64
+
+	mu      sync.Mutex
+	cohorts map[string]*cohort
+}
+
+// cohort is the subscribers of one live query and their poller.
+type cohort struct {
+	key  string
+	q    *engine.LiveQuery
+	subs map[string]*subscriber // guarded by hub.mu
+	stop context.CancelFunc
+	ctx  context.Context
+}
+
+// subscriber is one subscription of one connection.
+type subscriber struct {
+	id   string
+	args [][]any
+	c    *cohort
+
+	mu      sync.Mutex
+	send    func([]byte)
+	last    [sha256.Size]byte
+	sent    bool
+	stopped bool
+}
+
+// deliver sends body unless it equals the last result sent or the
+// subscriber has stopped.
+func (s *subscriber) deliver(body []byte) {
+	h := sha256.Sum256(body)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped || (s.sent && h == s.last) {
+		return
+	}
+	s.last, s.sent = h, true
+	s.send(body)
+}
+
+// Stats describe the live queries being polled.
+type Stats struct {
+	// Cohorts is the number of cohort pollers running.
+	Cohorts int
+	// Subscribers is the number of live subscriptions.
+	Subscribers int
+	// Polls counts the poll statements run (batches), initial results
+	// included.
+	Polls int64
+}
+
+func (h *hub) stats() Stats {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	st := Stats{Cohorts: len(h.cohorts), Polls: h.polls.Load()}
+	for _, c := range h.cohorts {
+		st.Subscribers += len(c.subs)
+	}
+	return st
+}
+
+// add polls live once for the new subscriber alone, sends it the initial
+// result, and then joins it to its cohort (starting the cohort's poller
+// when it is the first). send must not block for long.
+func (h *hub) add(ctx context.Context, live *engine.Live, send func([]byte)) *subscriber {
+	s := &subscriber{id: strconv.FormatUint(h.nextID.Add(1), 36), args: live.Args, send: send}
+	pctx, cancel := context.WithTimeout(ctx, h.timeout)
+	s.deliver(h.pollOne(pctx, live.Query, s))
+	cancel()
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := h.cohorts[live.Key]
+	if c == nil {
+		cctx, stop := context.WithCancel(context.Background())
+		c = &cohort{key: live.Key, q: live.Query, subs: map[string]*subscriber{}, ctx: cctx, stop: stop}
+		h.cohorts[live.Key] = c
+		go h.run(c)
+	}
+	s.c = c
+	c.subs[s.id] = s
+	return s
+}
+
+// remove stops s; the cohort's poller stops with its last subscriber. No
+// result is sent to s once remove returns.
+func (h *hub) remove(s *subscriber) {
+	s.mu.Lock()
+	s.stopped = true
+	s.mu.Unlock()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	c := s.c
+	if c == nil {
+		return
+	}
+	delete(c.subs, s.id)
+	if len(c.subs) == 0 && h.cohorts[c.key] == c {
+		delete(h.cohorts, c.key)
+		c.stop()
+	}
+}
+
+// run polls cohort c every interval until its last subscriber leaves.
+func (h *hub) run(c *cohort) {
+	t := time.NewTicker(h.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.ctx.Done():
+			return
+		case <-t.C:
+		}
+		h.poll(c)
+	}
+}
+
+// poll runs one round of cohort c's live query.
+func (h *hub) poll(c *cohort) {
+	h.mu.Lock()
+	subs := make([]*subscriber, 0, len(c.subs))
+	for _, s := range c.subs {
+		subs = append(subs, s)
+	}
+	h.mu.Unlock()
+	for len(subs) > 0 {
+		n := min(len(subs), h.batchSize)
+		h.pollBatch(c, subs[:n])
+		subs = subs[n:]
+	}
+}
+
+// pollBatch polls a batch of a cohort. When the cohort's statement fails,
+// each subscriber is polled alone so that an error reaches only the
+// subscribers whose values cause it.
+func (h *hub) pollBatch(c *cohort, subs []*subscriber) {
+	ctx, cancel := context.WithTimeout(c.ctx, h.timeout)
+	defer cancel()
+	ids := make([]string, len(subs))
+	args := make([][][]any, len(subs))
+	for i, s := range subs {
+		ids[i], args[i] = s.id, s.args
+	}
+	h.polls.Add(1)
+	res, err := h.eng.Poll(ctx, c.q, ids, args)
+	if c.ctx.Err() != nil {
+		return
+	}
+	if err != nil && len(subs) > 1 {
+		for _, s := range subs {
+			s.deliver(h.pollOne(ctx, c.q, s))
+		}
+		return
+	}
+	if err != nil {
+		subs[0].deliver(h.errorBody(err))
+		return
+	}
+	for _, s := range subs {
+		if b, ok := res[s.id]; ok {
+			s.deliver(b)
+		}
+	}
+}
+
+// pollOne polls q for s alone and returns its result or error body.
+func (h *hub) pollOne(ctx context.Context, q *engine.LiveQuery, s *subscriber) []byte {
+	h.polls.Add(1)
+	res, err := h.eng.Poll(ctx, q, []string{s.id}, [][][]any{s.args})
+	if err != nil {
+		return h.errorBody(err)
+	}
+	return res[s.id]
+}
+
+// errorBody is a live query's error result, {"errors":[...]}, as Hasura
+// sends it in a data message.
+func (h *hub) errorBody(err error) []byte {
+	ae := apierr.From(err)
+	if ae.Status >= 500 {
+		h.log.Error("live query poll failed", "type", "livequery-poller-log", "code", ae.Code, "error", err)
+	}
+	return apierr.GraphQLBody(ae, apierr.Options{DevMode: h.devMode})
+}

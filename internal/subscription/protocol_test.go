@@ -1,0 +1,81 @@
+package subscription_test
+
+import (
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/postgate/postgate/internal/engine"
+	"github.com/postgate/postgate/internal/subscription"
+)
+
+// TestTransportProtocolErrors checks graphql-transport-ws's close codes:
+// 4401 for subscribe before connection_ack, 4409 for a duplicate id, 4429
+// for a second connection_init, 4408 for a missing one, 4400 for a
+// message that is not one of the protocol's.
+func TestTransportProtocolErrors(t *testing.T) {
+	e := start(t)
+	h := subscription.New(subscription.Options{
+		Engine:      e.app.GraphQL.(*engine.Engine),
+		Interval:    50 * time.Millisecond,
+		InitTimeout: 200 * time.Millisecond,
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	sub := `{"type":"subscribe","id":"1","payload":` + payload(`subscription { item { id } }`, nil) + `}`
+	cases := []struct {
+		name   string
+		script func(c *client)
+		code   websocket.StatusCode
+	}{
+		{"subscribe before ack", func(c *client) { c.send(sub) }, 4401},
+		{"duplicate id", func(c *client) {
+			c.init(`{}`)
+			c.send(sub)
+			c.expect("next", "1")
+			c.send(sub)
+		}, 4409},
+		{"second init", func(c *client) {
+			c.init(`{}`)
+			c.send(`{"type":"connection_init"}`)
+		}, 4429},
+		{"init timeout", func(c *client) {}, 4408},
+		{"unknown message", func(c *client) {
+			c.init(`{}`)
+			c.send(`{"type":"start","id":"1"}`)
+		}, 4400},
+		{"invalid JSON", func(c *client) { c.send(`{`) }, 4400},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dial(t, srv.URL, subscription.ProtocolTransportWS)
+			tc.script(c)
+			if code, reason := c.closed(); code != tc.code {
+				t.Fatalf("close %d %q, want %d", code, reason, tc.code)
+			}
+		})
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for h.Stats().Cohorts != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("pollers left running: %+v", h.Stats())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestNoAuthModeSessionFromHeaders: without an authenticator every
+// connection is admin unless connection_init's headers pick a role, as in
+// Hasura's mode without secrets.
+func TestNoAuthModeSessionFromHeaders(t *testing.T) {
+	e := start(t)
+	srv := httptest.NewServer(subscription.New(subscription.Options{Engine: e.app.GraphQL.(*engine.Engine), Interval: 50 * time.Millisecond}))
+	t.Cleanup(srv.Close)
+	c := dial(t, srv.URL, subscription.ProtocolTransportWS)
+	c.init(`{"x-hasura-role":"user","x-hasura-user-id":"bob"}`)
+	c.send(`{"type":"subscribe","id":"1","payload":` + payload(`subscription { item { owner } }`, nil) + `}`)
+	if m := c.expect("next", "1"); compact(m) != `{"data":{"item":[{"owner":"bob"}]}}` {
+		t.Fatalf("got %s", m.Payload)
+	}
+}

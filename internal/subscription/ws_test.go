@@ -1,0 +1,263 @@
+package subscription_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/postgate/postgate/internal/subscription"
+)
+
+const adminHeaders = `{"x-hasura-admin-secret":"` + adminSecret + `"}`
+
+// userHeaders acts as role user with the admin secret and a user id.
+func userHeaders(id string) string {
+	return `{"x-hasura-admin-secret":"` + adminSecret + `","x-hasura-role":"user","x-hasura-user-id":"` + id + `"}`
+}
+
+func payload(query string, vars map[string]any) string {
+	b, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	return string(b)
+}
+
+// compact is the message payload without insignificant spaces.
+func compact(m *msg) string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, m.Payload); err != nil {
+		return string(m.Payload)
+	}
+	return b.String()
+}
+
+// contains fails unless the message payload contains every want.
+func contains(t *testing.T, m *msg, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(string(m.Payload), w) {
+			t.Fatalf("%s payload %s lacks %s", m.Type, m.Payload, w)
+		}
+	}
+}
+
+// TestTransportProtocolQueryAndMutation: graphql-transport-ws handshake,
+// ping/pong, a query and a mutation answered with next + complete, and a
+// validation error as an error message carrying a list of errors.
+func TestTransportProtocolQueryAndMutation(t *testing.T) {
+	e := start(t)
+	c := dial(t, e.srv.URL, subscription.ProtocolTransportWS)
+	if got := c.c.Subprotocol(); got != subscription.ProtocolTransportWS {
+		t.Fatalf("subprotocol %q", got)
+	}
+	c.init(adminHeaders)
+	c.send(`{"type":"ping","payload":{"n":1}}`)
+	if m := c.expect("pong", ""); string(m.Payload) != `{"n":1}` {
+		t.Fatalf("pong payload %s", m.Payload)
+	}
+	c.send(`{"type":"subscribe","id":"q","payload":` + payload(`query { item(order_by:{id:asc}) { name } }`, nil) + `}`)
+	contains(t, c.expect("next", "q"), `"a1"`, `"b1"`)
+	c.expect("complete", "q")
+	c.send(`{"type":"subscribe","id":"m","payload":` + payload(`mutation($n:String!) { insert_item_one(object:{owner:"carol",name:$n}) { name } }`, map[string]any{"n": "c1"}) + `}`)
+	contains(t, c.expect("next", "m"), `"c1"`)
+	c.expect("complete", "m")
+	c.send(`{"type":"subscribe","id":"bad","payload":` + payload(`query { nope }`, nil) + `}`)
+	m := c.expect("error", "bad")
+	if !strings.HasPrefix(string(m.Payload), "[") {
+		t.Fatalf("error payload is not a list: %s", m.Payload)
+	}
+	contains(t, m, `validation-failed`)
+	c.expect("complete", "bad")
+}
+
+// TestLegacyProtocol: subscriptions-transport-ws, chosen by "graphql-ws"
+// and by default: connection_ack then ka, a query answered with data +
+// complete, errors as {"errors": [...]}, and connection_terminate.
+func TestLegacyProtocol(t *testing.T) {
+	e := start(t)
+	for _, proto := range []string{subscription.ProtocolLegacyWS, ""} {
+		c := dial(t, e.srv.URL, proto)
+		if got := c.c.Subprotocol(); got != proto {
+			t.Fatalf("subprotocol %q, want %q", got, proto)
+		}
+		c.send(`{"type":"start","id":"early","payload":` + payload(`query { item { id } }`, nil) + `}`)
+		contains(t, c.expect("error", "early"), `start received before the connection is initialised`, `start-failed`)
+		c.expect("complete", "early")
+		c.send(`{"type":"connection_init","payload":{"headers":` + adminHeaders + `}}`)
+		// ka comes right after the ack.
+		b := <-c.msgs
+		if !strings.Contains(string(b), `"connection_ack"`) {
+			t.Fatalf("got %s", b)
+		}
+		if b = <-c.msgs; string(b) != `{"type":"ka"}` {
+			t.Fatalf("got %s, want ka", b)
+		}
+		c.send(`{"type":"start","id":"1","payload":` + payload(`query { item(order_by:{id:asc}) { name } }`, nil) + `}`)
+		contains(t, c.expect("data", "1"), `{"data":{"item":[`, `"a1"`)
+		c.expect("complete", "1")
+		c.send(`{"type":"start","id":"2","payload":` + payload(`query { nope }`, nil) + `}`)
+		contains(t, c.expect("error", "2"), `{"errors":[`, `validation-failed`)
+		c.expect("complete", "2")
+		c.send(`{"type":"bogus"}`)
+		contains(t, c.expect("connection_error", ""), `"parsing ClientMessage failed`)
+		c.send(`{"type":"connection_terminate"}`)
+		if code, _ := c.closed(); code != websocket.StatusNormalClosure {
+			t.Fatalf("close code %d", code)
+		}
+	}
+}
+
+// TestLiveQueryUpdates: a subscription gets its initial result, a new
+// result after a row is inserted over HTTP, and nothing while the result
+// stays the same; in both protocols.
+func TestLiveQueryUpdates(t *testing.T) {
+	e := start(t)
+	for i, proto := range []string{subscription.ProtocolTransportWS, subscription.ProtocolLegacyWS} {
+		dataType, startType := "next", "subscribe"
+		if proto == subscription.ProtocolLegacyWS {
+			dataType, startType = "data", "start"
+		}
+		c := dial(t, e.srv.URL, proto)
+		c.init(adminHeaders)
+		c.send(`{"type":"` + startType + `","id":"s","payload":` + payload(`subscription($o:String!) { item(where:{owner:{_eq:$o}}, order_by:{id:asc}) { name } }`, map[string]any{"o": proto}) + `}`)
+		if m := c.expect(dataType, "s"); compact(m) != `{"data":{"item":[]}}` {
+			t.Fatalf("initial result %s", m.Payload)
+		}
+		c.quiet(200 * time.Millisecond) // four polls, same result
+		name := []string{"d1", "d2"}[i]
+		e.insert(proto, name)
+		contains(t, c.expect(dataType, "s"), `"`+name+`"`)
+		c.quiet(200 * time.Millisecond)
+	}
+}
+
+// TestCohortServesSessions: two users subscribed to the same query share
+// one cohort poller and each sees only their own rows; an insert for one
+// reaches only that one.
+func TestCohortServesSessions(t *testing.T) {
+	e := start(t)
+	q := payload(`subscription { item(order_by:{id:asc}) { owner name } }`, nil)
+	alice := dial(t, e.srv.URL, subscription.ProtocolTransportWS)
+	alice.init(userHeaders("alice"))
+	bob := dial(t, e.srv.URL, subscription.ProtocolTransportWS)
+	bob.init(userHeaders("bob"))
+	alice.send(`{"type":"subscribe","id":"1","payload":` + q + `}`)
+	bob.send(`{"type":"subscribe","id":"1","payload":` + q + `}`)
+	if m := alice.expect("next", "1"); !strings.Contains(string(m.Payload), `"a1"`) || strings.Contains(string(m.Payload), "bob") {
+		t.Fatalf("alice got %s", m.Payload)
+	}
+	if m := bob.expect("next", "1"); !strings.Contains(string(m.Payload), `"b1"`) || strings.Contains(string(m.Payload), "alice") {
+		t.Fatalf("bob got %s", m.Payload)
+	}
+	if st := e.handler().Stats(); st.Cohorts != 1 || st.Subscribers != 2 {
+		t.Fatalf("stats %+v, want one cohort of two", st)
+	}
+	e.insert("alice", "a2")
+	contains(t, alice.expect("next", "1"), `"a1"`, `"a2"`)
+	bob.quiet(200 * time.Millisecond)
+}
+
+// TestUnsubscribeStopsPolling: complete (graphql-transport-ws) and stop
+// (legacy) end the subscription, and the cohort's poller stops with its
+// last subscriber.
+func TestUnsubscribeStopsPolling(t *testing.T) {
+	e := start(t)
+	q := payload(`subscription { item { id } }`, nil)
+	c := dial(t, e.srv.URL, subscription.ProtocolTransportWS)
+	c.init(adminHeaders)
+	l := dial(t, e.srv.URL, subscription.ProtocolLegacyWS)
+	l.init(adminHeaders)
+	c.send(`{"type":"subscribe","id":"1","payload":` + q + `}`)
+	c.expect("next", "1")
+	l.send(`{"type":"start","id":"1","payload":` + q + `}`)
+	l.expect("data", "1")
+	if st := e.handler().Stats(); st.Cohorts != 1 || st.Subscribers != 2 {
+		t.Fatalf("stats %+v", st)
+	}
+	c.send(`{"type":"complete","id":"1"}`)
+	l.send(`{"type":"stop","id":"1"}`)
+	deadline := time.Now().Add(2 * time.Second)
+	for e.handler().Stats().Cohorts != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("still polling: %+v", e.handler().Stats())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	before := e.handler().Stats().Polls
+	e.insert("alice", "late")
+	c.quiet(200 * time.Millisecond)
+	l.quiet(10 * time.Millisecond)
+	if after := e.handler().Stats().Polls; after != before {
+		t.Fatalf("polls went on: %d -> %d", before, after)
+	}
+}
+
+// TestClosingConnectionStopsPolling: a client that goes away takes its
+// subscriptions with it.
+func TestClosingConnectionStopsPolling(t *testing.T) {
+	e := start(t)
+	c := dial(t, e.srv.URL, subscription.ProtocolTransportWS)
+	c.init(adminHeaders)
+	c.send(`{"type":"subscribe","id":"1","payload":` + payload(`subscription { item { id } }`, nil) + `}`)
+	c.expect("next", "1")
+	_ = c.c.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(2 * time.Second)
+	for e.handler().Stats().Subscribers != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("still polling: %+v", e.handler().Stats())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestBadAuth: a bad JWT closes a graphql-transport-ws connection with
+// 4403, and gets a legacy client Hasura's connection_error with the
+// message as a string payload.
+func TestBadAuth(t *testing.T) {
+	e := start(t)
+	c := dial(t, e.srv.URL, subscription.ProtocolTransportWS)
+	c.send(`{"type":"connection_init","payload":{"headers":{"Authorization":"Bearer nonsense"}}}`)
+	if code, reason := c.closed(); code != 4403 || reason != "Forbidden" {
+		t.Fatalf("close %d %q", code, reason)
+	}
+	l := dial(t, e.srv.URL, subscription.ProtocolLegacyWS)
+	l.send(`{"type":"connection_init","payload":{}}`)
+	m := l.expect("connection_error", "")
+	if string(m.Payload) != `"Missing 'Authorization' or 'Cookie' header in JWT authentication mode"` {
+		t.Fatalf("connection_error payload %s", m.Payload)
+	}
+	if code, _ := l.closed(); code != 4400 {
+		t.Fatalf("close %d", code)
+	}
+}
+
+// TestJWTSessionAndExpiry: a JWT in connection_init (in headers, or as
+// the payload itself) gives the user's session, and the connection closes
+// when the token expires.
+func TestJWTSessionAndExpiry(t *testing.T) {
+	e := start(t)
+	long := dial(t, e.srv.URL, subscription.ProtocolLegacyWS)
+	long.send(`{"type":"connection_init","payload":{"Authorization":"Bearer ` + token("bob", time.Hour) + `"}}`)
+	long.expect("connection_ack", "")
+	long.send(`{"type":"start","id":"1","payload":` + payload(`subscription { item { name } }`, nil) + `}`)
+	if m := long.expect("data", "1"); compact(m) != `{"data":{"item":[{"name":"b1"}]}}` {
+		t.Fatalf("bob sees %s", m.Payload)
+	}
+
+	c := dial(t, e.srv.URL, subscription.ProtocolTransportWS)
+	began := time.Now()
+	c.init(`{"Authorization":"Bearer ` + token("alice", 2*time.Second) + `"}`)
+	c.send(`{"type":"subscribe","id":"1","payload":` + payload(`subscription { item { name } }`, nil) + `}`)
+	if m := c.expect("next", "1"); compact(m) != `{"data":{"item":[{"name":"a1"}]}}` {
+		t.Fatalf("alice sees %s", m.Payload)
+	}
+	code, reason := c.closed()
+	if code != websocket.StatusNormalClosure || reason != "JWT expired" {
+		t.Fatalf("close %d %q", code, reason)
+	}
+	if d := time.Since(began); d < 900*time.Millisecond || d > 3*time.Second {
+		t.Fatalf("closed after %v", d)
+	}
+	long.quiet(10 * time.Millisecond)
+}
