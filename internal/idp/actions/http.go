@@ -272,8 +272,12 @@ func (h *handler) createAction(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	if in.Name == nil || in.SupportedTriggers == nil {
-		h.fail(w, invalidf("Payload validation error: 'Missing required property: %s'.", map[bool]string{true: "name", false: "supported_triggers"}[in.Name == nil]))
+	switch {
+	case in.Name == nil:
+		h.fail(w, invalidf("Payload validation error: 'Missing required property: name'."))
+		return
+	case in.SupportedTriggers == nil:
+		h.fail(w, invalidf("Payload validation error: 'Missing required property: supported_triggers'."))
 		return
 	}
 	a, err := h.st.Create(r.Context(), in.ActionInput)
