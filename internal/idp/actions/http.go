@@ -135,7 +135,10 @@ func decode(r *http.Request, v any) error {
 	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return invalidf("Payload validation error: %v", err)
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return invalidf("Payload validation error: 'Additional properties not allowed: %s'.", strings.Trim(name, `"`))
+		}
+		return invalidf("Payload validation error: 'Invalid JSON: %v'.", err)
 	}
 	return nil
 }

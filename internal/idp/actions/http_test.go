@@ -108,6 +108,10 @@ func TestManagementAPIAndFlows(t *testing.T) {
 		}
 		m.do("POST", "/actions", map[string]any{"name": "Hasura JWT Claims", "code": "",
 			"supported_triggers": []any{map[string]any{"id": "post-login"}}}, 409, &e)
+		m.do("POST", "/actions", map[string]any{"name": "X", "supported_triggers": []any{}, "colour": "blue"}, 400, &e)
+		if e.Message != "Payload validation error: 'Additional properties not allowed: colour'." {
+			t.Fatalf("unknown property: %+v", e)
+		}
 		m.do("GET", "/actions/nope", nil, 404, &e)
 		if e.StatusCode != 404 || e.Error != "Not Found" {
 			t.Fatalf("404 body = %+v", e)
