@@ -162,6 +162,11 @@ func TestManagementAPIAndFlows(t *testing.T) {
 
 	// A draft change is not live until deployed.
 	m.do("PATCH", "/actions/"+claims.ID, map[string]any{"code": claimsCode + "\n// edited"}, 200, &got)
+	// An action fetched from the API can be sent back as it is (triggers
+	// with Auth0's extra fields, dependencies with registry_url).
+	m.do("PATCH", "/actions/"+sync.ID, map[string]any{
+		"supported_triggers": []any{map[string]any{"id": "post-login", "version": "v3", "status": "CURRENT", "runtimes": []string{"node22"}}},
+		"dependencies":       []any{map[string]any{"name": "node-fetch", "version": "2.6.7", "registry_url": ""}}}, 200, nil)
 	// Secrets sent back by name only keep their values.
 	m.do("PATCH", "/actions/"+sync.ID, map[string]any{"secrets": []any{map[string]any{"name": "HASURA_GRAPHQL_ADMIN_SECRET"},
 		map[string]any{"name": "HASURA_GRAPHQL_ENDPOINT"}}}, 200, nil)

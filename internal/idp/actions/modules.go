@@ -31,6 +31,9 @@ func ProvidedModules() []string {
 type Dependency struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// RegistryURL is accepted as Auth0 does; Postgate's modules do not
+	// come from a registry.
+	RegistryURL string `json:"registry_url,omitempty"`
 }
 
 // CheckDependencies refuses dependencies Postgate does not provide, naming

@@ -701,3 +701,18 @@ func mustJSON(v any) []byte {
 	}
 	return b
 }
+
+// UnmarshalJSON reads id and version and ignores the other fields Auth0
+// returns for a trigger (status, runtimes, ...), so that an action fetched
+// from the API can be sent back as it is.
+func (t *TriggerRef) UnmarshalJSON(b []byte) error {
+	var v struct {
+		ID      string `json:"id"`
+		Version string `json:"version"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*t = TriggerRef{ID: v.ID, Version: v.Version}
+	return nil
+}
