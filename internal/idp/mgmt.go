@@ -280,7 +280,7 @@ func (p *IdP) createClient(r *http.Request) (int, any, error) {
 	switch c.AppType {
 	case "spa", "native":
 		c.TokenEndpointAuthMethod = "none"
-		c.GrantTypes = []string{"authorization_code", "refresh_token"}
+		c.GrantTypes = []string{"authorization_code", "implicit", "refresh_token"}
 		if c.AppType == "native" {
 			c.GrantTypes = append(c.GrantTypes, grantDeviceCode)
 		}
@@ -289,7 +289,7 @@ func (p *IdP) createClient(r *http.Request) (int, any, error) {
 		c.GrantTypes = []string{"client_credentials"}
 	default:
 		c.TokenEndpointAuthMethod = "client_secret_post"
-		c.GrantTypes = []string{"authorization_code", "refresh_token", "client_credentials"}
+		c.GrantTypes = []string{"authorization_code", "implicit", "refresh_token", "client_credentials"}
 	}
 	if err := cp.apply(c); err != nil {
 		return 0, nil, err

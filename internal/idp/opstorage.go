@@ -88,13 +88,14 @@ func (s *opStorage) CreateAuthRequest(ctx context.Context, r *oidc.AuthRequest, 
 	if err != nil {
 		return nil, oidc.ErrInvalidClient().WithDescription("Unknown client.")
 	}
-	if c.public() && r.CodeChallenge == "" {
+	codeFlow := r.ResponseType == oidc.ResponseTypeCode
+	if codeFlow && c.public() && r.CodeChallenge == "" {
 		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge is required for public clients (PKCE)")
 	}
 	if r.CodeChallenge != "" && r.CodeChallengeMethod != oidc.CodeChallengeMethodS256 {
 		return nil, oidc.ErrInvalidRequest().WithDescription("code_challenge_method must be S256")
 	}
-	if !contains(c.GrantTypes, "authorization_code") {
+	if codeFlow && !contains(c.GrantTypes, "authorization_code") {
 		return nil, oidc.ErrUnauthorizedClient().WithDescription("Grant type 'authorization_code' not allowed for the client.")
 	}
 	q, _ := ctx.Value(ctxAuthorizeQuery).(map[string]string)
@@ -227,7 +228,37 @@ func (s *opStorage) AuthorizeClientIDSecret(ctx context.Context, id, secret stri
 	return err
 }
 
-func (s *opStorage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, string, []string) error {
+// SetUserinfoFromScopes fills the claims of ID tokens the provider
+// library issues itself (response_type=id_token).
+func (s *opStorage) SetUserinfoFromScopes(ctx context.Context, info *oidc.UserInfo, userID, _ string, scopes []string) error {
+	u, err := s.p.st.user(ctx, userID)
+	if err != nil {
+		return err
+	}
+	for k, v := range profileClaims(u, scopes) {
+		info.AppendClaims(k, v)
+	}
+	info.Subject = u.UserID
+	return nil
+}
+
+var _ op.CanSetUserinfoFromRequest = (*opStorage)(nil)
+
+// SetUserinfoFromRequest adds the ID token claims set by post-login
+// Actions to ID tokens the provider library issues itself.
+func (s *opStorage) SetUserinfoFromRequest(_ context.Context, info *oidc.UserInfo, req op.IDTokenRequest, _ []string) error {
+	ar, ok := req.(*authRequest)
+	if !ok || ar.Claims == nil {
+		return nil
+	}
+	for k, v := range ar.Claims.IDTokenClaims {
+		if !reservedClaims[k] {
+			info.AppendClaims(k, v)
+		}
+	}
+	if ar.SessionID != "" {
+		info.AppendClaims("sid", ar.SessionID)
+	}
 	return nil
 }
 
@@ -292,7 +323,12 @@ func (c *opClient) AuthMethod() oidc.AuthMethod {
 	}
 	return oidc.AuthMethodPost
 }
+// ResponseTypes is code, plus id_token (implicit, as regular web apps'
+// form_post sign-in uses) when the application allows "implicit".
 func (c *opClient) ResponseTypes() []oidc.ResponseType {
+	if contains(c.c.GrantTypes, "implicit") {
+		return []oidc.ResponseType{oidc.ResponseTypeCode, oidc.ResponseTypeIDTokenOnly}
+	}
 	return []oidc.ResponseType{oidc.ResponseTypeCode}
 }
 func (c *opClient) GrantTypes() []oidc.GrantType {

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 )
 
@@ -283,5 +284,44 @@ func TestHostileInput(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("2 MiB token request: %d", resp.StatusCode)
+	}
+}
+
+// TestImplicitIDTokenFormPost is the sign-in of regular web apps that ask
+// for an ID token by form_post (express-openid-connect's default).
+func TestImplicitIDTokenFormPost(t *testing.T) {
+	e := newEnv(t)
+	f := e.fixture()
+	var web Client
+	e.mustAPI("POST", "clients", map[string]any{"name": "Express", "app_type": "regular_web", "callbacks": []string{callback}}, &web)
+	q := url.Values{"client_id": {web.ClientID}, "response_type": {"id_token"}, "response_mode": {"form_post"}, "scope": {"openid profile email"},
+		"redirect_uri": {callback}, "nonce": {"n-1"}, "state": {"st"}}
+	b := newBrowser(t, appURL)
+	_, page := b.get(e.issuer + "authorize?" + q.Encode())
+	resp, page := b.post(e.issuer+"login", url.Values{"csrf_token": {formField(t, csrfRe, page)}, "state": {formField(t, stateRe, page)},
+		"username": {userMail}, "password": {userPass}})
+	m := regexp.MustCompile(`name="id_token" value="([^"]+)"`).FindStringSubmatch(page)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("implicit form_post: %d %s", resp.StatusCode, page)
+	}
+	ctx := t.Context()
+	prov, err := oidc.NewProvider(ctx, e.issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idt, err := prov.Verifier(&oidc.Config{ClientID: web.ClientID}).Verify(ctx, m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	_ = idt.Claims(&claims)
+	if idt.Nonce != "n-1" || idt.Subject != f.user.UserID || claims["email"] != userMail || claims["https://example.com/roles"] == nil {
+		t.Fatalf("implicit id token: %v", claims)
+	}
+	// Without "implicit" in its grant types the application cannot.
+	e.mustAPI("PATCH", "clients/"+web.ClientID, map[string]any{"grant_types": []string{"authorization_code"}}, nil)
+	resp, _ = newBrowser(t, appURL).get(e.issuer + "authorize?" + q.Encode())
+	if resp.StatusCode == http.StatusOK {
+		t.Fatalf("implicit allowed without the grant")
 	}
 }
