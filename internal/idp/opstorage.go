@@ -323,6 +323,7 @@ func (c *opClient) AuthMethod() oidc.AuthMethod {
 	}
 	return oidc.AuthMethodPost
 }
+
 // ResponseTypes is code, plus id_token (implicit, as regular web apps'
 // form_post sign-in uses) when the application allows "implicit".
 func (c *opClient) ResponseTypes() []oidc.ResponseType {
