@@ -88,16 +88,23 @@ func (a *App) assemble(ctx context.Context) error {
 	a.Auth = authn
 	a.Metadata = md
 	a.GraphQL = eng
-	a.WebSocket = subscription.New(subscription.Options{
+	// GraphQL over WebSocket; its connections close (1001) before the pools.
+	ws := subscription.New(subscription.Options{
 		Engine:                eng,
 		Auth:                  authn,
 		Interval:              time.Duration(cfg.LiveQueries.RefetchDelayMS) * time.Millisecond,
 		BatchSize:             cfg.LiveQueries.BatchSize,
 		CloseOnMetadataChange: true,
 		AllowOrigin:           func(o string) bool { return cfg.CORS.Disabled || cfg.CORS.Allows(o) },
+		DropCookie:            cfg.CORS.Disabled,
 		DevMode:               cfg.DevMode,
 		Logger:                a.Logger,
 	})
+	a.WebSocket = ws
+	a.stopBackground = func() {
+		ws.Close()
+		cancel()
+	}
 	a.Health = md
 	a.metadata = md
 	return nil

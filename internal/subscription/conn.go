@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ const writeTimeout = 10 * time.Second
 // supervisor sends keep-alives and closes the connection on init timeout,
 // credential expiry or a metadata change.
 type conn struct {
+	id     string
 	h      *Handler
 	ws     *websocket.Conn
 	proto  string
@@ -65,8 +67,11 @@ func newConn(h *Handler, ws *websocket.Conn, proto string, r *http.Request) *con
 	for _, k := range []string{"Sec-Websocket-Key", "Sec-Websocket-Version", "Sec-Websocket-Extensions", "Sec-Websocket-Protocol", "Upgrade", "Connection"} {
 		hdr.Del(k)
 	}
+	if h.o.DropCookie {
+		hdr.Del("Cookie")
+	}
 	return &conn{
-		h: h, ws: ws, proto: proto, legacy: r.URL.Path == "/v1alpha1/graphql", hdr: hdr,
+		id: newConnID(), h: h, ws: ws, proto: proto, legacy: r.URL.Path == "/v1alpha1/graphql", hdr: hdr,
 		gen: h.o.Engine.Generation(),
 		ctx: ctx, cancel: cancel,
 		out:    make(chan outMsg, outQueue),
@@ -85,10 +90,13 @@ func (c *conn) serve() {
 		c.writer()
 	}()
 	go c.supervise()
+	c.logEvent(slog.LevelInfo, wsEvent{Type: "accepted"}, "")
 	c.readLoop()
-	for _, s := range c.ops {
+	for id, s := range c.ops {
 		c.h.hub.remove(s)
+		c.logOp(id, s.name, "stopped", nil)
 	}
+	c.logEvent(slog.LevelInfo, wsEvent{Type: "closed"}, "")
 	c.ops = nil
 	c.cancel()
 	<-done
@@ -434,13 +442,16 @@ func (c *conn) start(id string, payload json.RawMessage) {
 		return
 	}
 	if err != nil {
+		c.logOp(id, "", "query_err", err)
 		c.sendError(id, err)
 		c.send(message("complete", id, nil))
 		return
 	}
 	typ := c.dataType()
 	s := c.h.hub.add(c.ctx, live, func(b []byte) { c.send(message(typ, id, b)) })
+	s.name = live.OperationName
 	c.ops[id] = s
+	c.logOp(id, s.name, "started", nil)
 }
 
 // stop ends a subscription; unknown ids (finished queries) are ignored.
@@ -448,6 +459,7 @@ func (c *conn) stop(id string) {
 	if s := c.ops[id]; s != nil {
 		c.h.hub.remove(s)
 		delete(c.ops, id)
+		c.logOp(id, s.name, "stopped", nil)
 	}
 }
 

@@ -51,6 +51,8 @@ type subscriber struct {
 	id   string
 	args [][]any
 	c    *cohort
+	// name is the operation name, for logs.
+	name string
 
 	mu      sync.Mutex
 	send    func([]byte)

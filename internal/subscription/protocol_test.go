@@ -79,3 +79,40 @@ func TestNoAuthModeSessionFromHeaders(t *testing.T) {
 		t.Fatalf("got %s", m.Payload)
 	}
 }
+
+// TestKeepAliveAndShutdown: graphql-transport-ws keep-alives are pings
+// with Hasura's payload; Close ends every connection with 1001 and stops
+// its pollers.
+func TestKeepAliveAndShutdown(t *testing.T) {
+	e := start(t)
+	h := subscription.New(subscription.Options{
+		Engine:    e.app.GraphQL.(*engine.Engine),
+		Interval:  50 * time.Millisecond,
+		KeepAlive: 50 * time.Millisecond,
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	c := dial(t, srv.URL, subscription.ProtocolTransportWS)
+	c.init(`{}`)
+	select {
+	case b := <-c.msgs:
+		if string(b) != `{"type":"ping","payload":{"message":"keepalive"}}` {
+			t.Fatalf("got %s", b)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("no keep-alive")
+	}
+	c.send(`{"type":"subscribe","id":"1","payload":` + payload(`subscription { item { id } }`, nil) + `}`)
+	c.expect("next", "1")
+	h.Close()
+	if code, _ := c.closed(); code != websocket.StatusGoingAway {
+		t.Fatalf("close %d", code)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for h.Stats().Cohorts != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("pollers left running: %+v", h.Stats())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -70,6 +72,10 @@ type Options struct {
 	// AllowOrigin reports whether a browser origin may connect (the CORS
 	// policy); nil allows every origin.
 	AllowOrigin func(origin string) bool
+	// DropCookie leaves the upgrade request's Cookie header out of
+	// authentication, as Hasura does when CORS is disabled (cookies of a
+	// WebSocket are not protected by the browser's same-origin rules).
+	DropCookie bool
 	// MaxMessageBytes bounds a client message (default 8 MiB).
 	MaxMessageBytes int64
 	// DevMode adds internal details to errors.
@@ -82,6 +88,11 @@ type Options struct {
 type Handler struct {
 	o   Options
 	hub *hub
+
+	mu     sync.Mutex
+	conns  map[*conn]struct{}
+	closed bool
+	nextID atomic.Uint64
 }
 
 // New returns a Handler.
@@ -110,7 +121,7 @@ func New(o Options) *Handler {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Handler{o: o, hub: &hub{
+	return &Handler{o: o, conns: map[*conn]struct{}{}, hub: &hub{
 		eng:       o.Engine,
 		interval:  o.Interval,
 		batchSize: o.BatchSize,
@@ -149,7 +160,35 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(h.o.MaxMessageBytes)
 	c := newConn(h, ws, proto, r)
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		_ = ws.Close(websocket.StatusGoingAway, "shutting server down")
+		return
+	}
+	h.conns[c] = struct{}{}
+	h.mu.Unlock()
+	defer func() {
+		h.mu.Lock()
+		delete(h.conns, c)
+		h.mu.Unlock()
+	}()
 	c.serve()
+}
+
+// Close closes every connection with code 1001 (the server is going away)
+// and refuses new ones; their live queries stop with them.
+func (h *Handler) Close() {
+	h.mu.Lock()
+	h.closed = true
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.close(websocket.StatusGoingAway, "shutting server down")
+	}
 }
 
 // offered lists the subprotocols the client asked for.

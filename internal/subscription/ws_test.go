@@ -261,3 +261,42 @@ func TestJWTSessionAndExpiry(t *testing.T) {
 	}
 	long.quiet(10 * time.Millisecond)
 }
+
+// TestErrorsStayWithTheirSubscriber: two subscribers in one cohort, one
+// of whose variables makes the statement fail: the failing one gets the
+// error as its result, the other keeps getting its data.
+func TestErrorsStayWithTheirSubscriber(t *testing.T) {
+	e := start(t)
+	q := `subscription($re:String!) { item(where:{name:{_regex:$re}}, order_by:{id:asc}) { name } }`
+	good := dial(t, e.srv.URL, subscription.ProtocolTransportWS)
+	good.init(adminHeaders)
+	bad := dial(t, e.srv.URL, subscription.ProtocolTransportWS)
+	bad.init(adminHeaders)
+	good.send(`{"type":"subscribe","id":"1","payload":` + payload(q, map[string]any{"re": "^a"}) + `}`)
+	contains(t, good.expect("next", "1"), `"a1"`)
+	bad.send(`{"type":"subscribe","id":"1","payload":` + payload(q, map[string]any{"re": "("}) + `}`)
+	contains(t, bad.expect("next", "1"), `{"errors":[`)
+	if st := e.handler().Stats(); st.Cohorts != 1 || st.Subscribers != 2 {
+		t.Fatalf("stats %+v, want one cohort of two", st)
+	}
+	e.insert("alice", "a9")
+	if m := good.expect("next", "1"); compact(m) != `{"data":{"item":[{"name":"a1"},{"name":"a9"}]}}` {
+		t.Fatalf("good subscriber got %s", m.Payload)
+	}
+	bad.quiet(100 * time.Millisecond) // the same error is not sent again
+}
+
+// TestMetadataChangeClosesConnections: as in Hasura, a metadata change
+// closes WebSocket connections with 1012 so clients resubscribe against
+// the new schema.
+func TestMetadataChangeClosesConnections(t *testing.T) {
+	e := start(t)
+	c := dial(t, e.srv.URL, subscription.ProtocolTransportWS)
+	c.init(adminHeaders)
+	c.send(`{"type":"subscribe","id":"1","payload":` + payload(`subscription { item { id } }`, nil) + `}`)
+	c.expect("next", "1")
+	e.admin("/v1/metadata", `{"type":"pg_untrack_table","args":{"table":"item"}}`)
+	if code, _ := c.closed(); code != 1012 {
+		t.Fatalf("close %d, want 1012", code)
+	}
+}
