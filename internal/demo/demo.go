@@ -64,8 +64,11 @@ type Options struct {
 
 // Project is the installed demo: what the banner prints.
 type Project struct {
-	BaseURL     string
-	Issuer      string
+	// BaseURL is where the server is reached, e.g. http://localhost:8080.
+	BaseURL string
+	// Issuer is the identity provider's issuer URL (trailing slash).
+	Issuer string
+	// AdminSecret is the engine's admin secret (generated in demo mode).
 	AdminSecret string
 	// Audience is the demo API's identifier (the access tokens' aud).
 	Audience string

@@ -162,8 +162,11 @@ type Token struct {
 
 // OAuthError is an OAuth 2.0 error answer.
 type OAuthError struct {
-	Status      int
-	Code        string `json:"error"`
+	// Status is the HTTP status.
+	Status int
+	// Code is the OAuth error code (invalid_client, access_denied, …).
+	Code string `json:"error"`
+	// Description is the provider's explanation.
 	Description string `json:"error_description"`
 }
 
