@@ -13,10 +13,13 @@ import (
 
 // cacheKey identifies a query document as one role sends it.
 type cacheKey struct {
-	gen   uint64
-	role  string
-	query string
-	op    string
+	gen  uint64
+	role string
+	// backendOnly is set for requests using backend_only permissions
+	// (when the metadata has any), whose schema differs.
+	backendOnly bool
+	query       string
+	op          string
 }
 
 // entry is a parsed and validated operation with the plans compiled for

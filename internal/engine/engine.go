@@ -105,7 +105,7 @@ func New(pool *pgxpool.Pool, o Options) *Engine {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{pool: pool, o: o, cache: newCache(o.CacheSize, o.CacheBytes), queryLog: queryLog}
-	e.state.Store(&state{gen: e.gen.Add(1), roles: map[string]*role{}})
+	e.state.Store(&state{gen: e.gen.Add(1), roles: map[roleKey]*role{}})
 	return e
 }
 
@@ -123,7 +123,7 @@ func (e *Engine) Update(cat *catalog.Catalog, src *metadata.Source, inherited []
 // UpdateWith is Update with schema options for this generation, such as the
 // current rows of the enum tables.
 func (e *Engine) UpdateWith(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.InheritedRole, opts schema.Options) {
-	e.state.Store(&state{gen: e.gen.Add(1), cat: cat, src: src, inherited: inherited, opts: opts, roles: map[string]*role{}})
+	e.state.Store(&state{gen: e.gen.Add(1), cat: cat, src: src, inherited: inherited, opts: opts, roles: map[roleKey]*role{}})
 	e.cache.clear()
 }
 
@@ -139,7 +139,20 @@ type state struct {
 	opts      schema.Options
 
 	mu    sync.Mutex
-	roles map[string]*role
+	roles map[roleKey]*role
+
+	// backendOnce and backendPerms tell whether the metadata has any
+	// backend_only permission, so that backend-only requests share the
+	// ordinary schemas and plans when it has none.
+	backendOnce  sync.Once
+	backendPerms bool
+}
+
+// roleKey identifies a role's schema: the role name, and whether the
+// request may use backend_only permissions.
+type roleKey struct {
+	name        string
+	backendOnly bool
 }
 
 // role is one role's schema and parsed permission filters.
@@ -152,13 +165,19 @@ type role struct {
 	filters map[*schema.Table]ir.BoolExp
 }
 
-// role returns the schema state of role name, building it on first use.
-func (s *state) role(name string) (*role, error) {
+// role returns the schema state of role name for ordinary requests,
+// building it on first use.
+func (s *state) role(name string) (*role, error) { return s.roleFor(name, false) }
+
+// roleFor returns the schema state of role name, with the backend_only
+// mutations exposed when backendOnly is set, building it on first use.
+func (s *state) roleFor(name string, backendOnly bool) (*role, error) {
+	k := s.roleKey(name, backendOnly)
 	s.mu.Lock()
-	r := s.roles[name]
+	r := s.roles[k]
 	if r == nil {
 		r = &role{filters: map[*schema.Table]ir.BoolExp{}}
-		s.roles[name] = r
+		s.roles[k] = r
 	}
 	s.mu.Unlock()
 	r.once.Do(func() {
@@ -166,9 +185,48 @@ func (s *state) role(name string) (*role, error) {
 		if cat == nil {
 			cat = &catalog.Catalog{}
 		}
-		r.schema, r.err = schema.Build(cat, s.src, s.inherited, name, s.opts)
+		opts := s.opts
+		opts.BackendOnly = k.backendOnly
+		r.schema, r.err = schema.Build(cat, s.src, s.inherited, name, opts)
 	})
 	return r, r.err
+}
+
+// roleKey normalises a request's role and backend-only flag: the flag
+// matters only for non-admin roles and only when some permission is
+// backend_only.
+func (s *state) roleKey(name string, backendOnly bool) roleKey {
+	if !backendOnly || name == schema.AdminRole {
+		return roleKey{name: name}
+	}
+	s.backendOnce.Do(func() { s.backendPerms = hasBackendOnly(s.src) })
+	return roleKey{name: name, backendOnly: s.backendPerms}
+}
+
+// hasBackendOnly reports whether any insert, update or delete permission
+// of src is backend_only.
+func hasBackendOnly(src *metadata.Source) bool {
+	if src == nil {
+		return false
+	}
+	for _, t := range src.Tables {
+		for _, p := range t.InsertPermissions {
+			if p.Permission.BackendOnly {
+				return true
+			}
+		}
+		for _, p := range t.UpdatePermissions {
+			if p.Permission.BackendOnly {
+				return true
+			}
+		}
+		for _, p := range t.DeletePermissions {
+			if p.Permission.BackendOnly {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // filter returns role r's select filter on table t, parsing its permission

@@ -105,11 +105,12 @@ type prepared struct {
 // for r.
 func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
 	st := e.state.Load()
-	rl, err := st.role(s.Role)
+	rk := st.roleKey(s.Role, s.BackendOnly)
+	rl, err := st.roleFor(rk.name, rk.backendOnly)
 	if err != nil {
 		return nil, err
 	}
-	key := cacheKey{gen: st.gen, role: s.Role, query: r.Query, op: r.OperationName}
+	key := cacheKey{gen: st.gen, role: s.Role, backendOnly: rk.backendOnly, query: r.Query, op: r.OperationName}
 	ent := e.cache.get(key)
 	if ent == nil {
 		ent = e.parse(rl.schema, key)

@@ -34,7 +34,7 @@ type mutationStep struct {
 // for each request (planning costs little next to the writes).
 func (e *Engine) mutate(ctx context.Context, s session.Session, r *request, p *prepared) ([]byte, error) {
 	st := e.state.Load()
-	rl, err := st.role(s.Role)
+	rl, err := st.roleFor(s.Role, s.BackendOnly)
 	if err != nil {
 		return nil, err
 	}
