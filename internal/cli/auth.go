@@ -3,18 +3,16 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	actionscli "github.com/postgate/postgate/internal/idp/actions/cli"
+	"github.com/postgate/postgate/internal/mgmtclient"
 )
 
 // AuthUsage documents `postgate auth`.
@@ -94,7 +92,7 @@ func Auth(ctx context.Context, args []string, getenv func(string) string, stdout
 		return 2
 	}
 	id := fs.Arg(0)
-	*issuer = issuerURL(*issuer, getenv)
+	*issuer = mgmtclient.Issuer(*issuer, getenv)
 	if *secret == "" {
 		fmt.Fprintln(stderr, "postgate auth: the admin secret is required (--admin-secret or HASURA_GRAPHQL_ADMIN_SECRET)")
 		return 2
@@ -223,46 +221,6 @@ func Auth(ctx context.Context, args []string, getenv func(string) string, stdout
 		fmt.Fprintf(stderr, "postgate auth: unknown command %q\n\n%s", resource+" "+command, AuthUsage)
 		return 2
 	}
-	return call(ctx, method, *issuer+"api/v2/"+path, *secret, body, stdout, stderr)
-}
-
-// call sends one Management API request and prints the JSON answer.
-func call(ctx context.Context, method, u, secret string, body any, stdout, stderr io.Writer) int {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		fmt.Fprintf(stderr, "postgate auth: %v\n", err)
-		return 1
-	}
-	req.Header.Set("Authorization", "Bearer "+secret)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Fprintf(stderr, "postgate auth: %v (is the server running with POSTGATE_AUTH_ENABLED=true?)\n", err)
-		return 1
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 10<<20))
-	var pretty bytes.Buffer
-	if json.Indent(&pretty, raw, "", "  ") == nil {
-		raw = append(pretty.Bytes(), '\n')
-	}
-	if resp.StatusCode >= 300 {
-		fmt.Fprintf(stderr, "postgate auth: %s %s: %s\n%s", method, u, resp.Status, raw)
-		return 1
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		fmt.Fprintln(stdout, "ok")
-		return 0
-	}
-	_, _ = stdout.Write(raw)
-	return 0
+	c := mgmtclient.Client{Issuer: *issuer, Secret: *secret, Timeout: 30 * time.Second, Command: "postgate auth"}
+	return c.Call(ctx, method, path, body, stdout, stderr)
 }

@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/postgate/postgate/internal/mgmtclient"
 )
 
 // TokenUsage documents `postgate auth token`.
@@ -50,7 +52,7 @@ func token(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprint(stderr, TokenUsage)
 		return 2
 	}
-	iss := issuerURL(*issuer, getenv)
+	iss := mgmtclient.Issuer(*issuer, getenv)
 	form := url.Values{"client_id": {*client}, "scope": {*scope}}
 	if *audience != "" {
 		form.Set("audience", *audience)
@@ -89,20 +91,6 @@ func token(ctx context.Context, args []string, getenv func(string) string, stdou
 	out, _ := json.MarshalIndent(body, "", "  ")
 	fmt.Fprintln(stdout, string(out))
 	return 0
-}
-
-func issuerURL(issuer string, getenv func(string) string) string {
-	if issuer == "" {
-		port := getenv("HASURA_GRAPHQL_SERVER_PORT")
-		if port == "" {
-			port = "8080"
-		}
-		issuer = "http://localhost:" + port + "/auth/"
-	}
-	if !strings.HasSuffix(issuer, "/") {
-		issuer += "/"
-	}
-	return issuer
 }
 
 func postForm(ctx context.Context, u string, form url.Values) (int, map[string]any, error) {

@@ -11,11 +11,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/postgate/postgate/internal/mgmtclient"
 )
 
 // Usage documents `postgate auth actions`.
@@ -88,16 +89,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		pos = append(pos, fs.Arg(0))
 		rest = fs.Args()[1:]
 	}
-	if *issuer == "" {
-		port := getenv("HASURA_GRAPHQL_SERVER_PORT")
-		if port == "" {
-			port = "8080"
-		}
-		*issuer = "http://localhost:" + port + "/auth/"
-	}
-	if !strings.HasSuffix(*issuer, "/") {
-		*issuer += "/"
-	}
+	*issuer = mgmtclient.Issuer(*issuer, getenv)
 	if *secret == "" {
 		fmt.Fprintln(stderr, "postgate auth actions: the admin secret is required (--admin-secret or HASURA_GRAPHQL_ADMIN_SECRET)")
 		return 2
@@ -239,7 +231,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "postgate auth actions: unknown command %q\n\n%s", command, Usage)
 		return 2
 	}
-	return call(ctx, method, *issuer+"api/v2/"+path, *secret, body, stdout, stderr)
+	c := mgmtclient.Client{Issuer: *issuer, Secret: *secret, Timeout: 60 * time.Second, Command: "postgate auth actions"}
+	return c.Call(ctx, method, path, body, stdout, stderr)
 }
 
 // refType tells an action id (a UUID) from a name.
@@ -248,45 +241,4 @@ func refType(ref string) string {
 		return "action_id"
 	}
 	return "action_name"
-}
-
-// call sends one Management API request and prints the JSON answer.
-func call(ctx context.Context, method, u, secret string, body any, stdout, stderr io.Writer) int {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		fmt.Fprintf(stderr, "postgate auth actions: %v\n", err)
-		return 1
-	}
-	req.Header.Set("Authorization", "Bearer "+secret)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fmt.Fprintf(stderr, "postgate auth actions: %v (is the server running with POSTGATE_AUTH_ENABLED=true?)\n", err)
-		return 1
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 10<<20))
-	var pretty bytes.Buffer
-	if json.Indent(&pretty, raw, "", "  ") == nil {
-		raw = append(pretty.Bytes(), '\n')
-	}
-	if resp.StatusCode >= 300 {
-		fmt.Fprintf(stderr, "postgate auth actions: %s %s: %s\n%s", method, u, resp.Status, raw)
-		return 1
-	}
-	if len(bytes.TrimSpace(raw)) == 0 {
-		fmt.Fprintln(stdout, "ok")
-		return 0
-	}
-	_, _ = stdout.Write(raw)
-	return 0
 }
