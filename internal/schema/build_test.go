@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -355,4 +356,61 @@ func sameJSON(raw []byte, want string) bool {
 		return false
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+func TestInheritedRoleMutations(t *testing.T) {
+	roles := []*metadata.InheritedRole{
+		{RoleName: "both", RoleSet: []string{"user", "editor"}},
+		{RoleName: "outer", RoleSet: []string{"both", "reader"}},
+	}
+	mutations := func(t *testing.T, src *metadata.Source, role string) []string {
+		t.Helper()
+		cat, _, opts := fixture(t)
+		s, err := Build(cat, src, roles, role, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for n := range s.Mutation {
+			if strings.HasSuffix(n, "article") || strings.HasSuffix(n, "article_one") {
+				names = append(names, n)
+			}
+		}
+		sort.Strings(names)
+		return names
+	}
+	insertPerm := func(check string) *metadata.InsertPermissionDef {
+		return &metadata.InsertPermissionDef{Role: "editor", Permission: metadata.InsertPermission{
+			Columns: metadata.Columns{Names: []string{"status", "author_id", "title", "id"}},
+			Set:     map[string]any{"author_id": "X-Hasura-User-Id"},
+			Check:   metadata.BoolExp(check),
+		}}
+	}
+	// Only user may insert and update: its permissions are inherited.
+	_, src, _ := fixture(t)
+	if got := mutations(t, src, "both"); strings.Join(got, " ") != "insert_article insert_article_one update_article" {
+		t.Errorf("one parent: %v", got)
+	}
+	// editor's insert permission is the same as user's (column order and
+	// spacing aside): still inherited.
+	src.Tables[1].InsertPermissions = append(src.Tables[1].InsertPermissions, insertPerm(` { } `))
+	if got := mutations(t, src, "both"); strings.Join(got, " ") != "insert_article insert_article_one update_article" {
+		t.Errorf("equal parents: %v", got)
+	}
+	// Different checks: the inherited role cannot insert, here or through
+	// a role inheriting from it.
+	src.Tables[1].InsertPermissions[1] = insertPerm(`{"id": {"_gt": 0}}`)
+	if got := mutations(t, src, "both"); strings.Join(got, " ") != "update_article" {
+		t.Errorf("conflicting parents: %v", got)
+	}
+	if got := mutations(t, src, "outer"); strings.Join(got, " ") != "update_article" {
+		t.Errorf("conflict through a nested inherited role: %v", got)
+	}
+	// A permission of the inherited role's own wins.
+	own := insertPerm(`{}`)
+	own.Role = "both"
+	src.Tables[1].InsertPermissions = append(src.Tables[1].InsertPermissions, own)
+	if got := mutations(t, src, "both"); strings.Join(got, " ") != "insert_article insert_article_one update_article" {
+		t.Errorf("own permission: %v", got)
+	}
 }

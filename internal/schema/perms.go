@@ -2,6 +2,8 @@ package schema
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
 
 	"github.com/postgate/postgate/internal/catalog"
 	"github.com/postgate/postgate/internal/metadata"
@@ -36,9 +38,9 @@ func (b *builder) permissions(mt *metadata.Table, ct *catalog.Table) Permissions
 	}
 	return Permissions{
 		Select: b.selectPerm(mt, ct, b.role, 0),
-		Insert: b.insertPerm(mt, b.role, 0),
-		Update: b.updatePerm(mt, b.role, 0),
-		Delete: b.deletePerm(mt, b.role, 0),
+		Insert: b.insertPerm(mt, b.role),
+		Update: b.updatePerm(mt, b.role),
+		Delete: b.deletePerm(mt, b.role),
 	}
 }
 
@@ -150,54 +152,156 @@ func ownSelectPerm(ct *catalog.Table, p *metadata.SelectPermission) *SelectPerm 
 	}
 }
 
-// insertPerm resolves role's insert permission; an inherited role takes the
-// first parent's permission in role_set order.
-func (b *builder) insertPerm(mt *metadata.Table, role string, depth int) *metadata.InsertPermission {
-	for _, d := range mt.InsertPermissions {
-		if d.Role == role {
-			return &d.Permission
-		}
+// Inherited roles and mutations (Hasura's rule): an inherited role without
+// a permission of its own inherits an insert, update or delete permission
+// only when every parent that has one has the same one (parents without
+// it are ignored). Parents whose permissions differ leave the inherited
+// role without the mutation, and a conflict anywhere in the role tree
+// propagates upwards.
+
+// inheritance is the outcome of resolving a mutation permission through
+// inherited roles.
+type inheritance int
+
+const (
+	undefined inheritance = iota
+	defined
+	conflicting
+)
+
+// inherit resolves role's permission of one kind: own returns a role's own
+// permission, same compares two permissions' relevant parts.
+func inherit[P any](b *builder, role string, depth int, own func(string) *P, same func(a, b *P) bool) (*P, inheritance) {
+	if p := own(role); p != nil {
+		return p, defined
 	}
-	if depth <= maxRoleDepth {
-		for _, r := range b.inherited[role] {
-			if p := b.insertPerm(mt, r, depth+1); p != nil {
-				return p
+	parents, ok := b.inherited[role]
+	if !ok || depth > maxRoleDepth {
+		return nil, undefined
+	}
+	var out *P
+	for _, r := range parents {
+		p, st := inherit(b, r, depth+1, own, same)
+		switch st {
+		case conflicting:
+			return nil, conflicting
+		case defined:
+			if out != nil && !same(out, p) {
+				return nil, conflicting
+			}
+			if out == nil {
+				out = p
 			}
 		}
 	}
-	return nil
+	if out == nil {
+		return nil, undefined
+	}
+	return out, defined
+}
+
+// insertPerm resolves role's insert permission.
+func (b *builder) insertPerm(mt *metadata.Table, role string) *metadata.InsertPermission {
+	own := func(r string) *metadata.InsertPermission {
+		for _, d := range mt.InsertPermissions {
+			if d.Role == r {
+				return &d.Permission
+			}
+		}
+		return nil
+	}
+	p, _ := inherit(b, role, 0, own, func(x, y *metadata.InsertPermission) bool {
+		return equalJSON(x.Check, y.Check) && sameValue(x.Set, y.Set) && sameColumns(x.Columns, y.Columns) &&
+			x.BackendOnly == y.BackendOnly && equalJSON(x.ValidateInput, y.ValidateInput)
+	})
+	return p
 }
 
 // updatePerm resolves role's update permission like insertPerm.
-func (b *builder) updatePerm(mt *metadata.Table, role string, depth int) *metadata.UpdatePermission {
-	for _, d := range mt.UpdatePermissions {
-		if d.Role == role {
-			return &d.Permission
-		}
-	}
-	if depth <= maxRoleDepth {
-		for _, r := range b.inherited[role] {
-			if p := b.updatePerm(mt, r, depth+1); p != nil {
-				return p
+func (b *builder) updatePerm(mt *metadata.Table, role string) *metadata.UpdatePermission {
+	own := func(r string) *metadata.UpdatePermission {
+		for _, d := range mt.UpdatePermissions {
+			if d.Role == r {
+				return &d.Permission
 			}
 		}
+		return nil
 	}
-	return nil
+	p, _ := inherit(b, role, 0, own, func(x, y *metadata.UpdatePermission) bool {
+		return equalJSON(x.Filter, y.Filter) && equalJSON(x.Check, y.Check) && sameValue(x.Set, y.Set) &&
+			sameColumns(x.Columns, y.Columns) && x.BackendOnly == y.BackendOnly && equalJSON(x.ValidateInput, y.ValidateInput)
+	})
+	return p
 }
 
 // deletePerm resolves role's delete permission like insertPerm.
-func (b *builder) deletePerm(mt *metadata.Table, role string, depth int) *metadata.DeletePermission {
-	for _, d := range mt.DeletePermissions {
-		if d.Role == role {
-			return &d.Permission
-		}
-	}
-	if depth <= maxRoleDepth {
-		for _, r := range b.inherited[role] {
-			if p := b.deletePerm(mt, r, depth+1); p != nil {
-				return p
+func (b *builder) deletePerm(mt *metadata.Table, role string) *metadata.DeletePermission {
+	own := func(r string) *metadata.DeletePermission {
+		for _, d := range mt.DeletePermissions {
+			if d.Role == r {
+				return &d.Permission
 			}
 		}
+		return nil
 	}
-	return nil
+	p, _ := inherit(b, role, 0, own, func(x, y *metadata.DeletePermission) bool {
+		return equalJSON(x.Filter, y.Filter) && x.BackendOnly == y.BackendOnly && equalJSON(x.ValidateInput, y.ValidateInput)
+	})
+	return p
+}
+
+// equalJSON reports whether two JSON documents have the same value (key
+// order and spacing aside); empty and null are the same.
+func equalJSON(a, b []byte) bool {
+	return sameValue(decodeJSON(a), decodeJSON(b))
+}
+
+func decodeJSON(b []byte) any {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 {
+		return nil
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return string(b)
+	}
+	return v
+}
+
+// sameValue compares decoded JSON values (a nil and an empty map match).
+func sameValue(a, b any) bool {
+	if isEmpty(a) && isEmpty(b) {
+		return true
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+func isEmpty(v any) bool {
+	if v == nil {
+		return true
+	}
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Map && rv.Len() == 0
+}
+
+// sameColumns compares column lists as sets.
+func sameColumns(a, b metadata.Columns) bool {
+	if a.All || b.All {
+		return a.All == b.All
+	}
+	if (a.Names == nil) != (b.Names == nil) {
+		return false
+	}
+	set := make(map[string]bool, len(a.Names))
+	for _, c := range a.Names {
+		set[c] = true
+	}
+	other := make(map[string]bool, len(b.Names))
+	for _, c := range b.Names {
+		if !set[c] {
+			return false
+		}
+		other[c] = true
+	}
+	return len(set) == len(other)
 }
