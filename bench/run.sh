@@ -393,7 +393,13 @@ if [ "$PROFILE" = 1 ]; then
 			sleep 1
 			go tool pprof -top -nodecount=30 "$TMP/prof-$i.pprof" >"bench/results/profile-$q.txt" 2>/dev/null || note "pprof failed for $q"
 			go tool pprof -top -cum -nodecount=40 "$TMP/prof-$i.pprof" >"bench/results/profile-$q-cum.txt" 2>/dev/null || true
-			go tool pprof -sample_index=alloc_space -top -nodecount=20 "$TMP/prof-$i.heap.pprof" >"bench/results/profile-$q-alloc.txt" 2>/dev/null || true
+			# Allocation since the previous profile (the heap profile is cumulative).
+			base=()
+			[ "$i" -gt 1 ] && base=(-diff_base "$TMP/prof-$((i - 1)).heap.pprof")
+			go tool pprof -sample_index=alloc_space "${base[@]}" -top -nodecount=25 "$TMP/prof-$i.heap.pprof" >"bench/results/profile-$q-alloc.txt" 2>/dev/null || true
+			mkdir -p bench/results/pprof
+			cp "$TMP/prof-$i.pprof" "bench/results/pprof/$q.cpu.pprof"
+			cp "$TMP/prof-$i.heap.pprof" "bench/results/pprof/$q.heap.pprof"
 		done
 		kill $PPID_ 2>/dev/null || true
 	else

@@ -44,13 +44,18 @@ EXTRA=$((2 * REPEAT))
 python3 bench/scale.py sql "$N" "$EXTRA" >"$TMP/schema.sql"
 "$BIN/psql" -X -q "$DB" -v ON_ERROR_STOP=1 -f "$TMP/schema.sql" >/dev/null
 build_postgate "$TMP"
+# The server runs as bench/profile: the same code as `postgate serve`, plus
+# signal-driven runtime/pprof, so that the heap under load can be shown.
+src=.
+[ -d "$TMP/src" ] && src=$TMP/src
+(cd "$src" && go build -o "$TMP/profile" ./bench/profile)
 
 SECRET=scale-secret
 URL=http://127.0.0.1:$PORT
 start_postgate() {
 	HASURA_GRAPHQL_DATABASE_URL="$DB" HASURA_GRAPHQL_ADMIN_SECRET=$SECRET HASURA_GRAPHQL_SERVER_PORT=$PORT \
 		HASURA_GRAPHQL_SERVER_HOST=127.0.0.1 HASURA_GRAPHQL_ENABLED_LOG_TYPES=startup \
-		"$TMP/postgate" serve >>"$TMP/postgate.log" 2>&1 &
+		"$TMP/profile" -cpu "$TMP/scale-%d.pprof" >>"$TMP/postgate.log" 2>&1 &
 	PG8=$!
 }
 now_ms() { date +%s%3N; }
@@ -126,6 +131,7 @@ ROLES_RSS=$(rss_mb)
 printf '%s' '{"query":"query Q1 { t0500(limit: 10, order_by: {id: asc}) { id name parent { id name } } }"}' >"$TMP/q1.json"
 BODY_FILE=$TMP/q1.json AUTH="" ADMIN_SECRET=$SECRET wrk -t2 -c"$CONNS" -d"${DURATION}s" -s bench/post.lua "$URL/v1/graphql" >"$TMP/wrk.out" 2>&1 &
 WRK=$!
+kill -USR1 "$PG8"
 PEAK=0
 while kill -0 "$WRK" 2>/dev/null; do
 	r=$(rss_mb)
@@ -133,6 +139,10 @@ while kill -0 "$WRK" 2>/dev/null; do
 	sleep 0.5
 done
 wait "$WRK" || true
+kill -USR2 "$PG8"
+sleep 2
+go tool pprof -sample_index=inuse_space -top -nodecount=25 "$TMP/scale-1.heap.pprof" >bench/results/scale-heap.txt 2>/dev/null || true
+go tool pprof -top -nodecount=25 "$TMP/scale-1.pprof" >bench/results/scale-cpu.txt 2>/dev/null || true
 RPS=$(awk '/Requests\/sec/ {print $2}' "$TMP/wrk.out")
 
 verdict() { # value limit
@@ -160,6 +170,8 @@ mkdir -p bench/results
 	echo "| pg_track_table with $N tables tracked (median of $REPEAT) | ${TRACK[$N]} ms | ≤ 200 ms | $(verdict "${TRACK[$N]}" 200) |"
 	echo "| pg_create_select_permission with $SMALL tables tracked | ${PERM[$SMALL]} ms | | |"
 	echo "| pg_create_select_permission with $N tables tracked | ${PERM[$N]} ms | ≤ 200 ms | $(verdict "${PERM[$N]}" 200) |"
+	echo
+	echo "Heap in use after the load (bench/results/scale-heap.txt): $(awk '/^Showing nodes/ {print $(NF-1)}' bench/results/scale-heap.txt 2>/dev/null) total; the server ran as bench/profile (postgate serve plus signal-driven pprof)."
 	echo
 	echo "Growth of one change from $SMALL to $N tables: pg_track_table ×$(python3 -c "print(round(${TRACK[$N]}/max(${TRACK[$SMALL]},1),1))"), pg_create_select_permission ×$(python3 -c "print(round(${PERM[$N]}/max(${PERM[$SMALL]},1),1))") (×1 means the cost follows the change; ×$((N / SMALL)) means it follows the schema)."
 } >"$OUT"
