@@ -165,11 +165,7 @@ func opAddComputedField(o *opCtx, raw json.RawMessage) (any, error) {
 	case a.Definition.Function.Name == "":
 		return nil, required("function").WithPath("$.definition")
 	}
-	s, err := o.source(a.Source)
-	if err != nil {
-		return nil, err
-	}
-	t, err := o.table(s, a.Table)
+	_, t, err := o.table(a.Source, a.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -190,11 +186,7 @@ func opDropComputedField(o *opCtx, raw json.RawMessage) (any, error) {
 	if err := decodeStrict(raw, &a, "$"); err != nil {
 		return nil, err
 	}
-	s, err := o.source(a.Source)
-	if err != nil {
-		return nil, err
-	}
-	t, err := o.table(s, a.Table)
+	s, t, err := o.table(a.Source, a.Table)
 	if err != nil {
 		return nil, err
 	}

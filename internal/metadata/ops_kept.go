@@ -267,11 +267,7 @@ func opCreateEventTrigger(o *opCtx, raw json.RawMessage) (any, error) {
 	}
 	var srcName string
 	_ = json.Unmarshal(obj["source"], &srcName)
-	s, err := o.source(srcName)
-	if err != nil {
-		return nil, err
-	}
-	t, err := o.table(s, tn)
+	s, t, err := o.table(srcName, tn)
 	if err != nil {
 		return nil, err
 	}

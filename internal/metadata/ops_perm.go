@@ -43,11 +43,7 @@ func opCreatePermission(kind string) opFunc {
 		case len(a.Permission) == 0:
 			return nil, required("permission")
 		}
-		s, err := o.source(a.Source)
-		if err != nil {
-			return nil, err
-		}
-		t, err := o.table(s, a.Table)
+		_, t, err := o.table(a.Source, a.Table)
 		if err != nil {
 			return nil, err
 		}
@@ -126,11 +122,7 @@ func opDropPermission(kind string) opFunc {
 		if a.Role == "" {
 			return nil, required("role")
 		}
-		s, err := o.source(a.Source)
-		if err != nil {
-			return nil, err
-		}
-		t, err := o.table(s, a.Table)
+		_, t, err := o.table(a.Source, a.Table)
 		if err != nil {
 			return nil, err
 		}
@@ -159,11 +151,7 @@ func opSetPermissionComment(o *opCtx, raw json.RawMessage) (any, error) {
 	if err := decodeStrict(raw, &a, "$"); err != nil {
 		return nil, err
 	}
-	s, err := o.source(a.Source)
-	if err != nil {
-		return nil, err
-	}
-	t, err := o.table(s, a.Table)
+	_, t, err := o.table(a.Source, a.Table)
 	if err != nil {
 		return nil, err
 	}

@@ -65,11 +65,7 @@ func opCreateObjectRelationship(o *opCtx, raw json.RawMessage) (any, error) {
 			return nil, apierr.New(apierr.ParseFailed, err.Error()).WithPath("$.using.foreign_key_constraint_on")
 		}
 	}
-	s, err := o.source(a.Source)
-	if err != nil {
-		return nil, err
-	}
-	t, err := o.table(s, a.Table)
+	_, t, err := o.table(a.Source, a.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -97,11 +93,7 @@ func opCreateArrayRelationship(o *opCtx, raw json.RawMessage) (any, error) {
 			return nil, apierr.New(apierr.ParseFailed, err.Error()).WithPath("$.using.foreign_key_constraint_on")
 		}
 	}
-	s, err := o.source(a.Source)
-	if err != nil {
-		return nil, err
-	}
-	t, err := o.table(s, a.Table)
+	_, t, err := o.table(a.Source, a.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -126,11 +118,7 @@ func (o *opCtx) findRel(a relRef) (*Table, bool, error) {
 	if a.Relationship == "" {
 		return nil, false, required("relationship")
 	}
-	s, err := o.source(a.Source)
-	if err != nil {
-		return nil, false, err
-	}
-	t, err := o.table(s, a.Table)
+	_, t, err := o.table(a.Source, a.Table)
 	if err != nil {
 		return nil, false, err
 	}

@@ -21,19 +21,24 @@ func (o *opCtx) source(name string) (*Source, error) {
 	return s, nil
 }
 
-// table returns the tracked table n of source s.
-func (o *opCtx) table(s *Source, n TableName) (*Table, error) {
+// table returns the tracked table n of the named source (the default one
+// when source is empty), and that source.
+func (o *opCtx) table(source string, n TableName) (*Source, *Table, error) {
+	s, err := o.source(source)
+	if err != nil {
+		return nil, nil, err
+	}
 	if n.Name == "" {
-		return nil, required("table")
+		return nil, nil, required("table")
 	}
 	t := s.FindTable(n)
 	if t == nil {
 		if o.legacy {
-			return nil, apierr.Newf(apierr.NotExists, "table %s does not exist", n.quoted())
+			return nil, nil, apierr.Newf(apierr.NotExists, "table %s does not exist", n.quoted())
 		}
-		return nil, apierr.Newf(apierr.NotExists, "table %s does not exist in source: %s", n.quoted(), s.Name)
+		return nil, nil, apierr.Newf(apierr.NotExists, "table %s does not exist in source: %s", n.quoted(), s.Name)
 	}
-	return t, nil
+	return s, t, nil
 }
 
 // trackTableArgs are pg_track_table's arguments.
@@ -281,11 +286,7 @@ func opSetTableCustomization(o *opCtx, raw json.RawMessage) (any, error) {
 	if err := decodeStrict(raw, &a, "$"); err != nil {
 		return nil, err
 	}
-	s, err := o.source(a.Source)
-	if err != nil {
-		return nil, err
-	}
-	t, err := o.table(s, a.Table)
+	_, t, err := o.table(a.Source, a.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -312,11 +313,7 @@ func opSetTableCustomFields(o *opCtx, raw json.RawMessage) (any, error) {
 	if err := decodeStrict(raw, &a, "$"); err != nil {
 		return nil, err
 	}
-	s, err := o.source(a.Source)
-	if err != nil {
-		return nil, err
-	}
-	t, err := o.table(s, a.Table)
+	_, t, err := o.table(a.Source, a.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -353,11 +350,7 @@ func opSetTableIsEnum(o *opCtx, raw json.RawMessage) (any, error) {
 	if a.IsEnum == nil {
 		return nil, required("is_enum")
 	}
-	s, err := o.source(a.Source)
-	if err != nil {
-		return nil, err
-	}
-	t, err := o.table(s, a.Table)
+	_, t, err := o.table(a.Source, a.Table)
 	if err != nil {
 		return nil, err
 	}
