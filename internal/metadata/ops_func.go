@@ -8,6 +8,29 @@ import (
 	"github.com/postgate/postgate/internal/apierr"
 )
 
+// function returns the tracked function n of the named source (the
+// default one when source is empty), and that source.
+func (o *opCtx) function(source string, n TableName) (*Source, *Function, error) {
+	s, err := o.source(source)
+	if err != nil {
+		return nil, nil, err
+	}
+	f := s.FindFunction(n)
+	if f == nil {
+		return nil, nil, apierr.Newf(apierr.NotExists, "function %s not found in the cache", n.quoted())
+	}
+	return s, f, nil
+}
+
+// validateFunctionConfig checks the GraphQL name of a function
+// customisation.
+func validateFunctionConfig(c *FunctionConfig) error {
+	if c != nil && c.CustomName != "" && !isGraphQLName(c.CustomName) {
+		return apierr.Newf(apierr.ParseFailed, "%s is not a valid GraphQL name", q(c.CustomName)).WithPath("$.configuration.custom_name")
+	}
+	return nil
+}
+
 // trackFunctionArgs are pg_track_function's arguments; the legacy form is a
 // bare function name.
 type trackFunctionArgs struct {
@@ -55,8 +78,8 @@ func opTrackFunction(o *opCtx, raw json.RawMessage) (any, error) {
 	if len(o.cat.Functions[a.Function.qname()]) == 0 {
 		return nil, apierr.Newf(apierr.NotExists, "no such function exists in postgres : %s", a.Function.quoted())
 	}
-	if c := a.Configuration; c != nil && c.CustomName != "" && !isGraphQLName(c.CustomName) {
-		return nil, apierr.Newf(apierr.ParseFailed, "%s is not a valid GraphQL name", q(c.CustomName)).WithPath("$.configuration.custom_name")
+	if err := validateFunctionConfig(a.Configuration); err != nil {
+		return nil, err
 	}
 	s.Functions = append(s.Functions, &Function{Function: a.Function, Configuration: a.Configuration, Comment: a.Comment})
 	return successMsg, o.changedMetadata()
@@ -76,12 +99,9 @@ func opUntrackFunction(o *opCtx, raw json.RawMessage) (any, error) {
 	} else if err := decodeStrict(raw, &a, "$"); err != nil {
 		return nil, err
 	}
-	s, err := o.source(a.Source)
+	s, _, err := o.function(a.Source, a.Function)
 	if err != nil {
 		return nil, err
-	}
-	if s.FindFunction(a.Function) == nil {
-		return nil, apierr.Newf(apierr.NotExists, "function %s not found in the cache", a.Function.quoted())
 	}
 	err = o.removeWithDependents(func() {
 		s.Functions = slices.DeleteFunc(s.Functions, func(f *Function) bool { return f.Function == a.Function })
@@ -105,13 +125,9 @@ func opCreateFunctionPermission(o *opCtx, raw json.RawMessage) (any, error) {
 	if a.Role == "" {
 		return nil, required("role")
 	}
-	s, err := o.source(a.Source)
+	s, f, err := o.function(a.Source, a.Function)
 	if err != nil {
 		return nil, err
-	}
-	f := s.FindFunction(a.Function)
-	if f == nil {
-		return nil, apierr.Newf(apierr.NotExists, "function %s not found in the cache", a.Function.quoted())
 	}
 	if slices.ContainsFunc(f.Permissions, func(p *FunctionPermission) bool { return p.Role == a.Role }) {
 		return nil, apierr.Newf(apierr.AlreadyExists, "permission of role %s already exists for function %s in source: %s", q(a.Role), a.Function.quoted(), q(s.Name))
@@ -132,13 +148,9 @@ func opDropFunctionPermission(o *opCtx, raw json.RawMessage) (any, error) {
 	if err := decodeStrict(raw, &a, "$"); err != nil {
 		return nil, err
 	}
-	s, err := o.source(a.Source)
+	s, f, err := o.function(a.Source, a.Function)
 	if err != nil {
 		return nil, err
-	}
-	f := s.FindFunction(a.Function)
-	if f == nil {
-		return nil, apierr.Newf(apierr.NotExists, "function %s not found in the cache", a.Function.quoted())
 	}
 	if !slices.ContainsFunc(f.Permissions, func(p *FunctionPermission) bool { return p.Role == a.Role }) {
 		return nil, apierr.Newf(apierr.NotExists, "permission of role %s does not exist for function %s in source: %s", q(a.Role), a.Function.quoted(), q(s.Name))

@@ -93,16 +93,12 @@ func opSetFunctionCustomization(o *opCtx, raw json.RawMessage) (any, error) {
 	if err := decodeStrict(raw, &a, "$"); err != nil {
 		return nil, err
 	}
-	s, err := o.source(a.Source)
+	_, f, err := o.function(a.Source, a.Function)
 	if err != nil {
 		return nil, err
 	}
-	f := s.FindFunction(a.Function)
-	if f == nil {
-		return nil, apierr.Newf(apierr.NotExists, "function %s not found in the cache", a.Function.quoted())
-	}
-	if c := a.Configuration; c != nil && c.CustomName != "" && !isGraphQLName(c.CustomName) {
-		return nil, apierr.Newf(apierr.ParseFailed, "%s is not a valid GraphQL name", q(c.CustomName)).WithPath("$.configuration.custom_name")
+	if err := validateFunctionConfig(a.Configuration); err != nil {
+		return nil, err
 	}
 	f.Configuration = a.Configuration
 	return successMsg, o.changedMetadata()
