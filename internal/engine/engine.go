@@ -163,6 +163,16 @@ type role struct {
 
 	mu      sync.Mutex
 	filters map[*schema.Table]ir.BoolExp
+	// visible caches the conditions under which an inherited role sees a
+	// column or computed field.
+	visible map[visibleKey]ir.BoolExp
+}
+
+// visibleKey names a column (or computed field) of a table.
+type visibleKey struct {
+	table    *schema.Table
+	name     string
+	computed bool
 }
 
 // role returns the schema state of role name for ordinary requests,
@@ -176,7 +186,7 @@ func (s *state) roleFor(name string, backendOnly bool) (*role, error) {
 	s.mu.Lock()
 	r := s.roles[k]
 	if r == nil {
-		r = &role{filters: map[*schema.Table]ir.BoolExp{}}
+		r = &role{filters: map[*schema.Table]ir.BoolExp{}, visible: map[visibleKey]ir.BoolExp{}}
 		s.roles[k] = r
 	}
 	s.mu.Unlock()
@@ -270,6 +280,83 @@ func (s *state) filter(r *role, t *schema.Table) (ir.BoolExp, error) {
 	r.filters[t] = b
 	r.mu.Unlock()
 	return b, nil
+}
+
+// visible returns the condition under which role r sees column (or
+// computed field) name of t: Hasura's rule for inherited roles, where a
+// column one parent grants and another does not is null on the rows only
+// the other parent may see. It is the OR of the filters of the parents
+// granting it, nil when every parent does (or one granting it sees every
+// row).
+func (s *state) visible(r *role, t *schema.Table, name string, computed bool) (ir.BoolExp, error) {
+	sp := t.Perm.Select
+	if sp == nil || sp.Admin || len(sp.Parents) == 0 {
+		return nil, nil
+	}
+	k := visibleKey{table: t, name: name, computed: computed}
+	r.mu.Lock()
+	b, ok := r.visible[k]
+	r.mu.Unlock()
+	if ok {
+		return b, nil
+	}
+	rules, all := grantingFilters(sp, name, computed)
+	if !all {
+		var or ir.Or
+		for _, raw := range rules {
+			f, err := s.rule(t, raw)
+			if err != nil {
+				return nil, err
+			}
+			if f == nil {
+				or = nil
+				all = true
+				break
+			}
+			or = append(or, f)
+		}
+		switch {
+		case all:
+		case len(or) == 1:
+			b = or[0]
+		case len(or) == 0:
+			b = ir.Const(false)
+		default:
+			b = or
+		}
+	}
+	r.mu.Lock()
+	r.visible[k] = b
+	r.mu.Unlock()
+	return b, nil
+}
+
+// grantingFilters returns the row filters of the (ordinary) roles behind sp
+// that grant column or computed field name, and whether all of them do.
+func grantingFilters(sp *schema.SelectPerm, name string, computed bool) (rules []metadata.BoolExp, all bool) {
+	if sp.Admin {
+		return []metadata.BoolExp{metadata.BoolExp("{}")}, true
+	}
+	if len(sp.Parents) == 0 {
+		granted := sp.Columns[name]
+		if computed {
+			granted = sp.ComputedFields[name]
+		}
+		if !granted {
+			return nil, false
+		}
+		if len(sp.Filters) == 0 && sp.Filter != nil {
+			return []metadata.BoolExp{sp.Filter}, true
+		}
+		return sp.Filters, true
+	}
+	all = true
+	for _, p := range sp.Parents {
+		r, a := grantingFilters(p, name, computed)
+		rules = append(rules, r...)
+		all = all && a
+	}
+	return rules, all
 }
 
 // lookup returns the admin view of a table (every column and

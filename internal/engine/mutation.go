@@ -44,10 +44,13 @@ func (e *Engine) mutate(ctx context.Context, s session.Session, r *request, p *p
 	}
 	mp, err := plan.Mutation(&plan.MutationInput{
 		Input: plan.Input{
-			Schema:  p.schema,
-			Op:      p.op,
-			Vars:    r.Variables,
-			Filter:  func(t *schema.Table) (ir.BoolExp, error) { return st.filter(rl, t) },
+			Schema: p.schema,
+			Op:     p.op,
+			Vars:   r.Variables,
+			Filter: func(t *schema.Table) (ir.BoolExp, error) { return st.filter(rl, t) },
+			Visible: func(t *schema.Table, name string, computed bool) (ir.BoolExp, error) {
+				return st.visible(rl, t, name, computed)
+			},
 			Options: plan.Options{StringifyNumeric: e.o.StringifyNumeric},
 		},
 		Rule:   func(t *schema.Table, raw metadata.BoolExp) (ir.BoolExp, error) { return st.mutationRule(t, raw) },

@@ -1,9 +1,14 @@
 package engine
 
 import (
+	"context"
+	"encoding/json"
 	"testing"
 
+	"github.com/postgate/postgate/internal/catalog"
+	"github.com/postgate/postgate/internal/metadata"
 	"github.com/postgate/postgate/internal/pgtest"
+	"github.com/postgate/postgate/internal/session"
 )
 
 const backendOnlySQL = `
@@ -47,4 +52,56 @@ func TestBackendOnly(t *testing.T) {
 	// Introspection differs as well.
 	expectMut(t, e, front, `{ __type(name: "mutation_root") { fields { name } } }`, nil,
 		`{"data":{"__type":{"fields":[{"name":"update_note"},{"name":"update_note_by_pk"},{"name":"update_note_many"}]}}}`)
+}
+
+const inheritedSQL = `
+create table emp (id int primary key, name text not null, salary int not null, dept int not null);
+create function emp_bonus(e emp) returns int language sql stable as $$ select e.salary / 10 $$;
+insert into emp values (1, 'a', 100, 1), (2, 'b', 200, 2), (3, 'c', 300, 1);
+`
+
+const inheritedMetadata = `{
+  "name": "default", "kind": "postgres",
+  "tables": [
+    {"table": {"schema": "public", "name": "emp"},
+     "computed_fields": [{"name": "bonus", "definition": {"function": {"schema": "public", "name": "emp_bonus"}}}],
+     "select_permissions": [
+       {"role": "staff", "permission": {"columns": ["id", "name"], "filter": {"id": {"_lt": 3}}, "allow_aggregations": true}},
+       {"role": "manager", "permission": {"columns": ["id", "name", "salary"], "computed_fields": ["bonus"], "filter": {"dept": {"_eq": "X-Hasura-Dept"}}, "allow_aggregations": true}}
+     ]}
+  ]
+}`
+
+// TestInheritedRoleNullsColumns checks Hasura's rule for inherited roles:
+// a column only some parents grant is null on the rows visible only
+// through the other parents, in objects and in aggregates.
+func TestInheritedRoleNullsColumns(t *testing.T) {
+	pool := pgtest.Pool(t)
+	pgtest.Exec(t, pool, inheritedSQL)
+	e := New(pool, Options{})
+	cat, err := catalog.Load(context.Background(), pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src metadata.Source
+	if err := json.Unmarshal([]byte(inheritedMetadata), &src); err != nil {
+		t.Fatal(err)
+	}
+	e.Update(cat, &src, []*metadata.InheritedRole{{RoleName: "both", RoleSet: []string{"staff", "manager"}}})
+	s := session.Session{Role: "both", Vars: map[string]string{"x-hasura-role": "both", "x-hasura-dept": "1"}}
+	// Row 2 is visible through staff only: no salary, no bonus. Row 3
+	// through manager only, row 1 through both.
+	expect(t, e, s, `{ emp(order_by: {id: asc}) { id name salary bonus } }`, nil,
+		`{"data":{"emp":[
+		  {"id":1,"name":"a","salary":100,"bonus":10},
+		  {"id":2,"name":"b","salary":null,"bonus":null},
+		  {"id":3,"name":"c","salary":300,"bonus":30}]}}`)
+	expect(t, e, s, `{ emp_by_pk(id: 2) { id salary } emp_aggregate { aggregate { count sum { salary } max { salary } } nodes { salary } } }`, nil,
+		`{"data":{"emp_by_pk":{"id":2,"salary":null},"emp_aggregate":{"aggregate":{"count":3,"sum":{"salary":400},"max":{"salary":300}},"nodes":[{"salary":100},{"salary":null},{"salary":300}]}}}`)
+	// The manager's session variable decides visibility at execution.
+	s.Vars["x-hasura-dept"] = "2"
+	expect(t, e, s, `{ emp(order_by: {id: asc}) { id name salary bonus } }`, nil,
+		`{"data":{"emp":[
+		  {"id":1,"name":"a","salary":null,"bonus":null},
+		  {"id":2,"name":"b","salary":200,"bonus":20}]}}`)
 }

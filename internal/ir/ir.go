@@ -326,6 +326,10 @@ type ColumnField struct {
 	// JSONPath, when set, selects inside a json/jsonb column (Hasura's
 	// path argument), e.g. "$.a.b[0]".
 	JSONPath string
+	// Visible, when set, is the condition under which the row may show the
+	// column; on other rows the value is null. An inherited role reads a
+	// column only on the rows of the parents granting it.
+	Visible BoolExp
 }
 
 // ConstField outputs a constant string (e.g. __typename).
@@ -353,6 +357,8 @@ type ArrayAggregateField struct {
 type ComputedScalarField struct {
 	Op       ComputedOp
 	Encoding Encoding
+	// Visible is as in ColumnField.
+	Visible BoolExp
 }
 
 // ComputedSetField outputs a set-returning computed field; Select.From holds
@@ -412,6 +418,8 @@ type OpColumn struct {
 	Type     string
 	Encoding Encoding
 	Const    *string // __typename
+	// Visible is as in ColumnField: rows not matching it do not count.
+	Visible BoolExp
 }
 
 // ---------------------------------------------------------------------------

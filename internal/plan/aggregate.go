@@ -121,6 +121,9 @@ func (p *planner) summary(t *schema.Table, f *field, path string) ([]ir.SummaryF
 						return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("field %q not found in type: '%s'", c.name(), opType)).WithPath(sp + ".selectionSet." + c.alias)
 					}
 					oc.Name, oc.Type = col.Name, col.Type.Name
+					if oc.Visible, err = p.visible(t, col.Name, false); err != nil {
+						return nil, err
+					}
 					if name == "sum" || name == "max" || name == "min" {
 						oc.Encoding = p.encoding(col.Type)
 					}

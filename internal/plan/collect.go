@@ -349,3 +349,12 @@ func scalarOf(typ string) string {
 	}
 	return typ
 }
+
+// visible returns the condition under which the role sees column (or
+// computed field) name of t, nil when always.
+func (p *planner) visible(t *schema.Table, name string, computed bool) (ir.BoolExp, error) {
+	if p.in.Visible == nil || t.Perm.Select == nil || len(t.Perm.Select.Parents) == 0 {
+		return nil, nil
+	}
+	return p.in.Visible(t, name, computed)
+}

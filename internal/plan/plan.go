@@ -38,6 +38,11 @@ type Input struct {
 	Vars map[string]json.RawMessage
 	// Filter returns the role's select filter on a table (nil for none).
 	Filter func(*schema.Table) (ir.BoolExp, error)
+	// Visible returns the condition under which the role sees column (or
+	// scalar computed field, when computed is set) name of t on the rows
+	// it may select: nil when it sees it on all of them. Only inherited
+	// roles whose parents grant different columns need it (optional).
+	Visible func(t *schema.Table, name string, computed bool) (ir.BoolExp, error)
 	Options
 }
 

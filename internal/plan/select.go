@@ -234,6 +234,11 @@ func (p *planner) fieldValue(t *schema.Table, typeName string, s *field, path st
 			}
 			cf.JSONPath, _ = v.(string)
 		}
+		vis, err := p.visible(t, tf.Column.Name, false)
+		if err != nil {
+			return nil, err
+		}
+		cf.Visible = vis
 		return cf, nil
 	case schema.FieldObjectRel, schema.FieldArrayRel, schema.FieldArrayAggregate:
 		target := tf.Rel.Target
@@ -268,7 +273,11 @@ func (p *planner) fieldValue(t *schema.Table, typeName string, s *field, path st
 		if err != nil {
 			return nil, err
 		}
-		return ir.ComputedScalarField{Op: perm.ComputedOp(c, args), Encoding: p.encoding(c.ReturnType)}, nil
+		vis, err := p.visible(t, c.Name, true)
+		if err != nil {
+			return nil, err
+		}
+		return ir.ComputedScalarField{Op: perm.ComputedOp(c, args), Encoding: p.encoding(c.ReturnType), Visible: vis}, nil
 	case schema.FieldComputedSet:
 		c := tf.Computed
 		if c.Returns == nil {

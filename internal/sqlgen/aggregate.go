@@ -82,7 +82,7 @@ func (g *gen) summary(b *strings.Builder, fields []ir.SummaryField, a string) {
 				g.encoded(b, c.Encoding, func() {
 					b.WriteString(f.Op)
 					b.WriteByte('(')
-					col(b, a, c.Name)
+					g.visible(b, c.Visible, a, func() { col(b, a, c.Name) })
 					b.WriteByte(')')
 				})
 			})

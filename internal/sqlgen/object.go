@@ -81,7 +81,9 @@ func (g *gen) fieldValue(b, joins *strings.Builder, v ir.FieldValue, a string) {
 	case *ir.ArrayAggregateField:
 		g.lateralAggregate(b, joins, x.Aggregate, parentRow{alias: a, rel: &x.Rel})
 	case ir.ComputedScalarField:
-		g.encoded(b, x.Encoding, func() { g.call(b, x.Op.Function, x.Op.Args, a, true) })
+		g.encoded(b, x.Encoding, func() {
+			g.visible(b, x.Visible, a, func() { g.call(b, x.Op.Function, x.Op.Args, a, true) })
+		})
 	case *ir.ComputedScalarField:
 		g.fieldValue(b, joins, *x, a)
 	default:
@@ -97,14 +99,30 @@ func (g *gen) columnValue(b *strings.Builder, c ir.ColumnField, a string) {
 			g.fail(err)
 			return
 		}
-		b.WriteByte('(')
-		col(b, a, c.Name)
-		b.WriteString(" #> ")
-		g.param(b, ir.Literal{Val: path, Type: "text[]"}, "")
-		b.WriteByte(')')
+		g.visible(b, c.Visible, a, func() {
+			b.WriteByte('(')
+			col(b, a, c.Name)
+			b.WriteString(" #> ")
+			g.param(b, ir.Literal{Val: path, Type: "text[]"}, "")
+			b.WriteByte(')')
+		})
 		return
 	}
-	g.encoded(b, c.Encoding, func() { col(b, a, c.Name) })
+	g.encoded(b, c.Encoding, func() { g.visible(b, c.Visible, a, func() { col(b, a, c.Name) }) })
+}
+
+// visible writes expr, or when cond is set, expr on the rows of a matching
+// cond and NULL on the others.
+func (g *gen) visible(b *strings.Builder, cond ir.BoolExp, a string, expr func()) {
+	if cond == nil {
+		expr()
+		return
+	}
+	b.WriteString("CASE WHEN ")
+	g.boolExp(b, cond, scope{cur: a, root: a})
+	b.WriteString(" THEN ")
+	expr()
+	b.WriteString(" ELSE NULL END")
 }
 
 // encoded writes the expression expr under encoding e.
