@@ -42,14 +42,9 @@ type trackFunctionArgs struct {
 
 func parseTrackFunction(raw json.RawMessage) (trackFunctionArgs, error) {
 	var a trackFunctionArgs
-	var probe map[string]json.RawMessage
-	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte(`"`)) || (json.Unmarshal(raw, &probe) == nil && probe != nil && probe["function"] == nil && probe["name"] != nil) {
-		var n TableName
-		if err := decodeStrict(raw, &n, "$"); err != nil {
-			return a, err
-		}
+	if n, ok, err := bareName(raw, "function"); ok {
 		a.Function = n
-		return a, nil
+		return a, err
 	}
 	if err := decodeStrict(raw, &a, "$"); err != nil {
 		return a, err

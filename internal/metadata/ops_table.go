@@ -50,17 +50,28 @@ type trackTableArgs struct {
 	ApolloFederationConfig json.RawMessage `json:"apollo_federation_config"`
 }
 
+// bareName decodes the legacy form of arguments that name a table or a
+// function under key: the bare name, a string or an object with "name" and
+// without key. ok reports whether raw has that form; n is empty on error.
+func bareName(raw json.RawMessage, key string) (n TableName, ok bool, err error) {
+	var probe map[string]json.RawMessage
+	legacy := bytes.HasPrefix(bytes.TrimSpace(raw), []byte(`"`)) ||
+		(json.Unmarshal(raw, &probe) == nil && probe != nil && probe[key] == nil && probe["name"] != nil)
+	if !legacy {
+		return TableName{}, false, nil
+	}
+	if err := decodeStrict(raw, &n, "$"); err != nil {
+		return TableName{}, true, err
+	}
+	return n, true, nil
+}
+
 // parseTrackTable accepts {table, ...} or the legacy bare table name form.
 func parseTrackTable(raw json.RawMessage) (trackTableArgs, error) {
 	var a trackTableArgs
-	var probe map[string]json.RawMessage
-	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte(`"`)) || (json.Unmarshal(raw, &probe) == nil && probe != nil && probe["table"] == nil && probe["name"] != nil) {
-		var n TableName
-		if err := decodeStrict(raw, &n, "$"); err != nil {
-			return a, err
-		}
+	if n, ok, err := bareName(raw, "table"); ok {
 		a.Table = n
-		return a, nil
+		return a, err
 	}
 	if err := decodeStrict(raw, &a, "$"); err != nil {
 		return a, err
