@@ -6,10 +6,12 @@ import sys
 from collections import defaultdict
 
 rps = defaultdict(dict)  # (query, conns) -> engine -> req/s
+cpu = defaultdict(dict)  # (query, conns) -> engine -> (engine, postgres) CPU ms/req
 conns = []
 for line in open(sys.argv[1]):
-    q, eng, c, r = line.rstrip("\n").split("\t")
+    q, eng, c, r, ecpu, pcpu = (line.rstrip("\n").split("\t") + ["", ""])[:6]
     rps[(q, c)][eng] = float(r or 0)
+    cpu[(q, c)][eng] = (float(ecpu) if ecpu else None, float(pcpu) if pcpu else None)
     if c not in conns:
         conns.append(c)
 
@@ -55,3 +57,22 @@ for c in conns:
             o = q3row.get(eng, 0)
             if o:
                 print("| Q3 (JWT, user) / %s serving Q3's SQL | %s | %.0f | %.0f | %.2f | report | |" % (eng, c, q3, o, q3 / o))
+
+print()
+print("Engine CPU per request (the part an engine controls; on this shared 2-core")
+print("machine wrk, Postgres and the kernel take the rest of each request's CPU):")
+print()
+print("| query | conns | engine | engine CPU ms/req | × Postgate's | Postgres CPU ms/req | × Postgate's |")
+print("|---|---|---|---|---|---|---|")
+for c in conns:
+    for q in ("Q1", "Q2", "Q3"):
+        row = cpu.get((q, c), {})
+        mine = row.get("postgate") or row.get("postgate (JWT, role user)")
+        if not mine or mine[0] is None:
+            continue
+        for eng, (e, p) in row.items():
+            if e is None or "profiled" in eng:
+                continue
+            fe = "%.2f" % (e / mine[0]) if mine[0] else ""
+            fp = "%.2f" % (p / mine[1]) if p is not None and mine[1] else ""
+            print("| %s | %s | %s | %.3f | %s | %s | %s |" % (q, c, eng, e, fe, "" if p is None else "%.3f" % p, fp))

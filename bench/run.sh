@@ -342,7 +342,7 @@ run_wrk() {
 	pcpu=$(python3 -c "print(round(($p1-$p0)*1000/$tick/max(${n:-0},1),3))")
 	[ -z "$pid" ] && ecpu=""
 	echo "| $q $eng | $c | ${rps:-failed} | $p50 | $p99 | $ecpu | $pcpu | $rss |" >>"$OUT"
-	printf '%s\t%s\t%s\t%s\n' "$q" "$eng" "$c" "${rps:-0}" >>"$RES"
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$q" "$eng" "$c" "${rps:-0}" "$ecpu" "$pcpu" >>"$RES"
 	echo "$q $eng c=$c: ${rps:-failed} req/s" >&2
 }
 
@@ -365,7 +365,7 @@ for c in $CONNS; do
 	for q in q1 q2 q3; do
 		r=$("$BIN/pgbench" -n -M prepared -T "$DURATION" -c "$c" -j 2 -f bench/sql/$q.sql "$DB" 2>/dev/null | awk '/^tps/ {print $3}')
 		echo "| ${q^^} pgbench -M prepared | $c | $r | | | | | |" >>"$OUT"
-		printf '%s\t%s\t%s\t%s\n' "${q^^}" pgbench "$c" "${r:-0}" >>"$RES"
+		printf '%s\t%s\t%s\t%s\t\t\n' "${q^^}" pgbench "$c" "${r:-0}" >>"$RES"
 	done
 done
 # Profiles of the real request path: the same server built with
