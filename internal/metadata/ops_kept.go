@@ -113,21 +113,31 @@ func keptAdd(section, kind, key string, replaceable bool) opFunc {
 	}
 }
 
+// keptFind decodes args and finds the object of a top-level list that
+// args[argKey] names: it returns args, the list and the object's index.
+func (o *opCtx) keptFind(raw json.RawMessage, section, kind, key, argKey string) (object, *namedList, int, error) {
+	obj, err := decodeObject(raw)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	name, err := stringKey(obj, argKey)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	l := readList(o.md.Extra[section], key)
+	i := l.find(name)
+	if i < 0 {
+		return nil, nil, 0, apierr.Newf(apierr.NotExists, "%s with name %q does not exist", kind, name)
+	}
+	return obj, l, i, nil
+}
+
 // keptUpdate replaces the named object's keys given in args.
 func keptUpdate(section, kind, key string) opFunc {
 	return func(o *opCtx, raw json.RawMessage) (any, error) {
-		obj, err := decodeObject(raw)
+		obj, l, i, err := o.keptFind(raw, section, kind, key, key)
 		if err != nil {
 			return nil, err
-		}
-		name, err := stringKey(obj, key)
-		if err != nil {
-			return nil, err
-		}
-		l := readList(o.md.Extra[section], key)
-		i := l.find(name)
-		if i < 0 {
-			return nil, apierr.Newf(apierr.NotExists, "%s with name %q does not exist", kind, name)
 		}
 		for k, v := range obj {
 			l.items[i][k] = v
@@ -140,18 +150,9 @@ func keptUpdate(section, kind, key string) opFunc {
 // keptDrop removes the object named by args[argKey] from a top-level list.
 func keptDrop(section, kind, key, argKey string) opFunc {
 	return func(o *opCtx, raw json.RawMessage) (any, error) {
-		obj, err := decodeObject(raw)
+		_, l, i, err := o.keptFind(raw, section, kind, key, argKey)
 		if err != nil {
 			return nil, err
-		}
-		name, err := stringKey(obj, argKey)
-		if err != nil {
-			return nil, err
-		}
-		l := readList(o.md.Extra[section], key)
-		i := l.find(name)
-		if i < 0 {
-			return nil, apierr.Newf(apierr.NotExists, "%s with name %q does not exist", kind, name)
 		}
 		l.items = slices.Delete(l.items, i, i+1)
 		o.setExtra(section, l.raw())
@@ -159,40 +160,10 @@ func keptDrop(section, kind, key, argKey string) opFunc {
 	}
 }
 
-// keptSubAdd adds {role, ...} (args minus the parent key) to the "permissions"
-// list of a named object; keptSubDrop removes it.
-func keptSubAdd(section, kind, parentArg, sub, subKey string) opFunc {
-	return func(o *opCtx, raw json.RawMessage) (any, error) {
-		obj, err := decodeObject(raw)
-		if err != nil {
-			return nil, err
-		}
-		parent, err := stringKey(obj, parentArg)
-		if err != nil {
-			return nil, err
-		}
-		subName, err := stringKey(obj, subKey)
-		if err != nil {
-			return nil, err
-		}
-		l := readList(o.md.Extra[section], "name")
-		i := l.find(parent)
-		if i < 0 {
-			return nil, apierr.Newf(apierr.NotExists, "%s with name %q does not exist", kind, parent)
-		}
-		subs := readList(l.items[i][sub], subKey)
-		if subs.find(subName) >= 0 {
-			return nil, apierr.Newf(apierr.AlreadyExists, "permission for role %q already exists in %s %q", subName, kind, parent)
-		}
-		delete(obj, parentArg)
-		subs.items = append(subs.items, obj)
-		l.items[i][sub] = rawJSON(subs.items)
-		o.setExtra(section, l.raw())
-		return successMsg, nil
-	}
-}
-
-func keptSubDrop(section, kind, parentArg, sub, subKey string) opFunc {
+// keptSub edits the sub list (such as "permissions") of a named object of
+// a top-level list: with add it adds {role, ...} (args minus the parent
+// key), otherwise it removes the entry args[subKey] names.
+func keptSub(section, kind, parentArg, sub, subKey string, add bool) opFunc {
 	return func(o *opCtx, raw json.RawMessage) (any, error) {
 		obj, err := decodeObject(raw)
 		if err != nil {
@@ -213,10 +184,17 @@ func keptSubDrop(section, kind, parentArg, sub, subKey string) opFunc {
 		}
 		subs := readList(l.items[i][sub], subKey)
 		j := subs.find(subName)
-		if j < 0 {
+		switch {
+		case add && j >= 0:
+			return nil, apierr.Newf(apierr.AlreadyExists, "permission for role %q already exists in %s %q", subName, kind, parent)
+		case add:
+			delete(obj, parentArg)
+			subs.items = append(subs.items, obj)
+		case j < 0:
 			return nil, apierr.Newf(apierr.NotExists, "permission for role %q does not exist in %s %q", subName, kind, parent)
+		default:
+			subs.items = slices.Delete(subs.items, j, j+1)
 		}
-		subs.items = slices.Delete(subs.items, j, j+1)
 		if len(subs.items) == 0 {
 			delete(l.items[i], sub)
 		} else {
@@ -408,13 +386,13 @@ func keptOps() map[string]opFunc {
 		"add_remote_schema":                        keptAdd("remote_schemas", "remote schema", "name", false),
 		"update_remote_schema":                     keptUpdate("remote_schemas", "remote schema", "name"),
 		"remove_remote_schema":                     keptDrop("remote_schemas", "remote schema", "name", "name"),
-		"add_remote_schema_permissions":            keptSubAdd("remote_schemas", "remote schema", "remote_schema", "permissions", "role"),
-		"drop_remote_schema_permissions":           keptSubDrop("remote_schemas", "remote schema", "remote_schema", "permissions", "role"),
+		"add_remote_schema_permissions":            keptSub("remote_schemas", "remote schema", "remote_schema", "permissions", "role", true),
+		"drop_remote_schema_permissions":           keptSub("remote_schemas", "remote schema", "remote_schema", "permissions", "role", false),
 		"create_action":                            keptAdd("actions", "action", "name", false),
 		"update_action":                            keptUpdate("actions", "action", "name"),
 		"drop_action":                              keptDrop("actions", "action", "name", "name"),
-		"create_action_permission":                 keptSubAdd("actions", "action", "action", "permissions", "role"),
-		"drop_action_permission":                   keptSubDrop("actions", "action", "action", "permissions", "role"),
+		"create_action_permission":                 keptSub("actions", "action", "action", "permissions", "role", true),
+		"drop_action_permission":                   keptSub("actions", "action", "action", "permissions", "role", false),
 		"set_custom_types":                         keptSet("custom_types"),
 		"create_cron_trigger":                      keptAdd("cron_triggers", "cron trigger", "name", true),
 		"delete_cron_trigger":                      keptDrop("cron_triggers", "cron trigger", "name", "name"),
