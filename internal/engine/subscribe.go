@@ -51,6 +51,11 @@ type Live struct {
 	Args [][]any
 	// OperationName is the requested operation's name, for logs.
 	OperationName string
+
+	// vars are the request's decoded variables.
+	vars map[string]any
+	// stream is set for a streaming subscription.
+	stream *stream
 }
 
 // Generation returns the current metadata generation; it changes whenever
@@ -79,6 +84,12 @@ func (e *Engine) Subscribe(s session.Session, body []byte) (live *Live, err erro
 	if err := decodeRequest(body, &r); err != nil {
 		return nil, err
 	}
+	return e.subscribe(s, &r, true)
+}
+
+// subscribe is Subscribe on a decoded request; streaming subscriptions are
+// rewritten (see streamRequest) when stream is set.
+func (e *Engine) subscribe(s session.Session, r *request, streams bool) (*Live, error) {
 	st := e.state.Load()
 	rl, err := st.role(s.Role)
 	if err != nil {
@@ -99,6 +110,20 @@ func (e *Engine) Subscribe(s session.Session, body []byte) (live *Live, err erro
 	vars, err := e.variables(rl.schema, ent, r.Variables)
 	if err != nil {
 		return nil, err
+	}
+	if streams {
+		nr, alias, ok, err := streamRequest(rl.schema, ent.op, r, vars)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			live, err := e.subscribe(s, nr, false)
+			if err != nil {
+				return nil, err
+			}
+			live.stream = &stream{alias: alias, vars: live.vars, sess: s.Vars}
+			return live, nil
+		}
 	}
 	c := ent.find(r.Variables)
 	if c == nil {
@@ -128,7 +153,7 @@ func (e *Engine) Subscribe(s session.Session, body []byte) (live *Live, err erro
 	for _, f := range c.plan.Fields {
 		q.alias = append(q.alias, f.Alias)
 	}
-	return &Live{Key: liveKey(key, c.plan), Query: q, Args: args, OperationName: r.OperationName}, nil
+	return &Live{Key: liveKey(key, c.plan), Query: q, Args: args, OperationName: r.OperationName, vars: vars}, nil
 }
 
 // compileLive plans a subscription operation and compiles each root field

@@ -49,7 +49,7 @@ type cohort struct {
 // subscriber is one subscription of one connection.
 type subscriber struct {
 	id   string
-	args [][]any
+	live *engine.Live // its Args change as a stream's cursor moves
 	c    *cohort
 	// name is the operation name, for logs.
 	name string
@@ -99,7 +99,7 @@ func (h *hub) stats() Stats {
 // result, and then joins it to its cohort (starting the cohort's poller
 // when it is the first). send must not block for long.
 func (h *hub) add(ctx context.Context, live *engine.Live, send func([]byte)) *subscriber {
-	s := &subscriber{id: strconv.FormatUint(h.nextID.Add(1), 36), args: live.Args, send: send}
+	s := &subscriber{id: strconv.FormatUint(h.nextID.Add(1), 36), live: live, send: send}
 	pctx, cancel := context.WithTimeout(ctx, h.timeout)
 	s.deliver(h.pollOne(pctx, live.Query, s))
 	cancel()
@@ -175,7 +175,7 @@ func (h *hub) pollBatch(c *cohort, subs []*subscriber) {
 	ids := make([]string, len(subs))
 	args := make([][][]any, len(subs))
 	for i, s := range subs {
-		ids[i], args[i] = s.id, s.args
+		ids[i], args[i] = s.id, s.live.Args
 	}
 	h.polls.Add(1)
 	res, err := h.eng.Poll(ctx, c.q, ids, args)
@@ -194,7 +194,7 @@ func (h *hub) pollBatch(c *cohort, subs []*subscriber) {
 	}
 	for _, s := range subs {
 		if b, ok := res[s.id]; ok {
-			s.deliver(b)
+			s.deliver(s.live.Advance(b))
 		}
 	}
 }
@@ -202,11 +202,11 @@ func (h *hub) pollBatch(c *cohort, subs []*subscriber) {
 // pollOne polls q for s alone and returns its result or error body.
 func (h *hub) pollOne(ctx context.Context, q *engine.LiveQuery, s *subscriber) []byte {
 	h.polls.Add(1)
-	res, err := h.eng.Poll(ctx, q, []string{s.id}, [][][]any{s.args})
+	res, err := h.eng.Poll(ctx, q, []string{s.id}, [][][]any{s.live.Args})
 	if err != nil {
 		return h.errorBody(err)
 	}
-	return res[s.id]
+	return s.live.Advance(res[s.id])
 }
 
 // errorBody is a live query's error result, {"errors":[...]}, as Hasura

@@ -56,13 +56,7 @@ func TestTransportProtocolErrors(t *testing.T) {
 			}
 		})
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for h.Stats().Cohorts != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("pollers left running: %+v", h.Stats())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitStats(t, h, 0, 0)
 }
 
 // TestNoAuthModeSessionFromHeaders: without an authenticator every
@@ -108,11 +102,5 @@ func TestKeepAliveAndShutdown(t *testing.T) {
 	if code, _ := c.closed(); code != websocket.StatusGoingAway {
 		t.Fatalf("close %d", code)
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for h.Stats().Cohorts != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("pollers left running: %+v", h.Stats())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitStats(t, h, 0, 0)
 }

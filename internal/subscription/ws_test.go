@@ -150,9 +150,7 @@ func TestCohortServesSessions(t *testing.T) {
 	if m := bob.expect("next", "1"); !strings.Contains(string(m.Payload), `"b1"`) || strings.Contains(string(m.Payload), "alice") {
 		t.Fatalf("bob got %s", m.Payload)
 	}
-	if st := e.handler().Stats(); st.Cohorts != 1 || st.Subscribers != 2 {
-		t.Fatalf("stats %+v, want one cohort of two", st)
-	}
+	waitStats(t, e.handler(), 1, 2)
 	e.insert("alice", "a2")
 	contains(t, alice.expect("next", "1"), `"a1"`, `"a2"`)
 	bob.quiet(200 * time.Millisecond)
@@ -172,18 +170,10 @@ func TestUnsubscribeStopsPolling(t *testing.T) {
 	c.expect("next", "1")
 	l.send(`{"type":"start","id":"1","payload":` + q + `}`)
 	l.expect("data", "1")
-	if st := e.handler().Stats(); st.Cohorts != 1 || st.Subscribers != 2 {
-		t.Fatalf("stats %+v", st)
-	}
+	waitStats(t, e.handler(), 1, 2)
 	c.send(`{"type":"complete","id":"1"}`)
 	l.send(`{"type":"stop","id":"1"}`)
-	deadline := time.Now().Add(2 * time.Second)
-	for e.handler().Stats().Cohorts != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("still polling: %+v", e.handler().Stats())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitStats(t, e.handler(), 0, 0)
 	before := e.handler().Stats().Polls
 	e.insert("alice", "late")
 	c.quiet(200 * time.Millisecond)
@@ -202,13 +192,7 @@ func TestClosingConnectionStopsPolling(t *testing.T) {
 	c.send(`{"type":"subscribe","id":"1","payload":` + payload(`subscription { item { id } }`, nil) + `}`)
 	c.expect("next", "1")
 	_ = c.c.Close(websocket.StatusNormalClosure, "")
-	deadline := time.Now().Add(2 * time.Second)
-	for e.handler().Stats().Subscribers != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("still polling: %+v", e.handler().Stats())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitStats(t, e.handler(), 0, 0)
 }
 
 // TestBadAuth: a bad JWT closes a graphql-transport-ws connection with
@@ -276,9 +260,7 @@ func TestErrorsStayWithTheirSubscriber(t *testing.T) {
 	contains(t, good.expect("next", "1"), `"a1"`)
 	bad.send(`{"type":"subscribe","id":"1","payload":` + payload(q, map[string]any{"re": "("}) + `}`)
 	contains(t, bad.expect("next", "1"), `{"errors":[`)
-	if st := e.handler().Stats(); st.Cohorts != 1 || st.Subscribers != 2 {
-		t.Fatalf("stats %+v, want one cohort of two", st)
-	}
+	waitStats(t, e.handler(), 1, 2)
 	e.insert("alice", "a9")
 	if m := good.expect("next", "1"); compact(m) != `{"data":{"item":[{"name":"a1"},{"name":"a9"}]}}` {
 		t.Fatalf("good subscriber got %s", m.Payload)
@@ -298,5 +280,53 @@ func TestMetadataChangeClosesConnections(t *testing.T) {
 	e.admin("/v1/metadata", `{"type":"pg_untrack_table","args":{"table":"item"}}`)
 	if code, _ := c.closed(); code != 1012 {
 		t.Fatalf("close %d, want 1012", code)
+	}
+}
+
+// TestStreamingSubscription: <table>_stream sends the rows after the
+// cursor in batches, moves the cursor past each batch, keeps streaming
+// rows inserted later, and keeps the cursor column out of rows that do
+// not select it.
+func TestStreamingSubscription(t *testing.T) {
+	e := start(t)
+	c := dial(t, e.srv.URL, subscription.ProtocolTransportWS)
+	c.init(adminHeaders)
+	c.send(`{"type":"subscribe","id":"s","payload":` + payload(`subscription { item_stream(batch_size: 1, cursor: {initial_value: {id: 0}, ordering: ASC}) { name } }`, nil) + `}`)
+	for _, want := range []string{`{"data":{"item_stream":[{"name":"a1"}]}}`, `{"data":{"item_stream":[{"name":"b1"}]}}`, `{"data":{"item_stream":[]}}`} {
+		if m := c.expect("next", "s"); compact(m) != want {
+			t.Fatalf("got %s, want %s", m.Payload, want)
+		}
+	}
+	c.quiet(150 * time.Millisecond)
+	e.insert("carol", "c1")
+	if m := c.expect("next", "s"); compact(m) != `{"data":{"item_stream":[{"name":"c1"}]}}` {
+		t.Fatalf("got %s", m.Payload)
+	}
+
+	// A variable cursor, a filter, descending order, and the cursor column
+	// selected by the client too.
+	l := dial(t, e.srv.URL, subscription.ProtocolLegacyWS)
+	l.init(adminHeaders)
+	q := `subscription($c: Int!, $o: String!) { rows: item_stream(batch_size: 10, cursor: {initial_value: {id: $c}, ordering: DESC}, where: {owner: {_neq: $o}}) { id owner } }`
+	l.send(`{"type":"start","id":"1","payload":` + payload(q, map[string]any{"c": 100, "o": "bob"}) + `}`)
+	if m := l.expect("data", "1"); compact(m) != `{"data":{"rows":[{"id":3,"owner":"carol"},{"id":1,"owner":"alice"}]}}` {
+		t.Fatalf("got %s", m.Payload)
+	}
+}
+
+// waitStats waits until h polls the given numbers of cohorts and
+// subscribers (a subscriber joins its cohort just after its first result).
+func waitStats(t *testing.T, h *subscription.Handler, cohorts, subscribers int) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		st := h.Stats()
+		if st.Cohorts == cohorts && st.Subscribers == subscribers {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stats %+v, want %d cohorts of %d subscribers", st, cohorts, subscribers)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
