@@ -111,19 +111,11 @@ func (o *opCtx) dmlInsert(s *Source, raw json.RawMessage) (any, error) {
 		}
 		ins.OnConflict = c
 	}
-	ins.Output.Response = []ir.MutationField{{Alias: "affected_rows", AffectedRows: true}}
-	if a.Returning != nil {
-		fields, err := columnFields(ct, a.Returning, "$.returning")
-		if err != nil {
-			return nil, err
-		}
-		ins.Output.Response = append(ins.Output.Response, ir.MutationField{Alias: "returning", Returning: fields})
+	var err error
+	if ins.Output, err = output(ct, a.Returning); err != nil {
+		return nil, err
 	}
-	st, err := sqlgen.Mutation(&ir.MutationRoot{Alias: "insert", Insert: ins})
-	if err != nil {
-		return nil, apierr.Internalf("v1 insert: %v", err)
-	}
-	return o.runStatement(st, 2)
+	return o.runMutation(&ir.MutationRoot{Alias: "insert", Insert: ins})
 }
 
 // constraintOn names the primary key or unique constraint over exactly cols.
@@ -156,6 +148,25 @@ func columnFields(ct *catalog.Table, names []string, path string) ([]ir.Field, e
 		out = append(out, ir.Field{Alias: n, Value: ir.ColumnField{Name: n, Type: c.Type.Name}})
 	}
 	return out, nil
+}
+
+// runQuery generates and runs a v1 query; its alias names it in errors.
+func (o *opCtx) runQuery(r *ir.Root) (any, error) {
+	st, err := sqlgen.Query(r)
+	if err != nil {
+		return nil, apierr.Internalf("v1 %s: %v", r.Alias, err)
+	}
+	return o.runStatement(st, 1)
+}
+
+// runMutation generates and runs a v1 mutation; its alias names it in
+// errors.
+func (o *opCtx) runMutation(m *ir.MutationRoot) (any, error) {
+	st, err := sqlgen.Mutation(m)
+	if err != nil {
+		return nil, apierr.Internalf("v1 %s: %v", m.Alias, err)
+	}
+	return o.runStatement(st, 2)
 }
 
 // runStatement runs a generated statement with admin rights on the data
@@ -201,19 +212,14 @@ func (o *opCtx) dmlSelect(s *Source, raw json.RawMessage) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := sqlgen.Query(&ir.Root{Alias: "select", Select: sel})
-	if err != nil {
-		return nil, apierr.Internalf("v1 select: %v", err)
-	}
-	return o.runStatement(st, 1)
+	return o.runQuery(&ir.Root{Alias: "select", Select: sel})
 }
 
 // buildSelect turns v1 select arguments into IR.
 func (o *opCtx) buildSelect(s *Source, a selectArgs, path string) (*ir.Select, error) {
-	t := s.FindTable(a.Table)
-	ct := o.cat.Tables[a.Table.qname()]
-	if t == nil || ct == nil {
-		return nil, apierr.Newf(apierr.NotExists, "table %s does not exist", a.Table.quoted()).WithPath(path + ".table")
+	t, ct, err := o.dmlTable(s, a.Table, path)
+	if err != nil {
+		return nil, err
 	}
 	sel := &ir.Select{From: ir.From{Table: irTable(a.Table)}}
 	where, err := o.parseWhere(s, t, a.Where, path+".where")
@@ -363,10 +369,9 @@ func (o *opCtx) dmlCount(s *Source, raw json.RawMessage) (any, error) {
 	if err := decodeStrict(raw, &a, "$"); err != nil {
 		return nil, err
 	}
-	t := s.FindTable(a.Table)
-	ct := o.cat.Tables[a.Table.qname()]
-	if t == nil || ct == nil {
-		return nil, apierr.Newf(apierr.NotExists, "table %s does not exist", a.Table.quoted()).WithPath("$.table")
+	t, ct, err := o.dmlTable(s, a.Table, "$")
+	if err != nil {
+		return nil, err
 	}
 	where, err := o.parseWhere(s, t, a.Where, "$.where")
 	if err != nil {
@@ -379,11 +384,7 @@ func (o *opCtx) dmlCount(s *Source, raw json.RawMessage) (any, error) {
 	}
 	agg := &ir.Aggregate{From: ir.From{Table: irTable(a.Table)}, Where: where,
 		Fields: []ir.AggregateField{{Alias: "aggregate", Summary: []ir.SummaryField{{Alias: "count", Count: true, CountColumns: a.Distinct, CountDistinct: len(a.Distinct) > 0}}}}}
-	st, err := sqlgen.Query(&ir.Root{Alias: "count", Aggregate: agg})
-	if err != nil {
-		return nil, apierr.Internalf("v1 count: %v", err)
-	}
-	res, err := o.runStatement(st, 1)
+	res, err := o.runQuery(&ir.Root{Alias: "count", Aggregate: agg})
 	if err != nil {
 		return nil, err
 	}
@@ -398,12 +399,13 @@ func (o *opCtx) dmlCount(s *Source, raw json.RawMessage) (any, error) {
 	return map[string]json.Number{"count": out.Aggregate.Count}, nil
 }
 
-// mutationTarget resolves a v1 mutation's table.
-func (o *opCtx) mutationTarget(s *Source, n TableName) (*Table, *catalog.Table, error) {
+// dmlTable resolves the table of a v1 data operation whose arguments are
+// at path: tracked in s and in the catalog.
+func (o *opCtx) dmlTable(s *Source, n TableName, path string) (*Table, *catalog.Table, error) {
 	t := s.FindTable(n)
 	ct := o.cat.Tables[n.qname()]
 	if t == nil || ct == nil {
-		return nil, nil, apierr.Newf(apierr.NotExists, "table %s does not exist", n.quoted()).WithPath("$.table")
+		return nil, nil, apierr.Newf(apierr.NotExists, "table %s does not exist", n.quoted()).WithPath(path + ".table")
 	}
 	return t, ct, nil
 }
@@ -437,7 +439,7 @@ func (o *opCtx) dmlUpdate(s *Source, raw json.RawMessage) (any, error) {
 	if a.Where == nil {
 		return nil, required("where")
 	}
-	t, ct, err := o.mutationTarget(s, a.Table)
+	t, ct, err := o.dmlTable(s, a.Table, "$")
 	if err != nil {
 		return nil, err
 	}
@@ -482,11 +484,7 @@ func (o *opCtx) dmlUpdate(s *Source, raw json.RawMessage) (any, error) {
 	if up.Output, err = output(ct, a.Returning); err != nil {
 		return nil, err
 	}
-	st, err := sqlgen.Mutation(&ir.MutationRoot{Alias: "update", Update: up})
-	if err != nil {
-		return nil, apierr.Internalf("v1 update: %v", err)
-	}
-	return o.runStatement(st, 2)
+	return o.runMutation(&ir.MutationRoot{Alias: "update", Update: up})
 }
 
 func (o *opCtx) dmlDelete(s *Source, raw json.RawMessage) (any, error) {
@@ -501,7 +499,7 @@ func (o *opCtx) dmlDelete(s *Source, raw json.RawMessage) (any, error) {
 	if a.Where == nil {
 		return nil, required("where")
 	}
-	t, ct, err := o.mutationTarget(s, a.Table)
+	t, ct, err := o.dmlTable(s, a.Table, "$")
 	if err != nil {
 		return nil, err
 	}
@@ -513,9 +511,5 @@ func (o *opCtx) dmlDelete(s *Source, raw json.RawMessage) (any, error) {
 	if del.Output, err = output(ct, a.Returning); err != nil {
 		return nil, err
 	}
-	st, err := sqlgen.Mutation(&ir.MutationRoot{Alias: "delete", Delete: del})
-	if err != nil {
-		return nil, apierr.Internalf("v1 delete: %v", err)
-	}
-	return o.runStatement(st, 2)
+	return o.runMutation(&ir.MutationRoot{Alias: "delete", Delete: del})
 }
