@@ -53,6 +53,9 @@ func (e *Engine) Explain(ctx context.Context, s session.Session, body []byte) (i
 	if err != nil {
 		return explainFail(err, e.o.DevMode)
 	}
+	if p.op.Operation == ast.Subscription {
+		return e.explainSubscription(ctx, as, r)
+	}
 	if p.op.Operation != ast.Query {
 		return explainFail(apierr.New(apierr.NotSupported, "only queries can be explained"), e.o.DevMode)
 	}

@@ -330,3 +330,24 @@ func waitStats(t *testing.T, h *subscription.Handler, cohorts, subscribers int) 
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestExplainSubscription: /v1/graphql/explain shows the multiplexed
+// statement a subscription's polls run, with its plan and variables.
+func TestExplainSubscription(t *testing.T) {
+	e := start(t)
+	got := e.admin("/v1/graphql/explain", `{"query":"subscription($o:String!) { item(where:{owner:{_eq:$o}}) { name } }","variables":{"o":"bob"},"user":{"x-hasura-role":"user","x-hasura-user-id":"bob"}}`)
+	var ex struct {
+		SQL       string
+		Plan      []string
+		Variables struct {
+			Query   map[string]any
+			Session map[string]string
+		}
+	}
+	if err := json.Unmarshal([]byte(got), &ex); err != nil {
+		t.Fatalf("%v: %s", err, got)
+	}
+	if !strings.Contains(ex.SQL, "unnest(") || len(ex.Plan) == 0 || ex.Variables.Query["o"] != "bob" || ex.Variables.Session["x-hasura-user-id"] != "bob" {
+		t.Fatalf("explain %s", got)
+	}
+}
