@@ -177,9 +177,7 @@ func (c *checker) boolExpProblem(s *Source, t *Table, raw json.RawMessage) strin
 		return ""
 	}
 	var v any
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
+	if err := decodeValue(raw, &v); err != nil {
 		return "invalid boolean expression"
 	}
 	return c.boolExp(s, t, v, 0)
