@@ -57,6 +57,9 @@ type Config struct {
 	GracefulShutdownTimeout time.Duration
 	// Demo asks `serve` to set up the demo project (--demo).
 	Demo bool
+	// MetricsSecret is HASURA_GRAPHQL_METRICS_SECRET: the bearer token
+	// /v1/metrics requires; when empty, /v1/metrics is admin only.
+	MetricsSecret string
 
 	// InferFunctionPermissions is Hasura's HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS.
 	InferFunctionPermissions bool

@@ -69,6 +69,10 @@ func TestLoadValues(t *testing.T) {
 				eq(t, c.DatabaseURL, "postgres://a/b")
 				eq(t, c.MetadataURL(), "postgres://m/n")
 			}},
+		{"metrics secret", nil, map[string]string{"HASURA_GRAPHQL_METRICS_SECRET": "s3cret"},
+			func(t *testing.T, c *Config) { eq(t, c.MetricsSecret, "s3cret") }},
+		{"metrics secret flag", []string{"--metrics-secret", "flag"}, nil,
+			func(t *testing.T, c *Config) { eq(t, c.MetricsSecret, "flag") }},
 		{"metadata url defaults to data url", nil, map[string]string{"HASURA_GRAPHQL_DATABASE_URL": "postgres://a/b"},
 			func(t *testing.T, c *Config) { eq(t, c.MetadataURL(), "postgres://a/b") }},
 		{"switch flags", []string{"--dev-mode", "--enable-console", "--stringify-numeric-types", "--disable-cors"}, nil,

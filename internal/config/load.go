@@ -151,6 +151,7 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 	}
 	c.MaxBodyBytes = int64(maxBody)
 	c.Demo = r.demo
+	c.MetricsSecret = r.str(envMetricsSecret)
 
 	for _, name := range idpSettings {
 		if v := getenv(name); v != "" {

@@ -51,6 +51,7 @@ const (
 	envSQRefetch           = "HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_REFETCH_INTERVAL"
 	envDataDir             = "POSTGATE_DATA_DIR"
 	envMaxBodyBytes        = "POSTGATE_MAX_BODY_BYTES"
+	envMetricsSecret       = "HASURA_GRAPHQL_METRICS_SECRET"
 )
 
 // settings lists every implemented setting with Hasura's flag and default.
@@ -94,6 +95,7 @@ var settings = []setting{
 	{env: envSQRefetch, flag: "streaming-queries-multiplexed-refetch-interval", def: "1000"},
 	{env: envDataDir, flag: "data-dir", def: "./postgate-data"},
 	{env: envMaxBodyBytes, flag: "max-body-bytes", def: "10485760"},
+	{env: envMetricsSecret, flag: "metrics-secret"},
 }
 
 // validLogTypes are the log types HASURA_GRAPHQL_ENABLED_LOG_TYPES accepts.
@@ -155,7 +157,6 @@ var notImplemented = []string{
 	"HASURA_GRAPHQL_METADATA_DATABASE_EXTENSIONS_SCHEMA",
 	"HASURA_GRAPHQL_METADATA_DEFAULTS",
 	"HASURA_GRAPHQL_METRICS_ENABLE_HIGH_CARDINALITY_LABELS",
-	"HASURA_GRAPHQL_METRICS_SECRET",
 	"HASURA_GRAPHQL_MIGRATIONS_DATABASE_ENV_VAR",
 	"HASURA_GRAPHQL_MIGRATIONS_DIR",
 	"HASURA_GRAPHQL_METADATA_DIR",

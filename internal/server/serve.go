@@ -43,6 +43,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.logRequest(r, rec, rs, time.Since(start))
+		s.observe(r, rec, rs, start)
 	}()
 
 	if h := s.mount(r.URL.Path); h != nil {

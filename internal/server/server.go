@@ -66,6 +66,8 @@ type Options struct {
 	// ids, panic recovery and http-log lines, and do their own CORS and
 	// authentication.
 	Mounts map[string]http.Handler
+	// Observer, when set, is told of every answered request (metrics).
+	Observer Observer
 
 	// Logger receives http-log lines; nil discards them.
 	Logger *slog.Logger

@@ -1,0 +1,290 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/postgate/postgate/internal/session"
+)
+
+// Hasura's operation_type label values.
+const (
+	OpQuery        = "query"
+	OpMutation     = "mutation"
+	OpSubscription = "subscription"
+	OpUnknown      = "unknown"
+)
+
+// Hasura's response_status label values.
+const (
+	statusSuccess = "success"
+	statusFailed  = "failed"
+)
+
+// GraphQL is the GraphQL executor the HTTP layer calls (the same methods as
+// server.GraphQL).
+type GraphQL interface {
+	// Execute runs a GraphQL request body and returns the HTTP status and
+	// the response body.
+	Execute(ctx context.Context, s session.Session, body []byte, legacy bool) (int, []byte)
+	// Explain answers /v1/graphql/explain.
+	Explain(ctx context.Context, s session.Session, body []byte) (int, []byte)
+}
+
+// GraphQL wraps g so that each operation it executes is counted in
+// hasura_graphql_requests_total and, when it succeeds, timed in
+// hasura_graphql_execution_time_seconds. The operation type is read from the
+// request's document; an operation the document does not define is
+// "unknown". A nil Metrics or g returns g.
+func (m *Metrics) GraphQL(g GraphQL) GraphQL {
+	if m == nil || g == nil {
+		return g
+	}
+	return &instrumented{GraphQL: g, m: m}
+}
+
+// instrumented is a GraphQL executor that records metrics.
+type instrumented struct {
+	GraphQL
+	m *Metrics
+}
+
+// gqlRequest is the part of a GraphQL request body that names the
+// operation.
+type gqlRequest struct {
+	Query         string `json:"query"`
+	OperationName string `json:"operationName"`
+}
+
+// Execute runs the request and records one sample per operation (a batch
+// shares its time equally among its operations).
+func (i *instrumented) Execute(ctx context.Context, s session.Session, body []byte, legacy bool) (int, []byte) {
+	start := time.Now()
+	status, resp := i.GraphQL.Execute(ctx, s, body, legacy)
+	d := time.Since(start)
+
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		var reqs []gqlRequest
+		var resps []json.RawMessage
+		if json.Unmarshal(trimmed, &reqs) != nil || json.Unmarshal(resp, &resps) != nil || len(resps) != len(reqs) {
+			i.record(OpUnknown, false, d)
+			return status, resp
+		}
+		share := d / time.Duration(max(len(reqs), 1))
+		for k, r := range reqs {
+			i.record(OperationType(r.Query, r.OperationName), succeeded(http.StatusOK, resps[k]), share)
+		}
+		return status, resp
+	}
+	var r gqlRequest
+	op := OpUnknown
+	if json.Unmarshal(trimmed, &r) == nil {
+		op = OperationType(r.Query, r.OperationName)
+	}
+	i.record(op, succeeded(status, resp), d)
+	return status, resp
+}
+
+// record counts one operation and times it when it succeeded.
+func (i *instrumented) record(op string, ok bool, d time.Duration) {
+	st := statusFailed
+	if ok {
+		st = statusSuccess
+		i.m.gqlExecution.WithLabelValues(op).Observe(d.Seconds())
+	}
+	i.m.gqlRequests.WithLabelValues(op, st).Inc()
+}
+
+// succeeded reports whether a GraphQL response carries no errors: the
+// engine writes errors first ({"errors":…}) or after a null data
+// ({"data":null,"errors":…}).
+func succeeded(status int, resp []byte) bool {
+	if status >= 400 {
+		return false
+	}
+	resp = bytes.TrimLeft(resp, " \t\r\n")
+	if !bytes.HasPrefix(resp, []byte("{")) {
+		return false
+	}
+	rest := bytes.TrimLeft(resp[1:], " \t\r\n")
+	if bytes.HasPrefix(rest, []byte(`"errors"`)) {
+		return false
+	}
+	if bytes.HasPrefix(rest, []byte(`"data"`)) {
+		after := bytes.TrimLeft(rest[len(`"data"`):], " \t\r\n:")
+		if bytes.HasPrefix(after, []byte("null")) {
+			return !bytes.Contains(after, []byte(`"errors"`))
+		}
+	}
+	return true
+}
+
+// OperationType returns the type (query, mutation or subscription) of the
+// operation a GraphQL document runs: the one named operationName, or the
+// document's only operation. It returns "unknown" when there is no such
+// operation. The document is scanned, not parsed: invalid documents may get
+// any type, and the engine reports their errors.
+func OperationType(query, operationName string) string {
+	found, count := "", 0
+	depth := 0
+	kind := ""          // keyword of the definition being read ("" between definitions)
+	expectName := false // the next name at depth 0 names the definition
+	inBody := false     // the definition's selection set has begun
+	sc := scanner{src: query}
+	for {
+		tok, name := sc.next()
+		switch tok {
+		case tokEOF:
+			if operationName == "" && count != 1 || found == "" {
+				return OpUnknown
+			}
+			return found
+		case tokName:
+			if depth != 0 {
+				continue
+			}
+			switch {
+			case kind == "":
+				switch name {
+				case OpQuery, OpMutation, OpSubscription:
+					count++
+					if operationName == "" {
+						found = name
+					}
+					kind, expectName = name, true
+				case "fragment":
+					kind, expectName = name, true
+				}
+			case expectName:
+				expectName = false
+				if kind != "fragment" && operationName != "" && name == operationName {
+					found = kind
+				}
+			}
+		case tokOpen:
+			if depth == 0 {
+				if kind == "" {
+					// A shorthand query: { … }.
+					count++
+					if operationName == "" {
+						found = OpQuery
+					}
+					kind = OpQuery
+				}
+				expectName, inBody = false, true
+			}
+			depth++
+		case tokParen:
+			expectName = false
+			depth++
+		case tokClose:
+			if depth > 0 {
+				depth--
+			}
+			if depth == 0 && inBody {
+				kind, inBody = "", false
+			}
+		case tokOther:
+			if depth == 0 {
+				expectName = false // a directive: @name
+			}
+		}
+	}
+}
+
+// Tokens of the document scanner.
+const (
+	tokEOF   = iota
+	tokName  // a name
+	tokOpen  // {
+	tokParen // ( or [
+	tokClose // } ) ]
+	tokOther // any other punctuation, number or string
+)
+
+// scanner splits a GraphQL document into the few tokens OperationType needs,
+// skipping comments, strings and block strings.
+type scanner struct {
+	src string
+	pos int
+}
+
+func (s *scanner) next() (int, string) {
+	for s.pos < len(s.src) {
+		c := s.src[s.pos]
+		switch {
+		case c == '#':
+			for s.pos < len(s.src) && s.src[s.pos] != '\n' && s.src[s.pos] != '\r' {
+				s.pos++
+			}
+		case c == '"':
+			s.skipString()
+			return tokOther, ""
+		case c == '{':
+			s.pos++
+			return tokOpen, ""
+		case c == '(' || c == '[':
+			s.pos++
+			return tokParen, ""
+		case c == '}' || c == ')' || c == ']':
+			s.pos++
+			return tokClose, ""
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			start := s.pos
+			for s.pos < len(s.src) && isNameChar(s.src[s.pos]) {
+				s.pos++
+			}
+			return tokName, s.src[start:s.pos]
+		case c >= '0' && c <= '9' || c == '-':
+			for s.pos < len(s.src) && (isNameChar(s.src[s.pos]) || s.src[s.pos] == '.' || s.src[s.pos] == '-' || s.src[s.pos] == '+') {
+				s.pos++
+			}
+			return tokOther, ""
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == 0xef || c == 0xbb || c == 0xbf:
+			s.pos++
+		default:
+			s.pos++
+			return tokOther, ""
+		}
+	}
+	return tokEOF, ""
+}
+
+// skipString moves past a string or block string starting at s.pos.
+func (s *scanner) skipString() {
+	if len(s.src)-s.pos >= 3 && s.src[s.pos:s.pos+3] == `"""` {
+		s.pos += 3
+		for s.pos < len(s.src) {
+			if s.src[s.pos] == '\\' && len(s.src)-s.pos >= 4 && s.src[s.pos+1:s.pos+4] == `"""` {
+				s.pos += 4
+				continue
+			}
+			if len(s.src)-s.pos >= 3 && s.src[s.pos:s.pos+3] == `"""` {
+				s.pos += 3
+				return
+			}
+			s.pos++
+		}
+		return
+	}
+	s.pos++
+	for s.pos < len(s.src) {
+		switch s.src[s.pos] {
+		case '\\':
+			s.pos += 2
+			continue
+		case '"', '\n', '\r':
+			s.pos++
+			return
+		}
+		s.pos++
+	}
+}
+
+func isNameChar(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
