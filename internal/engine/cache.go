@@ -44,6 +44,10 @@ type compiled struct {
 	stmts []*sqlgen.Statement // parallel to plan.Fields; nil for non-SQL fields
 	// session lists the session variables the statements read.
 	session []string
+	// mut and steps are set for a mutation: its plan (plan then holds
+	// only its shape and checks) and every statement in order.
+	mut   *plan.MutationPlan
+	steps []mutationStep
 
 	mu sync.Mutex
 	// intros holds introspection answers by field index, once computed.

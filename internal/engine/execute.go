@@ -124,7 +124,14 @@ func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
 		return nil, err
 	}
 	p := &prepared{schema: rl.schema, op: ent.op, vars: vars}
-	if ent.op.Operation != ast.Query {
+	switch ent.op.Operation {
+	case ast.Query:
+	case ast.Mutation:
+		if p.c, err = e.compileMutation(st, rl, ent, r); err != nil {
+			return nil, err
+		}
+		return p, nil
+	default:
 		return p, nil
 	}
 	if c := ent.find(r.Variables); c != nil {

@@ -27,25 +27,24 @@ type mutationStep struct {
 	stmt  sqlgen.Statement
 }
 
-// mutate runs a mutation operation: every root field in order, in one
-// transaction whose session variables are visible to triggers
-// (current_setting('hasura.user')). A failed permission check or a
-// database error rolls the whole operation back. Mutation plans are built
-// for each request (planning costs little next to the writes).
-func (e *Engine) mutate(ctx context.Context, s session.Session, r *request, p *prepared) ([]byte, error) {
-	st := e.state.Load()
-	rl, err := st.roleFor(s.Role, s.BackendOnly)
-	if err != nil {
-		return nil, err
+// compileMutation returns the plan and statements of a mutation request,
+// from the cache entry when one serves its variables; mutation plans are
+// cached like query plans (per role, backend-only flag, query text and
+// shape-deciding variable values).
+func (e *Engine) compileMutation(st *state, rl *role, ent *entry, r *request) (*compiled, error) {
+	if c := ent.find(r.Variables); c != nil {
+		e.stats.hits.Add(1)
+		return c, nil
 	}
+	e.stats.plans.Add(1)
 	var lookup func(catalog.QName) *schema.Table
 	if admin, err := st.role(schema.AdminRole); err == nil {
 		lookup = func(q catalog.QName) *schema.Table { return admin.schema.Tables[q] }
 	}
 	mp, err := plan.Mutation(&plan.MutationInput{
 		Input: plan.Input{
-			Schema: p.schema,
-			Op:     p.op,
+			Schema: rl.schema,
+			Op:     ent.op,
 			Vars:   r.Variables,
 			Filter: func(t *schema.Table) (ir.BoolExp, error) { return st.filter(rl, t) },
 			Visible: func(t *schema.Table, name string, computed bool) (ir.BoolExp, error) {
@@ -59,16 +58,7 @@ func (e *Engine) mutate(ctx context.Context, s session.Session, r *request, p *p
 	if err != nil {
 		return nil, err
 	}
-	if err := runChecks(&plan.Plan{Checks: mp.Checks}, p.vars); err != nil {
-		return nil, err
-	}
-	// Compile and bind everything before the transaction starts, so that
-	// a request error never opens one.
-	type bound struct {
-		mutationStep
-		args []any
-	}
-	var steps []bound
+	c := &compiled{plan: &plan.Plan{Shape: mp.Shape, Present: mp.Present, Checks: mp.Checks}, mut: mp}
 	for i := range mp.Fields {
 		f := &mp.Fields[i]
 		if f.Root == nil {
@@ -79,12 +69,35 @@ func (e *Engine) mutate(ctx context.Context, s session.Session, r *request, p *p
 			return nil, apierr.Internalf("compile %s: %w", f.Alias, err)
 		}
 		for _, stmt := range stmts {
-			args, err := sqlgen.Args(stmt.Params, p.vars, s.Vars)
-			if err != nil {
-				return nil, err
-			}
-			steps = append(steps, bound{mutationStep{field: i, stmt: stmt}, args})
+			c.steps = append(c.steps, mutationStep{field: i, stmt: stmt})
 		}
+	}
+	ent.add(c)
+	return c, nil
+}
+
+// mutate runs a mutation operation: every root field in order, in one
+// transaction whose session variables are visible to triggers
+// (current_setting('hasura.user')). A failed permission check or a
+// database error rolls the whole operation back.
+func (e *Engine) mutate(ctx context.Context, s session.Session, r *request, p *prepared) ([]byte, error) {
+	mp := p.c.mut
+	if err := runChecks(p.c.plan, p.vars); err != nil {
+		return nil, err
+	}
+	// Bind everything before the transaction starts, so that a request
+	// error never opens one.
+	type bound struct {
+		mutationStep
+		args []any
+	}
+	steps := make([]bound, 0, len(p.c.steps))
+	for _, st := range p.c.steps {
+		args, err := sqlgen.Args(st.stmt.Params, p.vars, s.Vars)
+		if err != nil {
+			return nil, err
+		}
+		steps = append(steps, bound{st, args})
 	}
 	if e.queryLog {
 		gen := map[string]logging.SQL{}

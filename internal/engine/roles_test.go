@@ -105,3 +105,42 @@ func TestInheritedRoleNullsColumns(t *testing.T) {
 		  {"id":1,"name":"a","salary":null,"bonus":null},
 		  {"id":2,"name":"b","salary":200,"bonus":20}]}}`)
 }
+
+// TestMutationPlanCache checks that a repeated mutation reuses its plan,
+// and that variables deciding the plan's shape get plans of their own.
+func TestMutationPlanCache(t *testing.T) {
+	e, pool := newMutationFixture(t)
+	const sync = `mutation($userId: String!, $userName: String) {
+	  insert_users_one(object: {userId: $userId, userName: $userName}, on_conflict: {constraint: users_pkey, update_columns: userName}) { userId userName }
+	}`
+	for i, name := range []string{"Ada", "Ada L.", "Grace"} {
+		expectMut(t, e, admin, sync, map[string]any{"userId": "auth0|1", "userName": name},
+			`{"data":{"insert_users_one":{"userId":"auth0|1","userName":"`+name+`"}}}`)
+		if st := e.Stats(); st.Parses != 1 || st.Plans != 1 || st.Hits != int64(i) {
+			t.Fatalf("after %d requests: %+v", i+1, st)
+		}
+	}
+	// An absent variable leaves the column to its default: another plan.
+	expectMut(t, e, admin, sync, map[string]any{"userId": "auth0|2"},
+		`{"data":{"insert_users_one":{"userId":"auth0|2","userName":null}}}`)
+	if st := e.Stats(); st.Plans != 2 {
+		t.Fatalf("absent variable: %+v", st)
+	}
+	// A whole input object as a variable: its keys shape the plan.
+	const ins = `mutation($o: [author_insert_input!]!) { insert_author(objects: $o) { affected_rows returning { name rating } } }`
+	expectMut(t, e, admin, ins, map[string]any{"o": []any{map[string]any{"name": "X1"}}},
+		`{"data":{"insert_author":{"affected_rows":1,"returning":[{"name":"X1","rating":0}]}}}`)
+	expectMut(t, e, admin, ins, map[string]any{"o": []any{map[string]any{"name": "X2", "rating": 3}, map[string]any{"name": "X3"}}},
+		`{"data":{"insert_author":{"affected_rows":2,"returning":[{"name":"X2","rating":3},{"name":"X3","rating":0}]}}}`)
+	expectMut(t, e, admin, ins, map[string]any{"o": []any{map[string]any{"name": "X4"}}},
+		`{"data":{"insert_author":{"affected_rows":1,"returning":[{"name":"X4","rating":0}]}}}`)
+	if n := count(t, pool, "author where name like 'X%'"); n != 4 {
+		t.Fatalf("%d rows", n)
+	}
+	// Permission checks still run on every request served by a cached plan.
+	u := user("user", "1")
+	const bad = `mutation($n: String!) { insert_author_one(object: {name: $n}) { name } }`
+	expectMut(t, e, u, bad, map[string]any{"n": "U9"}, `{"data":{"insert_author_one":{"name":"U9"}}}`)
+	expectMut(t, e, u, bad, map[string]any{"n": "Z9"},
+		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_author_one.args.object","code":"permission-error"},"message":"Check constraint violation. insert check constraint failed"}]}`)
+}
