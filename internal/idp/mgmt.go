@@ -305,19 +305,23 @@ func (p *IdP) createClient(r *http.Request) (int, any, error) {
 	return http.StatusCreated, c, nil
 }
 
-func (p *IdP) getClient(r *http.Request) (int, any, error) {
+// pathClient loads the application the path's {id} names, with Auth0's
+// 404 when there is none.
+func (p *IdP) pathClient(r *http.Request) (*Client, error) {
 	c, err := p.st.client(r.Context(), r.PathValue("id"))
 	if errors.Is(err, errNotFound) {
-		return 0, nil, merr(http.StatusNotFound, "The client does not exist", "inexistent_client")
+		return nil, merr(http.StatusNotFound, "The client does not exist", "inexistent_client")
 	}
+	return c, err
+}
+
+func (p *IdP) getClient(r *http.Request) (int, any, error) {
+	c, err := p.pathClient(r)
 	return http.StatusOK, c, err
 }
 
 func (p *IdP) patchClient(r *http.Request) (int, any, error) {
-	c, err := p.st.client(r.Context(), r.PathValue("id"))
-	if errors.Is(err, errNotFound) {
-		return 0, nil, merr(http.StatusNotFound, "The client does not exist", "inexistent_client")
-	}
+	c, err := p.pathClient(r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -348,10 +352,7 @@ func (p *IdP) deleteClient(r *http.Request) (int, any, error) {
 }
 
 func (p *IdP) rotateSecret(r *http.Request) (int, any, error) {
-	c, err := p.st.client(r.Context(), r.PathValue("id"))
-	if errors.Is(err, errNotFound) {
-		return 0, nil, merr(http.StatusNotFound, "The client does not exist", "inexistent_client")
-	}
+	c, err := p.pathClient(r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -810,16 +811,21 @@ func (p *IdP) addUserRoles(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	for _, id := range b.Roles {
-		_, err := p.st.pool.Exec(r.Context(), `INSERT INTO `+p.st.t("user_roles")+` (user_id, role_id) VALUES ($1,$2) ON CONFLICT DO NOTHING`,
-			r.PathValue("id"), id)
-		if err != nil {
-			if strings.Contains(err.Error(), "23503") {
-				return 0, nil, merr(http.StatusNotFound, "The user or role does not exist.", "inexistent_role")
-			}
+		if err := p.assignRole(r.Context(), r.PathValue("id"), id); err != nil {
 			return 0, nil, err
 		}
 	}
 	return http.StatusNoContent, nil, nil
+}
+
+// assignRole gives a user a role (which it may have already), with Auth0's
+// 404 when either does not exist.
+func (p *IdP) assignRole(ctx context.Context, userID, roleID string) error {
+	_, err := p.st.pool.Exec(ctx, `INSERT INTO `+p.st.t("user_roles")+` (user_id, role_id) VALUES ($1,$2) ON CONFLICT DO NOTHING`, userID, roleID)
+	if err != nil && strings.Contains(err.Error(), "23503") {
+		return merr(http.StatusNotFound, "The user or role does not exist.", "inexistent_role")
+	}
+	return err
 }
 
 func (p *IdP) removeUserRoles(r *http.Request) (int, any, error) {
@@ -893,8 +899,14 @@ type permission struct {
 }
 
 func (p *IdP) listRolePerms(r *http.Request) (int, any, error) {
-	rows, err := p.st.pool.Query(r.Context(), `SELECT resource_server_identifier, permission_name FROM `+p.st.t("role_permissions")+
+	return p.queryPerms(r.Context(), `SELECT resource_server_identifier, permission_name FROM `+p.st.t("role_permissions")+
 		` WHERE role_id = $1 ORDER BY 1, 2`, r.PathValue("id"))
+}
+
+// queryPerms answers with the permissions q selects as
+// (resource_server_identifier, permission_name).
+func (p *IdP) queryPerms(ctx context.Context, q string, args ...any) (int, any, error) {
+	rows, err := p.st.pool.Query(ctx, q, args...)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -1074,11 +1086,7 @@ func (p *IdP) addRoleUsers(r *http.Request) (int, any, error) {
 		return 0, nil, err
 	}
 	for _, uid := range b.Users {
-		if _, err := p.st.pool.Exec(r.Context(), `INSERT INTO `+p.st.t("user_roles")+` (user_id, role_id) VALUES ($1,$2) ON CONFLICT DO NOTHING`,
-			uid, r.PathValue("id")); err != nil {
-			if strings.Contains(err.Error(), "23503") {
-				return 0, nil, merr(http.StatusNotFound, "The user or role does not exist.", "inexistent_role")
-			}
+		if err := p.assignRole(r.Context(), uid, r.PathValue("id")); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -1086,17 +1094,6 @@ func (p *IdP) addRoleUsers(r *http.Request) (int, any, error) {
 }
 
 func (p *IdP) listUserPerms(r *http.Request) (int, any, error) {
-	rows, err := p.st.pool.Query(r.Context(), `SELECT DISTINCT rp.resource_server_identifier, rp.permission_name FROM `+p.st.t("user_roles")+
+	return p.queryPerms(r.Context(), `SELECT DISTINCT rp.resource_server_identifier, rp.permission_name FROM `+p.st.t("user_roles")+
 		` ur JOIN `+p.st.t("role_permissions")+` rp ON rp.role_id = ur.role_id WHERE ur.user_id = $1 ORDER BY 1, 2`, r.PathValue("id"))
-	if err != nil {
-		return 0, nil, err
-	}
-	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (permission, error) {
-		var x permission
-		return x, row.Scan(&x.ResourceServerIdentifier, &x.PermissionName)
-	})
-	if out == nil {
-		out = []permission{}
-	}
-	return http.StatusOK, out, err
 }
