@@ -19,6 +19,7 @@ import (
 	"github.com/postgate/postgate/internal/config"
 	"github.com/postgate/postgate/internal/logging"
 	"github.com/postgate/postgate/internal/metadata"
+	"github.com/postgate/postgate/internal/metrics"
 	"github.com/postgate/postgate/internal/pgcluster"
 	"github.com/postgate/postgate/internal/server"
 )
@@ -43,6 +44,9 @@ type App struct {
 	// Mounts serves further handlers by path, such as the identity provider
 	// under "/auth/" (see server.Options.Mounts).
 	Mounts map[string]http.Handler
+	// Metrics holds the Prometheus metrics served on /v1/metrics and fed by
+	// the HTTP layer (nil: no metrics).
+	Metrics *metrics.Metrics
 
 	// Config is the configuration the App was built from.
 	Config *config.Config
@@ -115,6 +119,7 @@ func (a *App) Handler() http.Handler {
 	return server.New(server.Options{
 		Auth: a.Auth, GraphQL: a.GraphQL, Metadata: a.Metadata, Health: h,
 		WebSocket: a.WebSocket, Mounts: a.Mounts, Logger: a.Logger, Config: a.Config,
+		Observer: a.observer(),
 	})
 }
 
@@ -140,6 +145,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+		ConnState:         a.Metrics.ConnState,
 	}
 	logging.Startup(a.Logger, "server_configuration", a.startupInfo(ln.Addr().String()))
 	errc := make(chan error, 1)

@@ -101,6 +101,7 @@ func (a *App) assemble(ctx context.Context) error {
 		Logger:                a.Logger,
 	})
 	a.WebSocket = ws
+	a.setupMetrics(eng, md, ws)
 	a.stopBackground = func() {
 		ws.Close()
 		cancel()
