@@ -94,6 +94,8 @@ func (a *App) assemble(ctx context.Context) error {
 		Auth:                  authn,
 		Interval:              time.Duration(cfg.LiveQueries.RefetchDelayMS) * time.Millisecond,
 		BatchSize:             cfg.LiveQueries.BatchSize,
+		StreamInterval:        time.Duration(cfg.StreamingQueries.RefetchDelayMS) * time.Millisecond,
+		StreamBatchSize:       cfg.StreamingQueries.BatchSize,
 		CloseOnMetadataChange: true,
 		AllowOrigin:           func(o string) bool { return cfg.CORS.Disabled || cfg.CORS.Allows(o) },
 		DropCookie:            cfg.CORS.Disabled,

@@ -178,6 +178,9 @@ func fragments(ss ast.SelectionSet) ast.FragmentDefinitionList {
 	return out
 }
 
+// Streaming reports whether l is a streaming subscription (<table>_stream).
+func (l *Live) Streaming() bool { return l.stream != nil }
+
 // Advance takes a poll's response body for this subscriber and returns
 // the body to send it. For a streaming subscription it moves the cursor
 // past the batch's last row (so the next poll reads the rows after it) and

@@ -15,9 +15,13 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/postgate/postgate/internal/app"
-	"github.com/postgate/postgate/internal/config"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/postgate/postgate/internal/auth"
+	"github.com/postgate/postgate/internal/engine"
+	"github.com/postgate/postgate/internal/metadata"
+	"github.com/postgate/postgate/internal/pg"
 	"github.com/postgate/postgate/internal/pgtest"
+	"github.com/postgate/postgate/internal/server"
 	"github.com/postgate/postgate/internal/subscription"
 )
 
@@ -26,43 +30,69 @@ const (
 	jwtKey      = "a-test-signing-key-of-at-least-32-characters"
 )
 
-// env is a running Postgate with an item table: role user sees the items
-// whose owner is its x-hasura-user-id.
+// env is Postgate's engine parts assembled as the App assembles them,
+// on a fresh database with an item table: role user sees the items whose
+// owner is its x-hasura-user-id. It has an admin secret and an HS256 JWT
+// secret, and polls every 50 ms.
 type env struct {
 	t   *testing.T
-	app *app.App
+	eng *engine.Engine
+	ws  *subscription.Handler
 	srv *httptest.Server
 }
 
-// start runs Postgate on a fresh database with a 50 ms refetch interval,
-// an admin secret and an HS256 JWT secret.
-func start(t *testing.T) *env {
+// start assembles and serves the parts; opts adjusts the WebSocket
+// handler's options.
+func start(t *testing.T, opts ...func(*subscription.Options)) *env {
 	t.Helper()
-	args := []string{"--database-url", pgtest.URL(t),
-		"--live-queries-multiplexed-refetch-interval", "50",
-		"--admin-secret", adminSecret,
-		"--jwt-secret", `{"type":"HS256","key":"` + jwtKey + `"}`,
-	}
-	cfg, _, err := config.Load(args, func(string) string { return "" })
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, pgtest.URL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(context.Background(), cfg, nil)
+	t.Cleanup(pool.Close)
+	authn, err := auth.New(auth.Config{AdminSecret: adminSecret, JWTSecret: `{"type":"HS256","key":"` + jwtKey + `"}`})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.Close)
-	srv := httptest.NewServer(a.Handler())
+	md, err := metadata.Open(ctx, pool, pool, metadata.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := engine.New(pool, engine.Options{MapError: pg.MapError})
+	apply := func(s *metadata.Snapshot) {
+		src := s.Source()
+		if src == nil {
+			src = &metadata.Source{Name: "default", Kind: "postgres"}
+		}
+		eng.Update(s.Catalog, src, s.Metadata.InheritedRoles)
+	}
+	apply(md.Current())
+	md.OnChange(apply)
+	o := subscription.Options{
+		Engine:                eng,
+		Auth:                  authn,
+		Interval:              50 * time.Millisecond,
+		StreamInterval:        50 * time.Millisecond,
+		CloseOnMetadataChange: true,
+		MetadataCheck:         50 * time.Millisecond,
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	ws := subscription.New(o)
+	t.Cleanup(ws.Close)
+	srv := httptest.NewServer(server.New(server.Options{Auth: authn, GraphQL: eng, Metadata: md, Health: md, WebSocket: ws}))
 	t.Cleanup(srv.Close)
-	e := &env{t: t, app: a, srv: srv}
+	e := &env{t: t, eng: eng, ws: ws, srv: srv}
 	e.admin("/v2/query", `{"type":"run_sql","args":{"sql":"CREATE TABLE item(id serial PRIMARY KEY, owner text NOT NULL, name text NOT NULL); INSERT INTO item(owner, name) VALUES ('alice','a1'),('bob','b1');"}}`)
 	e.admin("/v1/metadata", `{"type":"bulk","args":[{"type":"pg_track_table","args":{"table":"item"}},`+
 		`{"type":"pg_create_select_permission","args":{"table":"item","role":"user","permission":{"columns":["id","owner","name"],"filter":{"owner":{"_eq":"X-Hasura-User-Id"}}}}}]}`)
 	return e
 }
 
-// handler is the App's WebSocket handler.
-func (e *env) handler() *subscription.Handler { return e.app.WebSocket.(*subscription.Handler) }
+// handler is the WebSocket handler.
+func (e *env) handler() *subscription.Handler { return e.ws }
 
 // admin posts body to path with the admin secret and returns the response.
 func (e *env) admin(path, body string) string {

@@ -26,9 +26,12 @@ type hub struct {
 	eng       poller
 	interval  time.Duration
 	batchSize int
-	timeout   time.Duration
-	devMode   bool
-	log       *slog.Logger
+	// streamInterval and streamBatchSize apply to streaming subscriptions.
+	streamInterval  time.Duration
+	streamBatchSize int
+	timeout         time.Duration
+	devMode         bool
+	log             *slog.Logger
 
 	nextID atomic.Uint64
 	polls  atomic.Int64
@@ -39,11 +42,13 @@ type hub struct {
 
 // cohort is the subscribers of one live query and their poller.
 type cohort struct {
-	key  string
-	q    *engine.LiveQuery
-	subs map[string]*subscriber // guarded by hub.mu
-	stop context.CancelFunc
-	ctx  context.Context
+	key       string
+	q         *engine.LiveQuery
+	interval  time.Duration
+	batchSize int
+	subs      map[string]*subscriber // guarded by hub.mu
+	stop      context.CancelFunc
+	ctx       context.Context
 }
 
 // subscriber is one subscription of one connection.
@@ -109,7 +114,11 @@ func (h *hub) add(ctx context.Context, live *engine.Live, send func([]byte)) *su
 	c := h.cohorts[live.Key]
 	if c == nil {
 		cctx, stop := context.WithCancel(context.Background())
-		c = &cohort{key: live.Key, q: live.Query, subs: map[string]*subscriber{}, ctx: cctx, stop: stop}
+		c = &cohort{key: live.Key, q: live.Query, subs: map[string]*subscriber{}, ctx: cctx, stop: stop,
+			interval: h.interval, batchSize: h.batchSize}
+		if live.Streaming() {
+			c.interval, c.batchSize = h.streamInterval, h.streamBatchSize
+		}
 		h.cohorts[live.Key] = c
 		go h.run(c)
 	}
@@ -139,7 +148,7 @@ func (h *hub) remove(s *subscriber) {
 
 // run polls cohort c every interval until its last subscriber leaves.
 func (h *hub) run(c *cohort) {
-	t := time.NewTicker(h.interval)
+	t := time.NewTicker(c.interval)
 	defer t.Stop()
 	for {
 		select {
@@ -160,7 +169,7 @@ func (h *hub) poll(c *cohort) {
 	}
 	h.mu.Unlock()
 	for len(subs) > 0 {
-		n := min(len(subs), h.batchSize)
+		n := min(len(subs), c.batchSize)
 		h.pollBatch(c, subs[:n])
 		subs = subs[n:]
 	}

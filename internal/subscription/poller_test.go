@@ -69,6 +69,7 @@ func (b *inbox) all() []string {
 
 func newTestHub(p poller, batch int) *hub {
 	return &hub{eng: p, interval: time.Hour, batchSize: batch, timeout: time.Second,
+		streamInterval: time.Hour, streamBatchSize: batch,
 		log: slog.New(slog.DiscardHandler), cohorts: map[string]*cohort{}}
 }
 

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/postgate/postgate/internal/engine"
 	"github.com/postgate/postgate/internal/subscription"
 )
 
@@ -17,7 +16,7 @@ import (
 func TestTransportProtocolErrors(t *testing.T) {
 	e := start(t)
 	h := subscription.New(subscription.Options{
-		Engine:      e.app.GraphQL.(*engine.Engine),
+		Engine:      e.eng,
 		Interval:    50 * time.Millisecond,
 		InitTimeout: 200 * time.Millisecond,
 	})
@@ -64,7 +63,7 @@ func TestTransportProtocolErrors(t *testing.T) {
 // Hasura's mode without secrets.
 func TestNoAuthModeSessionFromHeaders(t *testing.T) {
 	e := start(t)
-	srv := httptest.NewServer(subscription.New(subscription.Options{Engine: e.app.GraphQL.(*engine.Engine), Interval: 50 * time.Millisecond}))
+	srv := httptest.NewServer(subscription.New(subscription.Options{Engine: e.eng, Interval: 50 * time.Millisecond}))
 	t.Cleanup(srv.Close)
 	c := dial(t, srv.URL, subscription.ProtocolTransportWS)
 	c.init(`{"x-hasura-role":"user","x-hasura-user-id":"bob"}`)
@@ -80,7 +79,7 @@ func TestNoAuthModeSessionFromHeaders(t *testing.T) {
 func TestKeepAliveAndShutdown(t *testing.T) {
 	e := start(t)
 	h := subscription.New(subscription.Options{
-		Engine:    e.app.GraphQL.(*engine.Engine),
+		Engine:    e.eng,
 		Interval:  50 * time.Millisecond,
 		KeepAlive: 50 * time.Millisecond,
 	})

@@ -56,6 +56,11 @@ type Options struct {
 	// BatchSize bounds the subscribers one poll statement serves (default
 	// 100; HASURA_GRAPHQL_LIVE_QUERIES_MULTIPLEXED_BATCH_SIZE).
 	BatchSize int
+	// StreamInterval and StreamBatchSize are the same for streaming
+	// subscriptions (default 1 s and 100;
+	// HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_*).
+	StreamInterval  time.Duration
+	StreamBatchSize int
 	// KeepAlive is the interval of ka (legacy) and ping messages (default
 	// 5 s, Hasura's WEBSOCKET_KEEPALIVE).
 	KeepAlive time.Duration
@@ -103,6 +108,12 @@ func New(o Options) *Handler {
 	if o.BatchSize <= 0 {
 		o.BatchSize = 100
 	}
+	if o.StreamInterval <= 0 {
+		o.StreamInterval = time.Second
+	}
+	if o.StreamBatchSize <= 0 {
+		o.StreamBatchSize = 100
+	}
 	if o.KeepAlive <= 0 {
 		o.KeepAlive = 5 * time.Second
 	}
@@ -126,9 +137,12 @@ func New(o Options) *Handler {
 		interval:  o.Interval,
 		batchSize: o.BatchSize,
 		timeout:   o.PollTimeout,
-		devMode:   o.DevMode,
-		log:       o.Logger,
-		cohorts:   map[string]*cohort{},
+
+		streamInterval:  o.StreamInterval,
+		streamBatchSize: o.StreamBatchSize,
+		devMode:         o.DevMode,
+		log:             o.Logger,
+		cohorts:         map[string]*cohort{},
 	}}
 }
 
