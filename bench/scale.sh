@@ -55,7 +55,7 @@ URL=http://127.0.0.1:$PORT
 start_postgate() {
 	HASURA_GRAPHQL_DATABASE_URL="$DB" HASURA_GRAPHQL_ADMIN_SECRET=$SECRET HASURA_GRAPHQL_SERVER_PORT=$PORT \
 		HASURA_GRAPHQL_SERVER_HOST=127.0.0.1 HASURA_GRAPHQL_ENABLED_LOG_TYPES=startup \
-		"$TMP/profile" -cpu "$TMP/scale-%d.pprof" >>"$TMP/postgate.log" 2>&1 &
+		"$TMP/profile" -cpu "$TMP/$1-%d.pprof" >>"$TMP/postgate.log" 2>&1 &
 	PG8=$!
 }
 now_ms() { date +%s%3N; }
@@ -83,7 +83,7 @@ wait_first_query() {
 	exit 1
 }
 
-start_postgate
+start_postgate first
 for _ in $(seq 1 300); do curl -fs "$URL/healthz" >/dev/null && break; sleep 0.1; done
 api /v1/metadata '{"type":"export_metadata","args":{}}' >/dev/null
 cp "$TMP/out" "$TMP/exported.json"
@@ -109,14 +109,18 @@ REPLACE_SMALL=$(meta "@$TMP/small.json")
 changes "$SMALL" 1
 python3 bench/scale.py metadata "$N" "$TMP/exported.json" >"$TMP/large.json"
 REPLACE_LARGE=$(meta "@$TMP/large.json")
+kill -USR1 "$PG8"
 changes "$N" $((REPEAT + 1))
+kill -USR2 "$PG8"
+sleep 1
+go tool pprof -top -cum -nodecount=45 "$TMP/first-1.pprof" >bench/results/scale-change-cpu.txt 2>/dev/null || true
 RSS_BEFORE_RESTART=$(rss_mb)
 
 # Restart with the large metadata in hdb_catalog: time to the first served query.
 kill "$PG8"
 wait "$PG8" 2>/dev/null || true
 t0=$(now_ms)
-start_postgate
+start_postgate second
 wait_first_query
 STARTUP=$(($(now_ms) - t0))
 sleep 5
@@ -141,8 +145,8 @@ done
 wait "$WRK" || true
 kill -USR2 "$PG8"
 sleep 2
-go tool pprof -sample_index=inuse_space -top -nodecount=25 "$TMP/scale-1.heap.pprof" >bench/results/scale-heap.txt 2>/dev/null || true
-go tool pprof -top -nodecount=25 "$TMP/scale-1.pprof" >bench/results/scale-cpu.txt 2>/dev/null || true
+go tool pprof -sample_index=inuse_space -top -nodecount=25 "$TMP/second-1.heap.pprof" >bench/results/scale-heap.txt 2>/dev/null || true
+go tool pprof -top -nodecount=25 "$TMP/second-1.pprof" >bench/results/scale-cpu.txt 2>/dev/null || true
 RPS=$(awk '/Requests\/sec/ {print $2}' "$TMP/wrk.out")
 
 verdict() { # value limit
