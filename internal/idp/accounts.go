@@ -182,17 +182,7 @@ func (p *IdP) signup(w http.ResponseWriter, r *http.Request) {
 	if c != nil {
 		pg.AppName, pg.LogoURI = c.Name, c.LogoURI
 	}
-	if r.Method == http.MethodGet {
-		p.render(w, r, http.StatusOK, pg)
-		return
-	}
-	if r.Method != http.MethodPost {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	if !p.checkCSRF(r) {
-		pg.Error = "Your session expired or the form was sent from another site. Please try again."
-		p.render(w, r, http.StatusForbidden, pg)
+	if !p.formPosted(w, r, pg) {
 		return
 	}
 	email := strings.TrimSpace(r.PostFormValue("email"))
@@ -224,17 +214,7 @@ func (p *IdP) signup(w http.ResponseWriter, r *http.Request) {
 // reset asks for a password-reset link.
 func (p *IdP) reset(w http.ResponseWriter, r *http.Request) {
 	pg := page{Page: "reset", Title: "Reset your password", Action: p.cfg.Issuer + "reset"}
-	if r.Method == http.MethodGet {
-		p.render(w, r, http.StatusOK, pg)
-		return
-	}
-	if r.Method != http.MethodPost {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	if !p.checkCSRF(r) {
-		pg.Error = "Your session expired or the form was sent from another site. Please try again."
-		p.render(w, r, http.StatusForbidden, pg)
+	if !p.formPosted(w, r, pg) {
 		return
 	}
 	email := strings.TrimSpace(r.PostFormValue("email"))
@@ -297,9 +277,7 @@ func (p *IdP) resetConfirm(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusOK, pg)
 		return
 	}
-	if !p.checkCSRF(r) {
-		pg.Error = "Your session expired or the form was sent from another site. Please try again."
-		p.render(w, r, http.StatusForbidden, pg)
+	if !p.csrfChecked(w, r, pg) {
 		return
 	}
 	pw := r.PostFormValue("password")

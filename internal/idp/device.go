@@ -164,17 +164,7 @@ func (p *IdP) activate(w http.ResponseWriter, r *http.Request) {
 	pg := page{Page: "activate", Title: "Confirm your device", Action: p.cfg.Issuer + "activate", UserCode: r.FormValue("user_code")}
 	sid, u, authTime := p.session(r)
 	pg.SignedIn = u != nil
-	if r.Method == http.MethodGet {
-		p.render(w, r, http.StatusOK, pg)
-		return
-	}
-	if r.Method != http.MethodPost {
-		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
-	}
-	if !p.checkCSRF(r) {
-		pg.Error = "Your session expired or the form was sent from another site. Please try again."
-		p.render(w, r, http.StatusForbidden, pg)
+	if !p.formPosted(w, r, pg) {
 		return
 	}
 	ctx := r.Context()

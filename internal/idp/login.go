@@ -60,6 +60,32 @@ func (p *IdP) checkCSRF(r *http.Request) bool {
 	return subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue("csrf_token"))) == 1
 }
 
+// csrfChecked reports whether a posted form carries its CSRF token; when
+// it does not, it renders pg again with an error.
+func (p *IdP) csrfChecked(w http.ResponseWriter, r *http.Request, pg page) bool {
+	if p.checkCSRF(r) {
+		return true
+	}
+	pg.Error = "Your session expired or the form was sent from another site. Please try again."
+	p.render(w, r, http.StatusForbidden, pg)
+	return false
+}
+
+// formPosted does what a form page does first: on GET it renders pg, on
+// a method other than POST it answers 405, and on a POST it checks the
+// CSRF token (csrfChecked). It reports whether to go on with the POST.
+func (p *IdP) formPosted(w http.ResponseWriter, r *http.Request, pg page) bool {
+	if r.Method == http.MethodGet {
+		p.render(w, r, http.StatusOK, pg)
+		return false
+	}
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return false
+	}
+	return p.csrfChecked(w, r, pg)
+}
+
 func (p *IdP) render(w http.ResponseWriter, r *http.Request, status int, pg page) {
 	pg.CSRF = p.csrfToken(w, r)
 	if pg.LogoURI == "" && pg.AppName == "" {
@@ -207,9 +233,7 @@ func (p *IdP) login(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusOK, pg)
 		return
 	}
-	if !p.checkCSRF(r) {
-		pg.Error = "Your session expired or the form was sent from another site. Please try again."
-		p.render(w, r, http.StatusForbidden, pg)
+	if !p.csrfChecked(w, r, pg) {
 		return
 	}
 	pg.Login = r.PostFormValue("username")
