@@ -28,6 +28,10 @@ type Options struct {
 	StringifyNumeric bool
 	// DevMode adds internal details to errors (HASURA_GRAPHQL_DEV_MODE).
 	DevMode bool
+	// AdminInternalErrors adds internal details to the errors answered to
+	// admin requests (HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS, true by default
+	// in Hasura).
+	AdminInternalErrors bool
 	// Logger receives error lines and, when its handler enables the
 	// query-log type, each query with its generated SQL.
 	Logger *slog.Logger

@@ -27,11 +27,11 @@ import (
 // status when legacy is set (/v1alpha1/graphql).
 func (e *Engine) Execute(ctx context.Context, s session.Session, body []byte, legacy bool) (int, []byte) {
 	if len(body) > e.o.MaxBodyBytes {
-		return e.fail(apierr.From(apierr.ErrBodyTooLarge), legacy)
+		return e.fail(apierr.From(apierr.ErrBodyTooLarge), legacy, s)
 	}
 	reqs, batch, err := decodeRequests(body, e.o.MaxBatch)
 	if err != nil {
-		return e.fail(err, legacy)
+		return e.fail(err, legacy, s)
 	}
 	if !batch {
 		return e.one(ctx, s, &reqs[0], legacy)
@@ -54,18 +54,18 @@ func (e *Engine) one(ctx context.Context, s session.Session, r *request, legacy 
 		// A bug must cost one request, not the server.
 		if v := recover(); v != nil {
 			e.o.Logger.Error("graphql request panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			status, resp = e.fail(apierr.From(fmt.Errorf("panic: %v", v)), legacy)
+			status, resp = e.fail(apierr.From(fmt.Errorf("panic: %v", v)), legacy, s)
 		}
 	}()
 	b, err := e.run(ctx, s, r)
 	if err != nil {
-		return e.fail(err, legacy)
+		return e.fail(err, legacy, s)
 	}
 	return http.StatusOK, b
 }
 
-// fail writes err as a GraphQL error response.
-func (e *Engine) fail(err error, legacy bool) (int, []byte) {
+// fail writes err as a GraphQL error response for session s.
+func (e *Engine) fail(err error, legacy bool, s session.Session) (int, []byte) {
 	ae := apierr.From(err)
 	if ae.Status >= 500 {
 		e.o.Logger.Error("graphql request failed", "code", ae.Code, "error", err)
@@ -74,7 +74,7 @@ func (e *Engine) fail(err error, legacy bool) (int, []byte) {
 	if legacy {
 		status = ae.Status
 	}
-	o := apierr.Options{DevMode: e.o.DevMode}
+	o := apierr.Options{DevMode: e.o.DevMode || (e.o.AdminInternalErrors && s.IsAdmin())}
 	var xe *execError
 	if errors.As(err, &xe) {
 		// Errors raised while the statements ran come with "data": null.

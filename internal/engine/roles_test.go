@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/postgate/postgate/internal/catalog"
@@ -143,4 +144,30 @@ func TestMutationPlanCache(t *testing.T) {
 	expectMut(t, e, u, bad, map[string]any{"n": "U9"}, `{"data":{"insert_author_one":{"name":"U9"}}}`)
 	expectMut(t, e, u, bad, map[string]any{"n": "Z9"},
 		`{"errors":[{"extensions":{"path":"$.selectionSet.insert_author_one.args.object","code":"permission-error"},"message":"Check constraint violation. insert check constraint failed"}]}`)
+}
+
+// TestAdminInternalErrors checks that admins see the internal details of
+// database errors when AdminInternalErrors is set, and other roles never.
+func TestAdminInternalErrors(t *testing.T) {
+	pool := pgtest.Pool(t)
+	pgtest.Exec(t, pool, `
+create table boom (id int primary key);
+create function boom() returns trigger language plpgsql as $$ begin raise exception 'boom'; end $$;
+create trigger boom before insert on boom for each row execute function boom();`)
+	const md = `{"name": "default", "kind": "postgres", "tables": [{"table": {"schema": "public", "name": "boom"},
+	  "select_permissions": [{"role": "user", "permission": {"columns": ["id"], "filter": {}}}],
+	  "insert_permissions": [{"role": "user", "permission": {"columns": ["id"], "check": {}}}]}]}`
+	const ins = `mutation { insert_boom_one(object: {id: 1}) { id } }`
+	for _, on := range []bool{true, false} {
+		e := New(pool, Options{AdminInternalErrors: on})
+		update(t, e, pool, md)
+		_, got := gql(t, e, admin, ins, nil)
+		if !strings.Contains(got, `"database query error"`) || strings.Contains(got, `"internal"`) != on {
+			t.Errorf("admin, AdminInternalErrors=%v: %s", on, got)
+		}
+		_, got = gql(t, e, user("user", "1"), ins, nil)
+		if !strings.Contains(got, `"database query error"`) || strings.Contains(got, `"internal"`) {
+			t.Errorf("user, AdminInternalErrors=%v: %s", on, got)
+		}
+	}
 }

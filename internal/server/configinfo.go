@@ -3,6 +3,8 @@ package server
 import (
 	"encoding/json"
 	"net/http"
+
+	"github.com/postgate/postgate/internal/auth"
 )
 
 // configBody is the /v1alpha1/config response, in Hasura's field order.
@@ -13,7 +15,7 @@ type configBody struct {
 	IsAdminSecretSet                 bool        `json:"is_admin_secret_set"`
 	IsAuthHookSet                    bool        `json:"is_auth_hook_set"`
 	IsJWTSet                         bool        `json:"is_jwt_set"`
-	JWT                              []jwtInfo   `json:"jwt"`
+	JWT                              any         `json:"jwt"`
 	IsAllowListEnabled               bool        `json:"is_allow_list_enabled"`
 	LiveQueries                      pollingInfo `json:"live_queries"`
 	StreamingQueries                 pollingInfo `json:"streaming_queries"`
@@ -35,6 +37,12 @@ type jwtInfo struct {
 	ClaimsFormat        string `json:"claims_format"`
 }
 
+// describer is an Authenticator that reports its configuration
+// (auth.Authenticator is one).
+type describer interface {
+	Info() auth.Info
+}
+
 // configInfo serves /v1alpha1/config.
 func (s *server) configInfo(w http.ResponseWriter, _ *http.Request, _ *reqState) {
 	c := s.cfg
@@ -52,6 +60,17 @@ func (s *server) configInfo(w http.ResponseWriter, _ *http.Request, _ *reqState)
 		DefaultNamingConvention:          c.DefaultNamingConvention,
 	}
 	body.IsJWTSet = c.Auth.JWTSecret != "" || c.Auth.JWTSecrets != ""
+	if a, ok := s.opts.Auth.(describer); ok {
+		// The authenticator knows its modes, including those not set by
+		// Hasura's variables (the identity provider's JWT mode).
+		info := a.Info()
+		body.IsAdminSecretSet, body.IsAuthHookSet, body.IsJWTSet = info.IsAdminSecretSet, info.IsAuthHookSet, info.IsJWTSet
+		jwt := info.JWT
+		if jwt == nil {
+			jwt = []auth.JWTInfo{}
+		}
+		body.JWT = jwt
+	}
 	if c.ConsoleAssetsDir != "" {
 		dir := c.ConsoleAssetsDir
 		body.ConsoleAssetsDir = &dir

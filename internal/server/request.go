@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/postgate/postgate/internal/apierr"
+	"github.com/postgate/postgate/internal/auth"
 	"github.com/postgate/postgate/internal/logging"
 	"github.com/postgate/postgate/internal/session"
 )
@@ -82,14 +84,57 @@ func trailingData(b []byte) bool {
 	return dec.More() || dec.InputOffset() < int64(len(b))
 }
 
-// authenticate resolves the session: through the Authenticator, or in
-// no-auth mode as admin, switched to the x-hasura-role header's role with the
-// request's x-hasura-* headers as variables.
-func (s *server) authenticate(r *http.Request, body []byte) (session.Session, error) {
+// resolver is an Authenticator that also names headers for the response:
+// the Set-Cookie values an auth webhook returned, which Hasura forwards to
+// the client (auth.Authenticator is one).
+type resolver interface {
+	Resolve(r *http.Request, body []byte) (auth.Result, error)
+}
+
+// authenticate resolves the session: through the Authenticator (adding the
+// cookies it asks for to w), or in no-auth mode as admin, switched to the
+// x-hasura-role header's role with the request's x-hasura-* headers as
+// variables.
+func (s *server) authenticate(w http.ResponseWriter, r *http.Request, body []byte) (session.Session, error) {
+	if res, ok := s.opts.Auth.(resolver); ok {
+		out, err := res.Resolve(r, body)
+		if err != nil {
+			return session.Session{}, err
+		}
+		for _, c := range out.SetCookie {
+			w.Header().Add("Set-Cookie", c)
+		}
+		return out.Session, nil
+	}
 	if s.opts.Auth != nil {
 		return s.opts.Auth.Authenticate(r, body)
 	}
 	return headerSession(r.Header), nil
+}
+
+// requestIDKey is the context key of the request id.
+type requestIDKey struct{}
+
+// withRequestID returns ctx carrying the request id.
+func withRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, requestIDKey{}, id)
+}
+
+// RequestID returns the id of the request whose context ctx is (its
+// X-Request-Id, or the one the server generated), or "". Handlers behind
+// the server use it for log lines, such as the engine's query-log
+// (engine.Options.RequestID).
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// errorOptions is how errors are written for the request: with their
+// internal details in dev mode, and for admin requests unless
+// HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS is false.
+func (s *server) errorOptions(rs *reqState) apierr.Options {
+	admin := rs != nil && rs.session != nil && rs.session.IsAdmin()
+	return apierr.Options{DevMode: s.cfg.DevMode || (admin && s.cfg.AdminInternalErrors)}
 }
 
 func headerSession(h http.Header) session.Session {

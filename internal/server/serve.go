@@ -33,6 +33,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rs.id = newRequestID()
 	}
 	w.Header().Set("X-Request-Id", rs.id)
+	r = r.WithContext(withRequestID(r.Context(), rs.id))
 	rec := &recorder{ResponseWriter: w}
 	rt, known := s.routes[r.URL.Path]
 	defer func() {
@@ -84,7 +85,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		rs.body = body
-		sess, err := s.authenticate(r, body)
+		sess, err := s.authenticate(rec, r, body)
 		if err != nil {
 			s.fail(rec, rs, rt.graphql, legacy, err)
 			return
@@ -173,7 +174,7 @@ func (s *server) mount(path string) http.Handler {
 // status 200, as Hasura does; the legacy /v1alpha1/graphql keeps the status.
 func (s *server) fail(w http.ResponseWriter, rs *reqState, graphql, legacy bool, err error) {
 	e := apierr.From(err)
-	opts := apierr.Options{DevMode: s.cfg.DevMode}
+	opts := s.errorOptions(rs)
 	rs.err = apierr.APIBody(e, opts)
 	if !graphql {
 		writeJSON(w, e.Status, rs.err)

@@ -128,7 +128,7 @@ func TestRoutes(t *testing.T) {
 		{"explain as admin", call{"POST", "/v1/graphql/explain", `{"query":{"query":"{a}"}}`, nil}, 200, `[{"field":"x","sql":"SELECT 1","plan":[]}]`},
 		{"explain as user", call{"POST", "/v1/graphql/explain", `{}`, user}, 400, denied},
 		{"metadata", call{"POST", "/v1/metadata", `{"type":"export_metadata","args":{}}`, nil}, 200, `{"message":"success","api":"metadata"}`},
-		{"metadata error", call{"POST", "/v1/metadata", `{"type":"fail"}`, nil}, 400, `{"code":"not-exists","error":"table \"x\" does not exist","path":"$.args"}`},
+		{"metadata error", call{"POST", "/v1/metadata", `{"type":"fail"}`, nil}, 400, `{"code":"not-exists","error":"table \"x\" does not exist","internal":"secret detail","path":"$.args"}`},
 		{"metadata internal error hidden", call{"POST", "/v1/metadata", `{"type":"boom"}`, nil}, 500, `{"code":"unexpected","error":"unexpected error","path":"$"}`},
 		{"metadata as user", call{"POST", "/v1/metadata", `{"type":"export_metadata"}`, user}, 400, deniedArgs},
 		{"metadata invalid json", call{"POST", "/v1/metadata", `abc def`, nil}, 400,
@@ -244,7 +244,7 @@ func TestDevModeShowsInternal(t *testing.T) {
 	if !strings.Contains(w.Body.String(), `"internal":"secret detail"`) {
 		t.Errorf("dev mode body = %s", w.Body)
 	}
-	h = New(Options{Metadata: fakeMetadata{}})
+	h = New(Options{Metadata: fakeMetadata{}, Config: loadConfig(t, map[string]string{"HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS": "false"})})
 	if w := do(t, h, call{"POST", "/v1/metadata", `{"type":"fail"}`, nil}); strings.Contains(w.Body.String(), "secret detail") {
 		t.Errorf("internal leaked: %s", w.Body)
 	}
