@@ -62,7 +62,10 @@ type PlanCacheStats struct {
 	Parses int64
 }
 
-// SubscriptionStats describe the live subscriptions being served.
+// SubscriptionStats describe the subscriptions being served. They are
+// reported under subscription_kind "live-query": the subscription handler
+// polls streaming subscriptions as multiplexed live queries and does not
+// count them apart yet.
 type SubscriptionStats struct {
 	// Active is the number of running subscriptions.
 	Active int
