@@ -299,13 +299,21 @@ func (k *keyring) verifyExp(ctx context.Context, token string, checkExp bool) (m
 	return nil, errors.New("unknown signing key")
 }
 
-// seal encrypts plain with AES-256-GCM; the nonce prefixes the result.
-func seal(key, plain []byte) ([]byte, error) {
+// sealData is the associated data seal and open authenticate.
+var sealData = []byte("postgate signing key")
+
+// newGCM is AES-GCM with key (AES-256 for a 32-byte key).
+func newGCM(key []byte) (cipher.AEAD, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
 	}
-	gcm, err := cipher.NewGCM(block)
+	return cipher.NewGCM(block)
+}
+
+// seal encrypts plain with AES-256-GCM; the nonce prefixes the result.
+func seal(key, plain []byte) ([]byte, error) {
+	gcm, err := newGCM(key)
 	if err != nil {
 		return nil, err
 	}
@@ -313,21 +321,17 @@ func seal(key, plain []byte) ([]byte, error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return nil, err
 	}
-	return gcm.Seal(nonce, nonce, plain, []byte("postgate signing key")), nil
+	return gcm.Seal(nonce, nonce, plain, sealData), nil
 }
 
 // open decrypts what seal produced.
 func open(key, sealed []byte) ([]byte, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
+	gcm, err := newGCM(key)
 	if err != nil {
 		return nil, err
 	}
 	if len(sealed) < gcm.NonceSize() {
 		return nil, errors.New("sealed key too short")
 	}
-	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], []byte("postgate signing key"))
+	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], sealData)
 }
