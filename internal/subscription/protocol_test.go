@@ -1,11 +1,15 @@
 package subscription_test
 
 import (
+	"bytes"
 	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/postgate/postgate/internal/logging"
 	"github.com/postgate/postgate/internal/subscription"
 )
 
@@ -102,4 +106,56 @@ func TestKeepAliveAndShutdown(t *testing.T) {
 		t.Fatalf("close %d", code)
 	}
 	waitStats(t, h, 0, 0)
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestLegacyDuplicateIDAndLogs: a legacy start reusing a running
+// subscription's id gets Hasura's start-failed error; the connection's
+// life is written as websocket-log lines.
+func TestLegacyDuplicateIDAndLogs(t *testing.T) {
+	var logs lockedBuffer
+	e := start(t, func(o *subscription.Options) {
+		o.Logger = logging.New(&logs, logging.Options{Types: map[string]bool{"websocket-log": true}})
+	})
+	c := dial(t, e.srv.URL, subscription.ProtocolLegacyWS)
+	c.init(`{"x-hasura-admin-secret":"` + adminSecret + `"}`)
+	start := `{"type":"start","id":"1","payload":{"query":"subscription Items { item { id } }","operationName":"Items"}}`
+	c.send(start)
+	c.expect("data", "1")
+	c.send(start)
+	contains(t, c.expect("error", "1"), `an operation already exists with this id: 1`)
+	c.expect("complete", "1")
+	c.send(`{"type":"stop","id":"1"}`)
+	c.send(`{"type":"connection_terminate"}`)
+	c.closed()
+	deadline := time.Now().Add(2 * time.Second)
+	for !strings.Contains(logs.String(), `"type":"closed"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("logs: %s", logs.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, want := range []string{`"type":"websocket-log"`, `"type":"accepted"`, `"operation_type":{"type":"started"}`,
+		`"operation_type":{"type":"stopped"}`, `"operation_name":"Items"`, `"x-hasura-role":"admin"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs lack %s:\n%s", want, logs.String())
+		}
+	}
 }
