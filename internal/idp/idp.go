@@ -164,7 +164,7 @@ func (p *IdP) Handler() http.Handler {
 	mux.HandleFunc(pre+"reset/confirm", p.resetConfirm)
 	mux.HandleFunc("GET "+pre+"v2/logout", p.logoutV2)
 	mux.HandleFunc(pre+"oidc/logout", p.logoutOIDC)
-	mux.Handle(pre+"api/v2/", http.StripPrefix(strings.TrimSuffix(pre, "/")+"/api/v2", p.management()))
+	mux.Handle(pre+"api/v2/", http.StripPrefix(strings.TrimSuffix(pre, "/")+"/api/v2", p.checkMgmtInput(p.management())))
 	return securityHeaders(mux)
 }
 

@@ -1,0 +1,59 @@
+package idp
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestCheckMgmtInput(t *testing.T) {
+	var seen string
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		seen = string(b)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	h := (&IdP{}).checkMgmtInput(next)
+	for _, c := range []struct {
+		method, target, body string
+		want                 int
+	}{
+		{"GET", "/users?page=2&per_page=10", "", http.StatusNoContent},
+		{"GET", "/users?page=-1", "", http.StatusBadRequest},
+		{"GET", "/users?page=99999999999", "", http.StatusBadRequest},
+		{"GET", "/users?page=x", "", http.StatusBadRequest},
+		{"GET", "/clients/%00", "", http.StatusBadRequest},
+		{"GET", "/users/%ff", "", http.StatusBadRequest},
+		{"GET", "/users?q=%00", "", http.StatusBadRequest},
+		{"GET", "/users?q=%zz", "", http.StatusBadRequest},
+		{"POST", "/clients", `{"name": "a\u0000b"}`, http.StatusBadRequest},
+		{"POST", "/clients", `{"a\u0000": 1}`, http.StatusBadRequest},
+		{"POST", "/clients", "{\"name\": \"\xff\"}", http.StatusBadRequest},
+		{"POST", "/clients", `{"name": "x",}`, http.StatusBadRequest},
+		{"POST", "/clients", `{"name": "a\\u0000 is fine", "n": "\u00e9"}`, http.StatusNoContent},
+		{"POST", "/clients/x/rotate-secret", "", http.StatusNoContent},
+	} {
+		seen = ""
+		req := httptest.NewRequest(c.method, "http://x"+c.target, strings.NewReader(c.body))
+		if c.body == "" {
+			req.Body = http.NoBody
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			t.Errorf("%s %s %q: %d %s, want %d", c.method, c.target, c.body, rec.Code, rec.Body, c.want)
+			continue
+		}
+		if c.want == http.StatusBadRequest {
+			var e mgmtError
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || e.StatusCode != 400 || e.Message == "" {
+				t.Errorf("%s %s: not Auth0's error shape: %s", c.method, c.target, rec.Body)
+			}
+		} else if seen != c.body {
+			t.Errorf("%s %s: the handler read %q, want %q", c.method, c.target, seen, c.body)
+		}
+	}
+}
