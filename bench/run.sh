@@ -61,7 +61,8 @@ cleanup() {
 trap cleanup EXIT
 : >"$TMP/notes"
 note() {
-	echo "- $*" >>"$TMP/notes"
+	# Registry addresses in install errors are left out of the results.
+	echo "- $*" | sed -E 's#https?://[^ ]+#<registry URL>#g' >>"$TMP/notes"
 	echo "note: $*" >&2
 }
 
