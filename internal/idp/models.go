@@ -144,16 +144,13 @@ func (s *store) clients(ctx context.Context) ([]*Client, error) {
 
 func (s *store) saveClient(ctx context.Context, c *Client, insert bool) error {
 	md, _ := json.Marshal(c.ClientMetadata)
-	if insert {
-		_, err := s.pool.Exec(ctx, `INSERT INTO `+s.t("clients")+` (`+clientCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
-			c.ClientID, c.Name, c.Description, c.AppType, c.secretHash, c.Callbacks, c.AllowedLogoutURLs, c.WebOrigins,
-			c.AllowedOrigins, c.GrantTypes, c.TokenEndpointAuthMethod, c.LogoURI, md)
-		return err
-	}
-	_, err := s.pool.Exec(ctx, `UPDATE `+s.t("clients")+` SET name=$2, description=$3, app_type=$4, secret_hash=$5, callbacks=$6,
+	q := `INSERT INTO ` + s.t("clients") + ` (` + clientCols + `) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`
+	if !insert {
+		q = `UPDATE ` + s.t("clients") + ` SET name=$2, description=$3, app_type=$4, secret_hash=$5, callbacks=$6,
  allowed_logout_urls=$7, web_origins=$8, allowed_origins=$9, grant_types=$10, token_endpoint_auth_method=$11, logo_uri=$12,
- client_metadata=$13 WHERE client_id=$1`,
-		c.ClientID, c.Name, c.Description, c.AppType, c.secretHash, c.Callbacks, c.AllowedLogoutURLs, c.WebOrigins,
+ client_metadata=$13 WHERE client_id=$1`
+	}
+	_, err := s.pool.Exec(ctx, q, c.ClientID, c.Name, c.Description, c.AppType, c.secretHash, c.Callbacks, c.AllowedLogoutURLs, c.WebOrigins,
 		c.AllowedOrigins, c.GrantTypes, c.TokenEndpointAuthMethod, c.LogoURI, md)
 	return err
 }
