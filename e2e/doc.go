@@ -15,9 +15,10 @@
 // selection order (-conformance.strict-order=false only warns). With
 // -conformance.admin-secret the server runs with an admin secret and every
 // case must first be refused without it and with a wrong one, as Hasura's
-// harness checks in that mode. With -conformance.transport=websocket the
-// query cases Hasura runs over both transports go through
-// subscriptions-transport-ws (reported, not yet enforced). Subtests are named after the corpus paths, so
+// harness checks in that mode. The query cases Hasura runs over both
+// transports are sent over HTTP and then over a websocket
+// (subscriptions-transport-ws); -conformance.transport=http or =websocket
+// picks one. Subtests are named after the corpus paths, so
 // `-run 'TestConformance/graphql_query/basic'` runs one directory.
 //
 // Run `go test ./e2e/ -run TestConformance -update` to rewrite the baseline

@@ -35,10 +35,11 @@ type Runner struct {
 	// half of the cases (chosen by a hash of the case id, so runs repeat),
 	// as Hasura's harness does at random: admin stays admin with the header.
 	AdminRoleHalf bool
-	// Transport is TransportHTTP (the default when empty) or
+	// Transport is TransportHTTP (the default when empty),
 	// TransportWebSocket, which sends the GraphQL query cases Hasura's
 	// harness parametrizes over transports through
-	// subscriptions-transport-ws instead.
+	// subscriptions-transport-ws instead, or TransportBoth, which sends
+	// those (mutations excepted) over HTTP and then over the websocket.
 	Transport string
 	// Logf receives progress notes (fixture failures, resets).
 	Logf func(format string, args ...any)
@@ -331,9 +332,30 @@ func (r *Runner) runStep(ctx context.Context, c *Case, s *Step) (fails, warns []
 		st.Headers = [][2]string{{"X-Hasura-Role", "admin"}}
 		s = &st
 	}
-	if r.Transport == TransportWebSocket && overWebSocket(c, s) {
+	switch {
+	case r.Transport == TransportWebSocket && overWebSocket(c, s):
 		return r.runStepWS(ctx, c, s)
+	case r.Transport == TransportBoth && overWebSocket(c, s) && !isMutation(s.Query):
+		if fails, warns = r.runStepHTTP(ctx, c, s); len(fails) > 0 {
+			return fails, warns
+		}
+		wf, ww := r.runStepWS(ctx, c, s)
+		for _, w := range ww {
+			warns = append(warns, "websocket: "+w)
+		}
+		for _, f := range wf {
+			if !strings.HasPrefix(f, "websocket: ") {
+				f = "websocket: " + f
+			}
+			fails = append(fails, f)
+		}
+		return fails, warns
 	}
+	return r.runStepHTTP(ctx, c, s)
+}
+
+// runStepHTTP sends one step over HTTP and judges the answer.
+func (r *Runner) runStepHTTP(ctx context.Context, c *Case, s *Step) (fails, warns []string) {
 	if r.AdminSecret != "" {
 		if f := r.checkRefused(ctx, s); f != nil {
 			return f, nil

@@ -318,7 +318,9 @@ func fakeWS(t *testing.T) http.Handler {
 			case "start":
 				q, _ := m.Payload.(*Object).Vals["query"].(string)
 				body := `{"data":{"x":1}}`
-				if q == "bad" {
+				if strings.Contains(q, "wsdiff") {
+					body = `{"data":{"x":9}}`
+				} else if q == "bad" {
 					body = `{"errors":[{"extensions":{"path":"$","code":"validation-failed"},"message":"m"}]}`
 				} else if role == "user" {
 					body = `{"data":{"x":7}}`
@@ -402,5 +404,40 @@ func TestAdminRoleHalf(t *testing.T) {
 	}
 	if (&Runner{}).adminRoleFor(&Case{ID: "x"}) {
 		t.Error("added without AdminRoleHalf")
+	}
+}
+
+func TestRunnerBothTransports(t *testing.T) {
+	root := writeCorpus(t, map[string]string{
+		"graphql_query/w/same.yaml":     gqlCase("a", "{data: {x: 1}}"),
+		"graphql_query/w/differs.yaml":  gqlCase("wsdiff", "{data: {x: 1}}"),
+		"graphql_query/w/mutation.yaml": gqlCase("'mutation { wsdiff }'", "{data: {x: 1}}"),
+	})
+	manifest, _ := LoadManifest(root)
+	dirs, err := LoadCorpus(root, manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fakeWS(t))
+	defer srv.Close()
+	for _, tr := range []string{TransportHTTP, TransportBoth} {
+		r := &Runner{BaseURL: srv.URL, Transport: tr}
+		got := map[string]Result{}
+		for _, d := range dirs {
+			r.RunDir(context.Background(), d, func(c *Case, run func() Result) { got[c.ID] = run() })
+		}
+		if !got["graphql_query/w/same"].Passed || !got["graphql_query/w/mutation"].Passed {
+			t.Errorf("%s: %q / %q", tr, got["graphql_query/w/same"].Reason, got["graphql_query/w/mutation"].Reason)
+		}
+		diff := got["graphql_query/w/differs"]
+		if tr == TransportHTTP && !diff.Passed {
+			t.Errorf("http: %s", diff.Reason)
+		}
+		if tr == TransportBoth && (diff.Passed || !strings.HasPrefix(diff.Reason, "websocket: ")) {
+			t.Errorf("both: websocket difference not caught: passed=%v %q", diff.Passed, diff.Reason)
+		}
+	}
+	if !isMutation(mustJSON(t, `{"query":"mutation m { a }"}`)) || isMutation(mustJSON(t, `{"query":"query { a }"}`)) {
+		t.Error("isMutation")
 	}
 }

@@ -7,12 +7,15 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // Transports a Runner can send GraphQL cases over.
 const (
 	TransportHTTP      = "http"
 	TransportWebSocket = "websocket"
+	TransportBoth      = "both"
 )
 
 // wsProtocol is the Apollo subscriptions-transport-ws subprotocol Hasura's
@@ -68,7 +71,7 @@ func readWS(ctx context.Context, conn *websocket.Conn) (wsMessage, error) {
 
 // postWS runs one GraphQL request over a fresh websocket connection as
 // Hasura's harness does: connection_init carrying the headers, start, then
-// exactly one data message followed by complete. It returns the data
+// exactly one data (or error) message followed by complete. It returns that
 // message's payload, the response body to compare.
 func (r *Runner) postWS(ctx context.Context, s *Step) (any, error) {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
@@ -106,8 +109,8 @@ func (r *Runner) postWS(ctx context.Context, s *Step) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("waiting for data: %w", err)
 	}
-	if m.Type != "data" || m.ID != "1" {
-		return nil, fmt.Errorf("got %s (id %q), want data for id 1: %s", m.Type, m.ID, clip(EncodeJSON(m.Payload)))
+	if (m.Type != "data" && m.Type != "error") || m.ID != "1" {
+		return nil, fmt.Errorf("got %s (id %q), want data or error for id 1: %s", m.Type, m.ID, clip(EncodeJSON(m.Payload)))
 	}
 	payload := m.Payload
 	m, err = readWS(ctx, conn)
@@ -170,8 +173,29 @@ func (r *Runner) runStepWS(ctx context.Context, c *Case, s *Step) (fails, warns 
 
 // ValidTransport checks a transport name.
 func ValidTransport(t string) error {
-	if t == TransportHTTP || t == TransportWebSocket {
+	switch t {
+	case TransportHTTP, TransportWebSocket, TransportBoth:
 		return nil
 	}
-	return fmt.Errorf("transport %q: want %q or %q", t, TransportHTTP, TransportWebSocket)
+	return fmt.Errorf("transport %q: want %q, %q or %q", t, TransportHTTP, TransportWebSocket, TransportBoth)
+}
+
+// isMutation reports whether a GraphQL request body holds a mutation, which
+// must not be sent twice.
+func isMutation(body any) bool {
+	o, ok := body.(*Object)
+	if !ok {
+		return false
+	}
+	q, _ := o.Vals["query"].(string)
+	doc, err := parser.ParseQuery(&ast.Source{Input: q})
+	if err != nil {
+		return strings.Contains(q, "mutation")
+	}
+	for _, op := range doc.Operations {
+		if op.Operation == ast.Mutation {
+			return true
+		}
+	}
+	return false
 }
