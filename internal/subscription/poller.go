@@ -3,6 +3,8 @@ package subscription
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -106,7 +108,7 @@ func (h *hub) stats() Stats {
 func (h *hub) add(ctx context.Context, live *engine.Live, send func([]byte)) *subscriber {
 	s := &subscriber{id: strconv.FormatUint(h.nextID.Add(1), 36), live: live, send: send}
 	pctx, cancel := context.WithTimeout(ctx, h.timeout)
-	s.deliver(h.pollOne(pctx, live.Query, s))
+	group{s}.deliver(h.pollOne(pctx, live.Query, s))
 	cancel()
 
 	h.mu.Lock()
@@ -160,7 +162,9 @@ func (h *hub) run(c *cohort) {
 	}
 }
 
-// poll runs one round of cohort c's live query.
+// poll runs one round of cohort c's live query. Subscribers binding the
+// same values (variables and session) form a group served by one row of
+// the statement; batches count groups.
 func (h *hub) poll(c *cohort) {
 	h.mu.Lock()
 	subs := make([]*subscriber, 0, len(c.subs))
@@ -168,54 +172,88 @@ func (h *hub) poll(c *cohort) {
 		subs = append(subs, s)
 	}
 	h.mu.Unlock()
-	for len(subs) > 0 {
-		n := min(len(subs), c.batchSize)
-		h.pollBatch(c, subs[:n])
-		subs = subs[n:]
+	byKey := map[string]int{}
+	var groups []group
+	for _, s := range subs {
+		k := argsKey(s.live.Args)
+		if i, ok := byKey[k]; ok {
+			groups[i] = append(groups[i], s)
+			continue
+		}
+		byKey[k] = len(groups)
+		groups = append(groups, group{s})
+	}
+	for len(groups) > 0 {
+		n := min(len(groups), c.batchSize)
+		h.pollBatch(c, groups[:n])
+		groups = groups[n:]
 	}
 }
 
-// pollBatch polls a batch of a cohort. When the cohort's statement fails,
-// each subscriber is polled alone so that an error reaches only the
-// subscribers whose values cause it.
-func (h *hub) pollBatch(c *cohort, subs []*subscriber) {
+// group is the subscribers of a cohort that bind the same values.
+type group []*subscriber
+
+// deliver gives each member the group's result (ok) or error body.
+func (g group) deliver(body []byte, ok bool) {
+	for _, s := range g {
+		if ok {
+			s.deliver(s.live.Advance(body))
+		} else {
+			s.deliver(body)
+		}
+	}
+}
+
+// argsKey identifies the values a subscriber binds.
+func argsKey(args [][]any) string {
+	b, err := json.Marshal(args)
+	if err != nil {
+		return fmt.Sprintf("!%p", args)
+	}
+	return string(b)
+}
+
+// pollBatch polls a batch of a cohort's groups. When the cohort's
+// statement fails, each group is polled alone so that an error reaches
+// only the subscribers whose values cause it.
+func (h *hub) pollBatch(c *cohort, groups []group) {
 	ctx, cancel := context.WithTimeout(c.ctx, h.timeout)
 	defer cancel()
-	ids := make([]string, len(subs))
-	args := make([][][]any, len(subs))
-	for i, s := range subs {
-		ids[i], args[i] = s.id, s.live.Args
+	ids := make([]string, len(groups))
+	args := make([][][]any, len(groups))
+	for i, g := range groups {
+		ids[i], args[i] = g[0].id, g[0].live.Args
 	}
 	h.polls.Add(1)
 	res, err := h.eng.Poll(ctx, c.q, ids, args)
 	if c.ctx.Err() != nil {
 		return
 	}
-	if err != nil && len(subs) > 1 {
-		for _, s := range subs {
-			s.deliver(h.pollOne(ctx, c.q, s))
+	switch {
+	case err != nil && len(groups) > 1:
+		for _, g := range groups {
+			g.deliver(h.pollOne(ctx, c.q, g[0]))
 		}
-		return
-	}
-	if err != nil {
-		subs[0].deliver(h.errorBody(err))
-		return
-	}
-	for _, s := range subs {
-		if b, ok := res[s.id]; ok {
-			s.deliver(s.live.Advance(b))
+	case err != nil:
+		groups[0].deliver(h.errorBody(err), false)
+	default:
+		for _, g := range groups {
+			if b, ok := res[g[0].id]; ok {
+				g.deliver(b, true)
+			}
 		}
 	}
 }
 
-// pollOne polls q for s alone and returns its result or error body.
-func (h *hub) pollOne(ctx context.Context, q *engine.LiveQuery, s *subscriber) []byte {
+// pollOne polls q for s alone. It returns the result and true, or the
+// error body and false.
+func (h *hub) pollOne(ctx context.Context, q *engine.LiveQuery, s *subscriber) ([]byte, bool) {
 	h.polls.Add(1)
 	res, err := h.eng.Poll(ctx, q, []string{s.id}, [][][]any{s.live.Args})
 	if err != nil {
-		return h.errorBody(err)
+		return h.errorBody(err), false
 	}
-	return s.live.Advance(res[s.id])
+	return res[s.id], true
 }
 
 // errorBody is a live query's error result, {"errors":[...]}, as Hasura

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -181,5 +182,31 @@ func TestHubPollsOnInterval(t *testing.T) {
 	}
 	if !errors.Is(context.Cause(s.c.ctx), context.Canceled) {
 		t.Fatal("cohort context not cancelled")
+	}
+}
+
+// TestHubGroupsEqualValues: subscribers binding the same values share one
+// row of the poll statement.
+func TestHubGroupsEqualValues(t *testing.T) {
+	f := &fakePoller{}
+	h := newTestHub(f, 100)
+	var boxes []*inbox
+	for _, v := range []string{"x", "x", "y", "x"} {
+		b := &inbox{}
+		boxes = append(boxes, b)
+		h.add(context.Background(), live(v), b.send)
+	}
+	f.setRound(1)
+	h.mu.Lock()
+	c := h.cohorts["k"]
+	h.mu.Unlock()
+	h.poll(c)
+	if got := f.batchSizes(); len(got) != 1 || got[0] != 2 {
+		t.Fatalf("poll statements %v, want one for two groups", got)
+	}
+	for i, b := range boxes {
+		if got := b.all(); len(got) != 2 || !strings.Contains(got[1], `"round":1`) {
+			t.Fatalf("subscriber %d got %v", i, got)
+		}
 	}
 }
