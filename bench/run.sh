@@ -141,7 +141,8 @@ go build -o "$TMP/baseline" ./bench/baseline
 go build -o "$TMP/jwks" ./bench/jwks
 "$TMP/jwks" -addr 127.0.0.1:$JWKSPORT -user 1 -token-file "$TMP/token" 2>"$TMP/jwks.log" &
 PIDS+=($!)
-DATABASE_URL="$DB" "$TMP/baseline" -addr 127.0.0.1:$BASEPORT -sql bench/sql 2>"$TMP/baseline.log" &
+# The reference gets Postgate's default pool size (50), not pgxpool's (4).
+DATABASE_URL="$DB&pool_max_conns=50" "$TMP/baseline" -addr 127.0.0.1:$BASEPORT -sql bench/sql 2>"$TMP/baseline.log" &
 BASEPID=$!
 PIDS+=($BASEPID)
 sleep 1
@@ -308,8 +309,8 @@ RES=$TMP/results.tsv
 	echo "Machine: $(nproc) cores, $(uname -m), $("$BIN/postgres" --version), $(go version | awk '{print $3}'), wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), node $(node --version 2>/dev/null || echo none)"
 	echo "Postgate built from: $(cat "$TMP/built-from"). Load average at start: $(cut -d' ' -f1-3 /proc/loadavg). Warm-up ${WARMUP}s, measured ${DURATION}s per target."
 	echo
-	echo "| target | conns | req/s | p50 | p99 | engine CPU ms/req | postgres CPU ms/req | engine RSS MB |"
-	echo "|---|---|---|---|---|---|---|---|"
+	echo "| target | conns | req/s | p50 | p99 | engine CPU ms/req | postgres CPU ms/req | wrk CPU ms/req | engine RSS MB |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 } >"$OUT"
 
 # run_wrk QUERY ENGINE CONNS URL BODY_FILE [HEADER] [PID]
@@ -327,7 +328,12 @@ run_wrk() {
 	local e0=0 p0 e1=0 p1 rss=""
 	[ -n "$pid" ] && e0=$(cpu_tree "$pid")
 	p0=$(cpu_tree "$PGMASTER")
-	BODY_FILE=$body AUTH=$auth ADMIN_SECRET=$secret wrk -t2 -c"$c" -d"${DURATION}s" --latency -s bench/post.lua "$url" >"$TMP/wrk.out" 2>&1 || true
+	# The subshell's `times` gives wrk's own CPU (the load generator's share
+	# of the machine).
+	(
+		BODY_FILE=$body AUTH=$auth ADMIN_SECRET=$secret wrk -t2 -c"$c" -d"${DURATION}s" --latency -s bench/post.lua "$url" >"$TMP/wrk.out" 2>&1 || true
+		times >"$TMP/wrk.times"
+	)
 	[ -n "$pid" ] && { e1=$(cpu_tree "$pid"); rss=$(($(rss_tree "$pid") / 1024)); }
 	p1=$(cpu_tree "$PGMASTER")
 	local rps p50 p99 n tick bad
@@ -342,7 +348,13 @@ run_wrk() {
 	ecpu=$(python3 -c "print(round(($e1-$e0)*1000/$tick/max(${n:-0},1),3))")
 	pcpu=$(python3 -c "print(round(($p1-$p0)*1000/$tick/max(${n:-0},1),3))")
 	[ -z "$pid" ] && ecpu=""
-	echo "| $q $eng | $c | ${rps:-failed} | $p50 | $p99 | $ecpu | $pcpu | $rss |" >>"$OUT"
+	local wcpu
+	wcpu=$(python3 -c "
+import re
+l = open('$TMP/wrk.times').read().split('\n')[1]
+t = sum(float(m) * 60 + float(s) for m, s in re.findall(r'(\d+)m([\d.]+)s', l))
+print(round(t * 1000 / max(${n:-0}, 1), 3))")
+	echo "| $q $eng | $c | ${rps:-failed} | $p50 | $p99 | $ecpu | $pcpu | $wcpu | $rss |" >>"$OUT"
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$q" "$eng" "$c" "${rps:-0}" "$ecpu" "$pcpu" >>"$RES"
 	echo "$q $eng c=$c: ${rps:-failed} req/s" >&2
 }
@@ -365,7 +377,7 @@ for c in $CONNS; do
 	run_wrk M1 postgate "$c" "$GQL" bench/queries/m1.json "$ADMIN" $PG8
 	for q in q1 q2 q3; do
 		r=$("$BIN/pgbench" -n -M prepared -T "$DURATION" -c "$c" -j 2 -f bench/sql/$q.sql "$DB" 2>/dev/null | awk '/^tps/ {print $3}')
-		echo "| ${q^^} pgbench -M prepared | $c | $r | | | | | |" >>"$OUT"
+		echo "| ${q^^} pgbench -M prepared | $c | $r | | | | | | |" >>"$OUT"
 		printf '%s\t%s\t%s\t%s\t\t\n' "${q^^}" pgbench "$c" "${r:-0}" >>"$RES"
 	done
 done
