@@ -99,6 +99,12 @@ func TestInheritedRoleNullsColumns(t *testing.T) {
 		  {"id":3,"name":"c","salary":300,"bonus":30}]}}`)
 	expect(t, e, s, `{ emp_by_pk(id: 2) { id salary } emp_aggregate { aggregate { count sum { salary } max { salary } } nodes { salary } } }`, nil,
 		`{"data":{"emp_by_pk":{"id":2,"salary":null},"emp_aggregate":{"aggregate":{"count":3,"sum":{"salary":400},"max":{"salary":300}},"nodes":[{"salary":100},{"salary":null},{"salary":300}]}}}`)
+	// Filters and orderings see the column as null where it is hidden, so
+	// they reveal nothing of it.
+	expect(t, e, s, `{ a: emp(where: {salary: {_gte: 200}}) { id } b: emp(where: {salary: {_is_null: true}}) { id }
+	  c: emp(where: {_not: {salary: {_lt: 150}}}) { id } d: emp(where: {bonus: {_gt: 15}}) { id }
+	  e: emp(order_by: {salary: desc}) { id } f: emp(distinct_on: salary, order_by: {salary: asc}) { id } }`, nil,
+		`{"data":{"a":[{"id":3}],"b":[{"id":2}],"c":[{"id":3}],"d":[{"id":3}],"e":[{"id":2},{"id":3},{"id":1}],"f":[{"id":1},{"id":3},{"id":2}]}}`)
 	// The manager's session variable decides visibility at execution.
 	s.Vars["x-hasura-dept"] = "2"
 	expect(t, e, s, `{ emp(order_by: {id: asc}) { id name salary bonus } }`, nil,

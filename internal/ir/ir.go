@@ -78,6 +78,10 @@ type ColumnOp struct {
 	Name string
 	Type string // the column's type
 	Cast string // when set, compare (column)::Cast
+	// Visible, when set, makes the operand null on rows not matching it
+	// (an inherited role filtering on a column only some parents grant;
+	// see ColumnField).
+	Visible BoolExp
 }
 
 // ComputedOp is a scalar computed field of the current row.
@@ -88,6 +92,8 @@ type ComputedOp struct {
 	// passed first).
 	Args []Arg
 	Type string
+	// Visible is as in ColumnOp, for comparisons and orderings.
+	Visible BoolExp
 }
 
 func (ColumnOp) isOperand()   {}
@@ -271,8 +277,11 @@ type OrderBy struct {
 // OrderExpr is what rows are ordered by.
 type OrderExpr interface{ isOrderExpr() }
 
-// OrderColumn orders by a column.
-type OrderColumn struct{ Name string }
+// OrderColumn orders by a column; Visible is as in ColumnOp.
+type OrderColumn struct {
+	Name    string
+	Visible BoolExp
+}
 
 // OrderObjectRel orders by an expression on the row an object relationship
 // points to (Where holds the target's permission filter).

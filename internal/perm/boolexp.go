@@ -36,6 +36,11 @@ type Env struct {
 	// Leaf turns a variable used as a scalar value of Postgres type typ
 	// into an IR value (normally an ir.Variable).
 	Leaf func(v Var, typ, path string) (ir.Value, error)
+	// Visible returns the condition under which the role sees column (or
+	// scalar computed field) name of t, nil when always (GraphQL mode;
+	// optional). A comparison on a column the role sees only on some rows
+	// compares null on the others, as Hasura does for inherited roles.
+	Visible func(t *schema.Table, name string, computed bool) (ir.BoolExp, error)
 }
 
 // Filter parses a permission rule (metadata JSON) on table t, which must be
@@ -172,9 +177,19 @@ func (e *Env) member(t *schema.Table, m Member, path string) (ir.BoolExp, error)
 	switch f.Kind {
 	case schema.FieldColumn:
 		left := ir.ColumnOp{Name: f.Column.Name, Type: f.Column.Type.Name}
+		vis, err := e.visible(t, f.Column.Name, false)
+		if err != nil {
+			return nil, err
+		}
+		left.Visible = vis
 		return e.comparison(left, f.Column.Type, m.Value, path)
 	case schema.FieldComputedScalar:
 		left := ComputedOp(f.Computed, nil)
+		vis, err := e.visible(t, f.Computed.Name, true)
+		if err != nil {
+			return nil, err
+		}
+		left.Visible = vis
 		return e.comparison(left, f.Computed.ReturnType, m.Value, path)
 	case schema.FieldObjectRel, schema.FieldArrayRel:
 		target, err := e.target(f.Rel, path)
@@ -193,6 +208,15 @@ func (e *Env) member(t *schema.Table, m Member, path string) (ir.BoolExp, error)
 		return e.aggregatePredicate(f.Rel, m.Value, path)
 	}
 	return nil, apierr.New(apierr.NotSupported, fmt.Sprintf("field %q cannot be used in a boolean expression", m.Name)).WithPath(path)
+}
+
+// visible returns the visibility condition of a column or computed field
+// of t in GraphQL mode, nil when always visible.
+func (e *Env) visible(t *schema.Table, name string, computed bool) (ir.BoolExp, error) {
+	if !e.GraphQL || e.Visible == nil || t.Perm.Select == nil || len(t.Perm.Select.Parents) == 0 {
+		return nil, nil
+	}
+	return e.Visible(t, name, computed)
 }
 
 // field finds a table field by GraphQL name (GraphQL mode) or by database

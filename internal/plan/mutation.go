@@ -81,6 +81,7 @@ func Mutation(in *MutationInput) (*MutationPlan, error) {
 		},
 		Resolve: p.resolve,
 		Leaf:    p.leafCompare,
+		Visible: p.visible,
 	}
 	m := &mutPlanner{planner: p, in: in}
 	out, err := m.root()

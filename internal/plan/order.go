@@ -81,11 +81,19 @@ func (p *planner) orderTerms(t *schema.Table, v any, path string) ([]ir.OrderBy,
 			if !ok {
 				continue
 			}
-			var e ir.OrderExpr = ir.OrderColumn{Name: f.Name}
+			var e ir.OrderExpr
 			if f.Kind == schema.FieldColumn {
-				e = ir.OrderColumn{Name: f.Column.Name}
+				vis, err := p.visible(t, f.Column.Name, false)
+				if err != nil {
+					return nil, err
+				}
+				e = ir.OrderColumn{Name: f.Column.Name, Visible: vis}
 			} else {
-				e = ir.OrderComputed{Op: perm.ComputedOp(f.Computed, nil)}
+				op := perm.ComputedOp(f.Computed, nil)
+				if op.Visible, err = p.visible(t, f.Computed.Name, true); err != nil {
+					return nil, err
+				}
+				e = ir.OrderComputed{Op: op}
 			}
 			out = append(out, ir.OrderBy{Expr: e, Desc: desc, NullsFirst: nf})
 		case schema.FieldObjectRel:

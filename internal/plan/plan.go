@@ -243,6 +243,7 @@ func Build(in *Input) (*Plan, error) {
 		},
 		Resolve: p.resolve,
 		Leaf:    p.leafCompare,
+		Visible: p.visible,
 	}
 	if err := p.root(); err != nil {
 		return nil, err

@@ -130,17 +130,17 @@ func (g *gen) operand(b *strings.Builder, o ir.Operand, cur string) string {
 				return ""
 			}
 			b.WriteByte('(')
-			col(b, cur, x.Name)
+			g.visible(b, x.Visible, cur, func() { col(b, cur, x.Name) })
 			b.WriteString(")::")
 			b.WriteString(x.Cast)
 			return x.Cast
 		}
-		col(b, cur, x.Name)
+		g.visible(b, x.Visible, cur, func() { col(b, cur, x.Name) })
 		return x.Type
 	case *ir.ColumnOp:
 		return g.operand(b, *x, cur)
 	case ir.ComputedOp:
-		g.call(b, x.Function, x.Args, cur, true)
+		g.visible(b, x.Visible, cur, func() { g.call(b, x.Function, x.Args, cur, true) })
 		return x.Type
 	case *ir.ComputedOp:
 		return g.operand(b, *x, cur)

@@ -33,9 +33,9 @@ func (g *gen) orderTerms(b *strings.Builder, order []ir.OrderBy, a string) {
 func (g *gen) orderExpr(b *strings.Builder, e ir.OrderExpr, a string) {
 	switch x := e.(type) {
 	case ir.OrderColumn:
-		col(b, a, x.Name)
+		g.visible(b, x.Visible, a, func() { col(b, a, x.Name) })
 	case *ir.OrderColumn:
-		col(b, a, x.Name)
+		g.orderExpr(b, *x, a)
 	case ir.OrderObjectRel:
 		t := g.alias()
 		b.WriteString("(SELECT ")

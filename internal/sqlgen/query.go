@@ -190,7 +190,8 @@ func distinctOrder(distinct []string, order []ir.OrderBy) []ir.OrderBy {
 		term := ir.OrderBy{Expr: ir.OrderColumn{Name: d}}
 		for i, o := range order {
 			if c, ok := o.Expr.(ir.OrderColumn); ok && c.Name == d && !used[i] {
-				term = o
+				// The column itself, as DISTINCT ON names it.
+				term = ir.OrderBy{Expr: ir.OrderColumn{Name: d}, Desc: o.Desc, NullsFirst: o.NullsFirst}
 				used[i] = true
 				break
 			}
