@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -45,6 +46,9 @@ type conn struct {
 	// connection_init (zero when they do not expire).
 	initCh    chan time.Time
 	closeOnce sync.Once
+	// closing is set once the close frame is queued: later client
+	// messages are ignored.
+	closing atomic.Bool
 
 	// Read loop state.
 	initTried bool
@@ -109,6 +113,9 @@ func (c *conn) readLoop() {
 		if err != nil {
 			return
 		}
+		if c.closing.Load() {
+			continue // draining until the close handshake ends
+		}
 		c.handle(data)
 		if c.ctx.Err() != nil {
 			return
@@ -152,6 +159,7 @@ func (c *conn) send(b []byte) {
 
 // close sends the close frame after the messages already queued, once.
 func (c *conn) close(code websocket.StatusCode, reason string) {
+	c.closing.Store(true)
 	c.closeOnce.Do(func() {
 		select {
 		case c.out <- outMsg{close: true, code: code, reason: closeReason(reason)}:
