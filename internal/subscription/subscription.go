@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -97,7 +96,6 @@ type Handler struct {
 	mu     sync.Mutex
 	conns  map[*conn]struct{}
 	closed bool
-	nextID atomic.Uint64
 }
 
 // New returns a Handler.
