@@ -522,19 +522,23 @@ func (p *IdP) createRS(r *http.Request) (int, any, error) {
 	return http.StatusCreated, rs, nil
 }
 
-func (p *IdP) getRS(r *http.Request) (int, any, error) {
+// pathRS loads the API the path's {id} names (its id or identifier), with
+// Auth0's 404 when there is none.
+func (p *IdP) pathRS(r *http.Request) (*ResourceServer, error) {
 	rs, err := p.st.resourceServer(r.Context(), r.PathValue("id"))
 	if errors.Is(err, errNotFound) {
-		return 0, nil, merr(http.StatusNotFound, "The resource server does not exist", "inexistent_resource_server")
+		return nil, merr(http.StatusNotFound, "The resource server does not exist", "inexistent_resource_server")
 	}
+	return rs, err
+}
+
+func (p *IdP) getRS(r *http.Request) (int, any, error) {
+	rs, err := p.pathRS(r)
 	return http.StatusOK, rs, err
 }
 
 func (p *IdP) patchRS(r *http.Request) (int, any, error) {
-	rs, err := p.st.resourceServer(r.Context(), r.PathValue("id"))
-	if errors.Is(err, errNotFound) {
-		return 0, nil, merr(http.StatusNotFound, "The resource server does not exist", "inexistent_resource_server")
-	}
+	rs, err := p.pathRS(r)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -646,20 +650,24 @@ func (p *IdP) postUser(r *http.Request) (int, any, error) {
 	return http.StatusCreated, created, nil
 }
 
-func (p *IdP) getUser(r *http.Request) (int, any, error) {
+// pathUser loads the user the path's {id} names, with Auth0's 404 when
+// there is none.
+func (p *IdP) pathUser(r *http.Request) (*User, error) {
 	u, err := p.st.user(r.Context(), r.PathValue("id"))
 	if errors.Is(err, errNotFound) {
-		return 0, nil, merr(http.StatusNotFound, "The user does not exist.", "inexistent_user")
+		return nil, merr(http.StatusNotFound, "The user does not exist.", "inexistent_user")
 	}
+	return u, err
+}
+
+func (p *IdP) getUser(r *http.Request) (int, any, error) {
+	u, err := p.pathUser(r)
 	return http.StatusOK, u, err
 }
 
 func (p *IdP) patchUser(r *http.Request) (int, any, error) {
 	ctx := r.Context()
-	u, err := p.st.user(ctx, r.PathValue("id"))
-	if errors.Is(err, errNotFound) {
-		return 0, nil, merr(http.StatusNotFound, "The user does not exist.", "inexistent_user")
-	}
+	u, err := p.pathUser(r)
 	if err != nil {
 		return 0, nil, err
 	}
