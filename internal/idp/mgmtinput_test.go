@@ -57,3 +57,29 @@ func TestCheckMgmtInput(t *testing.T) {
 		}
 	}
 }
+
+func TestParamsRefusesNULAndInvalidUTF8(t *testing.T) {
+	for _, c := range []struct {
+		ct, body string
+		ok       bool
+	}{
+		{"application/x-www-form-urlencoded", "grant_type=client_credentials&client_id=abc", true},
+		{"application/x-www-form-urlencoded", "client_id=%00", false},
+		{"application/x-www-form-urlencoded", "client_id=%ff%fe", false},
+		{"application/x-www-form-urlencoded", "a%00=1", false},
+		{"application/json", `{"client_id": "abc", "n": 1}`, true},
+		{"application/json", `{"client_id": "a\u0000"}`, false},
+		{"application/json", "{\"client_id\": \"\xff\"}", false},
+		{"application/json", `{"client_id": `, false},
+	} {
+		req := httptest.NewRequest("POST", "http://x/oauth/token", strings.NewReader(c.body))
+		req.Header.Set("Content-Type", c.ct)
+		v, err := params(req)
+		if c.ok && (err != nil || v.Get("client_id") != "abc") {
+			t.Errorf("%s %q: %v %v", c.ct, c.body, v, err)
+		}
+		if !c.ok && err == nil {
+			t.Errorf("%s %q: accepted as %v", c.ct, c.body, v)
+		}
+	}
+}

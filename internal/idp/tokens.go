@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/jackc/pgx/v5"
@@ -59,16 +61,23 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 // params reads a token-endpoint body: form-encoded or JSON (Auth0 takes
-// both).
+// both). Values with NUL characters or invalid UTF-8 are refused: no
+// client, code or token can contain them, and PostgreSQL text cannot hold
+// them.
 func params(r *http.Request) (url.Values, error) {
 	r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var v url.Values
 	if ct == "application/json" {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, oerr(http.StatusBadRequest, "invalid_request", "The request body could not be read.")
+		}
 		var m map[string]any
-		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+		if !utf8.Valid(body) || json.Unmarshal(body, &m) != nil {
 			return nil, oerr(http.StatusBadRequest, "invalid_request", "The request body is not valid JSON.")
 		}
-		v := url.Values{}
+		v = url.Values{}
 		for k, x := range m {
 			switch x := x.(type) {
 			case string:
@@ -77,12 +86,20 @@ func params(r *http.Request) (url.Values, error) {
 				v.Set(k, fmt.Sprint(x))
 			}
 		}
-		return v, nil
+	} else {
+		if err := r.ParseForm(); err != nil {
+			return nil, oerr(http.StatusBadRequest, "invalid_request", "The request body could not be read.")
+		}
+		v = r.PostForm
 	}
-	if err := r.ParseForm(); err != nil {
-		return nil, oerr(http.StatusBadRequest, "invalid_request", "The request body could not be read.")
+	for k, vs := range v {
+		for _, x := range vs {
+			if !cleanText(k) || !cleanText(x) {
+				return nil, oerr(http.StatusBadRequest, "invalid_request", "The request contains a NUL character or invalid UTF-8.")
+			}
+		}
 	}
-	return r.PostForm, nil
+	return v, nil
 }
 
 // secretHash is how client secrets are stored.
