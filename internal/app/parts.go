@@ -99,6 +99,7 @@ func (a *App) assemble(ctx context.Context) error {
 		CloseOnMetadataChange: true,
 		AllowOrigin:           func(o string) bool { return cfg.CORS.Disabled || cfg.CORS.Allows(o) },
 		DropCookie:            cfg.CORS.Disabled,
+		MaxMessageBytes:       cfg.MaxBodyBytes,
 		DevMode:               cfg.DevMode,
 		Logger:                a.Logger,
 	})
