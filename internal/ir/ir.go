@@ -185,6 +185,17 @@ type Exists struct {
 	Where BoolExp
 }
 
+// ComputedExists is true when some row that a set-returning computed field
+// returns for the current row matches Where (a filter through a computed
+// field returning SETOF a table).
+type ComputedExists struct {
+	Function Table
+	// Args are the function's arguments; the one with RowArg set receives
+	// the current row (when none has it, the row is passed first).
+	Args  []Arg
+	Where BoolExp
+}
+
 // AggregatePredicate is Hasura's aggregate predicate over an array
 // relationship: Function(Columns) over the related rows matching Filter,
 // compared with Predicate.
@@ -207,6 +218,7 @@ func (Compare) isBoolExp()            {}
 func (IsNull) isBoolExp()             {}
 func (RelExists) isBoolExp()          {}
 func (Exists) isBoolExp()             {}
+func (ComputedExists) isBoolExp()     {}
 func (AggregatePredicate) isBoolExp() {}
 
 // ---------------------------------------------------------------------------

@@ -206,8 +206,34 @@ func (e *Env) member(t *schema.Table, m Member, path string) (ir.BoolExp, error)
 		return ir.RelExists{Rel: f.Rel.IR(), Where: w}, nil
 	case schema.FieldArrayAggregate:
 		return e.aggregatePredicate(f.Rel, m.Value, path)
+	case schema.FieldComputedSet:
+		return e.computedExists(f.Computed, m.Value, path)
 	}
 	return nil, apierr.New(apierr.NotSupported, fmt.Sprintf("field %q cannot be used in a boolean expression", m.Name)).WithPath(path)
+}
+
+// computedExists parses a filter through a computed field returning SETOF
+// a table: some returned row matches it. In GraphQL mode the returned
+// table's permission filter applies to those rows.
+func (e *Env) computedExists(c *schema.Computed, v any, path string) (ir.BoolExp, error) {
+	target := c.Returns
+	if !e.GraphQL && e.Lookup != nil && target != nil {
+		if full := e.Lookup(target.Name); full != nil {
+			target = full
+		}
+	}
+	if target == nil {
+		return nil, validation(path, fmt.Sprintf("computed field %q returns a table that is not available", c.Name))
+	}
+	w, err := e.BoolExp(target, v, path)
+	if err != nil {
+		return nil, err
+	}
+	if w, err = e.withRelFilter(target, w); err != nil {
+		return nil, err
+	}
+	op := ComputedOp(c, nil)
+	return ir.ComputedExists{Function: op.Function, Args: op.Args, Where: w}, nil
 }
 
 // visible returns the visibility condition of a column or computed field

@@ -79,6 +79,8 @@ func SessionVars(b ir.BoolExp) []string {
 			walk(x.Where)
 		case ir.Exists:
 			walk(x.Where)
+		case ir.ComputedExists:
+			walk(x.Where)
 		case ir.AggregatePredicate:
 			walk(x.Filter)
 			add(x.Value)

@@ -74,6 +74,19 @@ func (g *gen) boolExp(b *strings.Builder, e ir.BoolExp, s scope) {
 		b.WriteByte(')')
 	case *ir.Exists:
 		g.boolExp(b, *x, s)
+	case ir.ComputedExists:
+		a := g.alias()
+		b.WriteString("EXISTS (SELECT 1 FROM ")
+		g.call(b, x.Function, x.Args, s.cur, true)
+		b.WriteString(" AS ")
+		b.WriteString(a)
+		if x.Where != nil {
+			b.WriteString(" WHERE ")
+			g.boolExp(b, x.Where, scope{cur: a, root: s.root})
+		}
+		b.WriteByte(')')
+	case *ir.ComputedExists:
+		g.boolExp(b, *x, s)
 	case ir.AggregatePredicate:
 		g.aggregatePredicate(b, x, s)
 	case *ir.AggregatePredicate:
