@@ -56,7 +56,9 @@ func TestBackendOnly(t *testing.T) {
 }
 
 const inheritedSQL = `
-create table emp (id int primary key, name text not null, salary int not null, dept int not null);
+create table dept (id int primary key);
+insert into dept values (1), (2);
+create table emp (id int primary key, name text not null, salary int not null, dept int not null references dept(id));
 create function emp_bonus(e emp) returns int language sql stable as $$ select e.salary / 10 $$;
 insert into emp values (1, 'a', 100, 1), (2, 'b', 200, 2), (3, 'c', 300, 1);
 `
@@ -64,6 +66,12 @@ insert into emp values (1, 'a', 100, 1), (2, 'b', 200, 2), (3, 'c', 300, 1);
 const inheritedMetadata = `{
   "name": "default", "kind": "postgres",
   "tables": [
+    {"table": {"schema": "public", "name": "dept"},
+     "array_relationships": [{"name": "emps", "using": {"foreign_key_constraint_on": {"table": "emp", "column": "dept"}}}],
+     "select_permissions": [
+       {"role": "staff", "permission": {"columns": ["id"], "filter": {}}},
+       {"role": "manager", "permission": {"columns": ["id"], "filter": {}}}
+     ]},
     {"table": {"schema": "public", "name": "emp"},
      "computed_fields": [{"name": "bonus", "definition": {"function": {"schema": "public", "name": "emp_bonus"}}}],
      "select_permissions": [
@@ -105,6 +113,8 @@ func TestInheritedRoleNullsColumns(t *testing.T) {
 	  c: emp(where: {_not: {salary: {_lt: 150}}}) { id } d: emp(where: {bonus: {_gt: 15}}) { id }
 	  e: emp(order_by: {salary: desc}) { id } f: emp(distinct_on: salary, order_by: {salary: asc}) { id } }`, nil,
 		`{"data":{"a":[{"id":3}],"b":[{"id":2}],"c":[{"id":3}],"d":[{"id":3}],"e":[{"id":2},{"id":3},{"id":1}],"f":[{"id":1},{"id":3},{"id":2}]}}`)
+	expect(t, e, s, `{ emp(order_by: {bonus: desc}) { id } dept(order_by: {emps_aggregate: {max: {salary: desc}}}) { id } }`, nil,
+		`{"data":{"emp":[{"id":2},{"id":3},{"id":1}],"dept":[{"id":2},{"id":1}]}}`)
 	// The manager's session variable decides visibility at execution.
 	s.Vars["x-hasura-dept"] = "2"
 	expect(t, e, s, `{ emp(order_by: {id: asc}) { id name salary bonus } }`, nil,

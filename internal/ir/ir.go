@@ -310,6 +310,8 @@ type OrderArrayAggregate struct {
 	Where    BoolExp
 	Function string
 	Column   string
+	// Visible is as in ColumnOp, for Column of the related rows.
+	Visible BoolExp
 }
 
 // OrderComputed orders by a scalar computed field.

@@ -185,7 +185,11 @@ func (p *planner) orderAggregate(r *schema.Relationship, v any, path string) ([]
 			if col == nil {
 				return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("field %q not found in type: '%s_%s_order_by'", c.Name, target.GQLName, m.Name)).WithPath(cp)
 			}
-			out = append(out, ir.OrderBy{Expr: ir.OrderArrayAggregate{Rel: r.IR(), Where: pf, Function: m.Name, Column: col.Name}, Desc: desc, NullsFirst: nf})
+			vis, err := p.visible(target, col.Name, false)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ir.OrderBy{Expr: ir.OrderArrayAggregate{Rel: r.IR(), Where: pf, Function: m.Name, Column: col.Name, Visible: vis}, Desc: desc, NullsFirst: nf})
 		}
 	}
 	return out, nil

@@ -63,7 +63,7 @@ func (g *gen) orderExpr(b *strings.Builder, e ir.OrderExpr, a string) {
 		} else {
 			b.WriteString(x.Function)
 			b.WriteByte('(')
-			col(b, t, x.Column)
+			g.visible(b, x.Visible, t, func() { col(b, t, x.Column) })
 			b.WriteByte(')')
 		}
 		b.WriteString(" FROM ")
@@ -80,9 +80,9 @@ func (g *gen) orderExpr(b *strings.Builder, e ir.OrderExpr, a string) {
 	case *ir.OrderArrayAggregate:
 		g.orderExpr(b, *x, a)
 	case ir.OrderComputed:
-		g.call(b, x.Op.Function, x.Op.Args, a, true)
+		g.visible(b, x.Op.Visible, a, func() { g.call(b, x.Op.Function, x.Op.Args, a, true) })
 	case *ir.OrderComputed:
-		g.call(b, x.Op.Function, x.Op.Args, a, true)
+		g.orderExpr(b, *x, a)
 	default:
 		g.fail(errorf("unknown order expression %T", e))
 		b.WriteString("NULL")
