@@ -105,8 +105,8 @@ func TestInheritedRoleNullsColumns(t *testing.T) {
 		  {"id":1,"name":"a","salary":100,"bonus":10},
 		  {"id":2,"name":"b","salary":null,"bonus":null},
 		  {"id":3,"name":"c","salary":300,"bonus":30}]}}`)
-	expect(t, e, s, `{ emp_by_pk(id: 2) { id salary } emp_aggregate { aggregate { count sum { salary } max { salary } } nodes { salary } } }`, nil,
-		`{"data":{"emp_by_pk":{"id":2,"salary":null},"emp_aggregate":{"aggregate":{"count":3,"sum":{"salary":400},"max":{"salary":300}},"nodes":[{"salary":100},{"salary":null},{"salary":300}]}}}`)
+	expect(t, e, s, `{ emp_by_pk(id: 2) { id salary } emp_aggregate { aggregate { count sum { salary } max { salary } n: count(columns: salary) }  nodes { salary } } }`, nil,
+		`{"data":{"emp_by_pk":{"id":2,"salary":null},"emp_aggregate":{"aggregate":{"count":3,"sum":{"salary":400},"max":{"salary":300},"n":2},"nodes":[{"salary":100},{"salary":null},{"salary":300}]}}}`)
 	// Filters and orderings see the column as null where it is hidden, so
 	// they reveal nothing of it.
 	expect(t, e, s, `{ a: emp(where: {salary: {_gte: 200}}) { id } b: emp(where: {salary: {_is_null: true}}) { id }

@@ -427,6 +427,9 @@ type SummaryField struct {
 	Count         bool
 	CountColumns  []string
 	CountDistinct bool
+	// CountVisible, when set, is parallel to CountColumns: each column's
+	// visibility condition (see ColumnField), nil for always.
+	CountVisible []BoolExp
 	// Op is sum, avg, max, min, stddev, stddev_pop, stddev_samp, variance,
 	// var_pop or var_samp, applied to each of Columns.
 	Op      string

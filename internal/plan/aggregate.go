@@ -91,6 +91,18 @@ func (p *planner) summary(t *schema.Table, f *field, path string) ([]ir.SummaryF
 					return nil, err
 				}
 				sf.CountColumns = cols
+				for i, c := range cols {
+					vis, err := p.visible(t, c, false)
+					if err != nil {
+						return nil, err
+					}
+					if vis != nil && sf.CountVisible == nil {
+						sf.CountVisible = make([]ir.BoolExp, len(cols))
+					}
+					if vis != nil {
+						sf.CountVisible[i] = vis
+					}
+				}
 			}
 			if v, ok := p.arg(s, "distinct"); ok {
 				v, err := p.concrete(v)

@@ -63,7 +63,7 @@ func (g *gen) summary(b *strings.Builder, fields []ir.SummaryField, a string) {
 				if f.CountDistinct {
 					b.WriteString("DISTINCT ")
 				}
-				g.columnList(b, a, f.CountColumns)
+				g.countColumns(b, a, f.CountColumns, f.CountVisible)
 			}
 			b.WriteByte(')')
 		case !validFunc(f.Op) || f.Op == "count":
@@ -88,4 +88,25 @@ func (g *gen) summary(b *strings.Builder, fields []ir.SummaryField, a string) {
 			})
 		}
 	})
+}
+
+// countColumns writes the columns count() counts; a column with a
+// visibility condition is null on rows not matching it.
+func (g *gen) countColumns(b *strings.Builder, a string, cols []string, vis []ir.BoolExp) {
+	if len(vis) != len(cols) {
+		g.columnList(b, a, cols)
+		return
+	}
+	if len(cols) > 1 {
+		b.WriteByte('(')
+	}
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		g.visible(b, vis[i], a, func() { col(b, a, c) })
+	}
+	if len(cols) > 1 {
+		b.WriteByte(')')
+	}
 }
