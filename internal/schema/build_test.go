@@ -414,3 +414,25 @@ func TestInheritedRoleMutations(t *testing.T) {
 		t.Errorf("own permission: %v", got)
 	}
 }
+
+func TestNestedInheritedRoleRedactsColumns(t *testing.T) {
+	cat, src, opts := fixture(t)
+	// user reads only author.id; editor reads every column. "inner"
+	// combines user and editor, "outer" inner and editor: name still comes
+	// from editor alone on some rows.
+	src.Tables[0].SelectPermissions[0].Permission.Columns = metadata.Columns{Names: []string{"id"}}
+	roles := []*metadata.InheritedRole{
+		{RoleName: "inner", RoleSet: []string{"user", "editor"}},
+		{RoleName: "outer", RoleSet: []string{"inner", "editor"}},
+	}
+	s, err := Build(cat, src, roles, "outer", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.AST.Types["author"].Fields.ForName("name").Type.String(); got != "String" {
+		t.Errorf("author.name: %s, want nullable", got)
+	}
+	if got := s.AST.Types["author"].Fields.ForName("id").Type.String(); got != "Int!" {
+		t.Errorf("author.id: %s", got)
+	}
+}

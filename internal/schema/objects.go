@@ -55,15 +55,24 @@ func (b *builder) objectType(t *Table) {
 // is null on rows only the other parents may see).
 func redacted(t *Table, col string) bool {
 	sp := t.Perm.Select
-	if sp == nil || len(sp.Parents) == 0 {
-		return false
+	return sp != nil && len(sp.Parents) > 0 && !grantedByAll(sp, col)
+}
+
+// grantedByAll reports whether every ordinary role behind sp (through
+// nested inherited roles too) grants column col.
+func grantedByAll(sp *SelectPerm, col string) bool {
+	if sp.Admin {
+		return true
+	}
+	if len(sp.Parents) == 0 {
+		return sp.Columns[col]
 	}
 	for _, p := range sp.Parents {
-		if !p.Admin && !p.Columns[col] {
-			return true
+		if !grantedByAll(p, col) {
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 // columnField describes a selectable column.
