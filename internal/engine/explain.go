@@ -25,8 +25,10 @@ type explained struct {
 // and session variables given in "user" (admin when absent). s is the
 // caller's session (the HTTP layer admits admins only).
 func (e *Engine) Explain(ctx context.Context, s session.Session, body []byte) (int, []byte) {
+	// Hasura's body is {"query": {"query", "variables", "operationName"},
+	// "user"}; the flat form {"query": "...", "variables", ...} is accepted too.
 	var req struct {
-		Query         string                     `json:"query"`
+		Query         json.RawMessage            `json:"query"`
 		Variables     map[string]json.RawMessage `json:"variables"`
 		OperationName string                     `json:"operationName"`
 		User          map[string]string          `json:"user"`
@@ -38,6 +40,22 @@ func (e *Engine) Explain(ctx context.Context, s session.Session, body []byte) (i
 	if err := dec.Decode(&req); err != nil {
 		return explainFail(invalidJSON(err), e.o.DevMode)
 	}
+	var query string
+	if q := bytes.TrimSpace(req.Query); len(q) > 0 && q[0] == '{' {
+		var inner struct {
+			Query         string                     `json:"query"`
+			Variables     map[string]json.RawMessage `json:"variables"`
+			OperationName string                     `json:"operationName"`
+		}
+		if err := json.Unmarshal(q, &inner); err != nil {
+			return explainFail(invalidJSON(err), e.o.DevMode)
+		}
+		query, req.Variables, req.OperationName = inner.Query, inner.Variables, inner.OperationName
+	} else if len(q) > 0 && !bytes.Equal(q, []byte("null")) {
+		if err := json.Unmarshal(q, &query); err != nil {
+			return explainFail(invalidJSON(err), e.o.DevMode)
+		}
+	}
 	as := session.Admin()
 	if req.User != nil {
 		as = session.Session{Role: session.AdminRole, Vars: map[string]string{}}
@@ -48,7 +66,7 @@ func (e *Engine) Explain(ctx context.Context, s session.Session, body []byte) (i
 			as.Role = r
 		}
 	}
-	r := &request{Query: req.Query, Variables: req.Variables, OperationName: req.OperationName}
+	r := &request{Query: query, Variables: req.Variables, OperationName: req.OperationName}
 	p, err := e.prepare(as, r)
 	if err != nil {
 		return explainFail(err, e.o.DevMode)

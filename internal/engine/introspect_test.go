@@ -86,6 +86,13 @@ func TestExplain(t *testing.T) {
 	if len(out) != 1 || out[0].Field != "article" || !strings.Contains(out[0].SQL, `"article"`) || len(out[0].Plan) == 0 {
 		t.Fatalf("unexpected explain answer: %s", body)
 	}
+	// Hasura's own body shape nests the GraphQL request under "query".
+	st, body = e.Explain(context.Background(), session.Admin(), []byte(`{
+	  "query": {"query": "query($id: Int!) { article(where: {id: {_eq: $id}}) { id } }", "variables": {"id": 1}},
+	  "user": {"x-hasura-role": "user", "x-hasura-user-id": "1"}}`))
+	if st != 200 || !strings.Contains(string(body), `"field":"article"`) {
+		t.Fatalf("Hasura-shaped explain body: %d %s", st, body)
+	}
 	// The user's session variables are required.
 	st, body = e.Explain(context.Background(), session.Admin(), []byte(`{"query": "{ article { id } }", "user": {"x-hasura-role": "user"}}`))
 	if st != 400 || !strings.Contains(string(body), `"code":"not-found"`) {
