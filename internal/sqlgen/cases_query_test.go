@@ -172,6 +172,14 @@ func queryCases() []goldenCase {
 			ir.Field{Alias: "published_aggregate", Value: ir.ArrayAggregateField{Aggregate: &ir.Aggregate{
 				From:   ir.From{Function: &ir.FunctionCall{Name: tbl("author_published"), Args: []ir.Arg{{RowArg: true}}}},
 				Fields: []ir.AggregateField{{Alias: "aggregate", Summary: []ir.SummaryField{{Alias: "count", Count: true}}}}}}})})},
+		{name: "where_computed_exists", root: list(&ir.Select{From: from("author"), OrderBy: []ir.OrderBy{asc("id")}, Fields: cols("id"),
+			Where: ir.ComputedExists{Function: tbl("author_published"), Args: []ir.Arg{{RowArg: true}}, Where: cmp("id", "integer", ir.OpGt, lit(num("1"), "integer"))}})},
+		// An inherited role reading name only on the rows of author 1.
+		{name: "redacted_column", root: list(&ir.Select{From: from("author"),
+			OrderBy: []ir.OrderBy{{Expr: ir.OrderColumn{Name: "name", Visible: eq("id", lit(num("1"), "integer"))}}, asc("id")},
+			Where:   ir.Compare{Left: ir.ColumnOp{Name: "name", Type: "text", Visible: eq("id", lit(num("1"), "integer"))}, Op: ir.OpNeq, Right: lit("nobody", "text")},
+			Fields: fields("id", ir.ColumnField{Name: "id"},
+				"name", ir.ColumnField{Name: "name", Type: "text", Visible: eq("id", lit(num("1"), "integer"))})})},
 		{name: "function_root", root: list(&ir.Select{From: ir.From{Function: &ir.FunctionCall{Name: tbl("search_articles"), Args: []ir.Arg{{Name: "search", Value: ir.Variable{Name: "q", Type: "text"}}}}},
 			Where: eq("is_published", lit(true, "boolean")), OrderBy: []ir.OrderBy{asc("id")}, Limit: lit(num("5"), "integer"),
 			Fields: append(cols("id", "title"), articleAuthor)}), vars: map[string]any{"q": "sql"}},

@@ -1,0 +1,1 @@
+SELECT coalesce(json_agg(json_build_object('id', _0."id", 'name', CASE WHEN (_0."id" = $1::text::integer) THEN _0."name" ELSE NULL END) ORDER BY CASE WHEN (_0."id" = $2::text::integer) THEN _0."name" ELSE NULL END ASC, _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0 WHERE (CASE WHEN (_0."id" = $3::text::integer) THEN _0."name" ELSE NULL END <> $4::text)
