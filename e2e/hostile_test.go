@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net/http"
 	"net/url"
@@ -109,6 +110,71 @@ func TestHostileInput(t *testing.T) {
 						t.Errorf("%s POST %s %s without credentials: %d %s", s.name, ep.path, b.name, r.status, clipBytes(r.body))
 					}
 				}
+			}
+		}
+	})
+
+	t.Run("privileged endpoints refuse non-admins", func(t *testing.T) {
+		userTok := signHS256(map[string]any{"alg": "HS256"}, hasuraClaims("1", time.Now().Add(time.Hour)), []byte(hostileJWTKey))
+		bodies := map[string]string{
+			"/v1/metadata":        `{"type": "pg_untrack_table", "args": {"table": "secrets", "cascade": true}}`,
+			"/v2/query":           `{"type": "run_sql", "args": {"sql": "DELETE FROM secrets"}}`,
+			"/v1/query":           `{"type": "delete", "args": {"table": "secrets", "where": {}}}`,
+			"/v1/graphql/explain": `{"query": "{ secrets { value } }"}`,
+			"/v1alpha1/config":    ``,
+		}
+		for path, body := range bodies {
+			method := "POST"
+			if body == "" {
+				method = "GET"
+			}
+			for _, c := range []struct {
+				s *hostileServer
+				h map[string]string
+			}{
+				{open, map[string]string{"X-Hasura-Role": "user", "X-Hasura-User-Id": "1"}},
+				{open, map[string]string{"X-Hasura-Role": "ADMIN "}},
+				{jwt, map[string]string{"Authorization": "Bearer " + userTok}},
+				{jwt, map[string]string{"Authorization": "Bearer " + userTok, "X-Hasura-Role": "admin"}},
+				{jwt, map[string]string{"X-Hasura-Admin-Secret": "' OR '1'='1"}},
+				{jwt, map[string]string{"X-Hasura-Admin-Secret": ""}},
+				{jwt, map[string]string{"X-Hasura-Admin-Secret": hostileAdmin + "x"}},
+				{jwt, map[string]string{"X-Hasura-Admin-Secret": hostileAdmin[:len(hostileAdmin)-1]}},
+				{jwt, map[string]string{"X-Hasura-Admin-Secret": strings.ToUpper(hostileAdmin)}},
+				{jwt, map[string]string{"X-Hasura-Admin-Secret": strings.Repeat("a", 100000)}},
+				{idp, map[string]string{"Authorization": "Bearer " + hostileAdmin}},
+				{idp, map[string]string{"Cookie": "x-hasura-admin-secret=" + hostileAdmin}},
+			} {
+				var b []byte
+				if body != "" {
+					b = []byte(body)
+				}
+				r := c.s.send(t, method, path, c.h, b)
+				what := c.s.name + " " + method + " " + path + " " + clipBytes(mustMarshal(t, c.h))
+				verify(t, what, b, r, hostileCheck{shape: shapeHasura})
+				if r.status < 300 {
+					t.Errorf("%s: a non-admin was let in: %d %s", what, r.status, clipBytes(r.body))
+				}
+			}
+		}
+		// Chunked bodies over the limit are cut off like sized ones.
+		for _, ep := range engineEndpoints {
+			req, err := http.NewRequest("POST", open.base+ep.path, io.MultiReader(strings.NewReader(`{"query": "`),
+				strings.NewReader(strings.Repeat("a", hostileBodyLimit*2)), strings.NewReader(`"}`)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.ContentLength = -1
+			resp, err := hostileClient.Do(req)
+			if err != nil {
+				t.Errorf("chunked %s: %v", ep.path, err)
+				continue
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			verify(t, "chunked over the limit "+ep.path, nil, hostileResp{status: resp.StatusCode, body: raw}, hostileCheck{shape: ep.shape})
+			if resp.StatusCode != http.StatusRequestEntityTooLarge {
+				t.Errorf("chunked over the limit %s: %d %s", ep.path, resp.StatusCode, clipBytes(raw))
 			}
 		}
 	})
@@ -473,6 +539,16 @@ func hostileIdP(t *testing.T, s *hostileServer) {
 			verify(t, "substituted code", []byte(f.Encode()), r, hostileCheck{shape: shapeOAuth})
 			if r.status < 300 || bytes.Contains(r.body, []byte("access_token")) {
 				t.Errorf("substitution %d was accepted: %s", i, r.body)
+			}
+		}
+		// The right exchange may or may not still work after those attempts;
+		// a replay of the code never does.
+		good := url.Values{"grant_type": {"authorization_code"}, "client_id": {spaID}, "code": {code}, "redirect_uri": {spaCallback}, "code_verifier": {verifier}}
+		for i := 0; i < 2; i++ {
+			r := s.send(t, "POST", "/auth/oauth/token", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, []byte(good.Encode()))
+			verify(t, "code exchange", []byte(good.Encode()), r, hostileCheck{shape: shapeOAuth})
+			if i == 1 && r.status < 300 {
+				t.Errorf("a replayed code was accepted: %s", r.body)
 			}
 		}
 	})
