@@ -641,6 +641,8 @@ func hostileIdP(t *testing.T, s *hostileServer) {
 			{"unknown fields", []byte(`{"name": "x", "bogus": 1, "client_secret": "mine", "user_id": "' OR 1=1"}`)},
 			{"sql values", []byte(`{"name": "x'); DROP TABLE clients; --", "connection": "' OR '1'='1", "email": "a'@b.c", "identifier": "' OR 1=1 --", "password": "x"}`)},
 			{"nul values", []byte(`{"name": "a\u0000b", "email": "a\u0000@b.c", "identifier": "x\u0000", "password": "p\u0000p"}`)},
+			{"long values", []byte(`{"connection": "Username-Password-Authentication", "name": "` + strings.Repeat("n", 300000) + `", "email": "` +
+				strings.Repeat("e", 300000) + `@example.com", "identifier": "https://` + strings.Repeat("i", 300000) + `", "password": "long-password-123456"}`)},
 		}
 		paths := []string{"/clients", "/users", "/resource-servers", "/roles", "/client-grants", "/actions/actions"}
 		for _, p := range paths {

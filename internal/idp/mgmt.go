@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // mgmtError is a Management API error, shaped like Auth0's
@@ -44,11 +45,20 @@ func (p *IdP) writeMgmtError(w http.ResponseWriter, err error) {
 		me = merr(http.StatusNotFound, "Not found", "inexistent_resource")
 	case strings.Contains(err.Error(), "23505"):
 		me = merr(http.StatusConflict, "The resource already exists.", "already_exists")
+	case tooLong(err):
+		me = merr(http.StatusBadRequest, "Payload validation error: a value is too long.", "invalid_body")
 	default:
 		p.cfg.Logger.Error("management API error", "type", "auth", "error", err.Error())
 		me = merr(http.StatusInternalServerError, "Internal error", "")
 	}
 	writeJSON(w, me.StatusCode, me)
+}
+
+// tooLong reports whether err is PostgreSQL refusing a value for its size:
+// too long for its column (22001) or for an index entry (54000).
+func tooLong(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "22001" || pe.Code == "54000")
 }
 
 // mgmtHandler is a Management API handler returning its body or an error.

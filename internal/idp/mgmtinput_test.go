@@ -2,11 +2,14 @@ package idp
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func TestCheckMgmtInput(t *testing.T) {
@@ -80,6 +83,16 @@ func TestParamsRefusesNULAndInvalidUTF8(t *testing.T) {
 		}
 		if !c.ok && err == nil {
 			t.Errorf("%s %q: accepted as %v", c.ct, c.body, v)
+		}
+	}
+}
+
+func TestMgmtErrorForValuesTooLong(t *testing.T) {
+	for _, code := range []string{"54000", "22001"} {
+		rec := httptest.NewRecorder()
+		(&IdP{}).writeMgmtError(rec, fmt.Errorf("create user: %w", &pgconn.PgError{Code: code, Message: "index row size exceeds btree maximum"}))
+		if rec.Code != http.StatusBadRequest || strings.Contains(rec.Body.String(), "btree") {
+			t.Errorf("%s: %d %s", code, rec.Code, rec.Body)
 		}
 	}
 }
