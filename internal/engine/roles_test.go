@@ -193,7 +193,7 @@ create table writer (id int primary key, name text not null);
 create table post (id int primary key, writer_id int not null references writer(id), published boolean not null);
 create function writer_posts(w writer) returns setof post language sql stable as $$ select * from post where writer_id = w.id $$;
 insert into writer values (1, 'w1'), (2, 'w2'), (3, 'w3');
-insert into post values (1, 1, true), (2, 2, false), (3, 3, true);
+insert into post values (1, 1, true), (2, 2, false), (3, 3, true), (4, 1, false);
 `
 
 const computedSetMetadata = `{
@@ -224,4 +224,9 @@ func TestFilterThroughComputedSet(t *testing.T) {
 	expect(t, e, r, `{ writer(where: {posts: {published: {_eq: true}}}) { id } }`, nil, `{"data":{"writer":[{"id":1}]}}`)
 	expect(t, e, admin, `{ writer(where: {posts: {id: {_eq: 2}}}) { id } w: writer(where: {_not: {posts: {}}}) { id } }`, nil,
 		`{"data":{"writer":[{"id":2}],"w":[]}}`)
+	// Ordering by an aggregate of a computed field's rows, which the
+	// returned table's permission filters too.
+	expect(t, e, admin, `{ a: writer(order_by: [{posts_aggregate: {count: desc}}, {id: asc}]) { id } b: writer(order_by: {posts_aggregate: {max: {id: desc}}}) { id } }`, nil,
+		`{"data":{"a":[{"id":1},{"id":2},{"id":3}],"b":[{"id":1},{"id":3},{"id":2}]}}`)
+	expect(t, e, r, `{ writer(order_by: {posts_aggregate: {max: {id: desc}}}) { id } }`, nil, `{"data":{"writer":[{"id":3},{"id":1}]}}`)
 }

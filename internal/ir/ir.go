@@ -312,6 +312,9 @@ type OrderArrayAggregate struct {
 	Column   string
 	// Visible is as in ColumnOp, for Column of the related rows.
 	Visible BoolExp
+	// Source, when set, replaces Rel: the rows are those a set-returning
+	// computed field returns for the current row (its RowArg argument).
+	Source *FunctionCall
 }
 
 // OrderComputed orders by a scalar computed field.

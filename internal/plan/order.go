@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/postgate/postgate/internal/apierr"
 	"github.com/postgate/postgate/internal/ir"
@@ -70,6 +71,14 @@ func (p *planner) orderTerms(t *schema.Table, v any, path string) ([]ir.OrderBy,
 		}
 		f := t.Fields[m.Name]
 		if f == nil {
+			if c := computedSet(t, m.Name); c != nil {
+				terms, err := p.orderComputedAggregate(c, val, mp)
+				if err != nil {
+					return nil, err
+				}
+				out = append(out, terms...)
+				continue
+			}
 			return nil, apierr.New(apierr.ValidationFailed, fmt.Sprintf("field %q not found in type: '%s_order_by'", m.Name, t.GQLName)).WithPath(mp)
 		}
 		switch f.Kind {
@@ -129,7 +138,20 @@ func (p *planner) orderTerms(t *schema.Table, v any, path string) ([]ir.OrderBy,
 // orderAggregate reads {count: dir} and {max: {col: dir}, ...} over an
 // array relationship.
 func (p *planner) orderAggregate(r *schema.Relationship, v any, path string) ([]ir.OrderBy, error) {
-	target := r.Target
+	return p.orderRowsAggregate(r.Target, ir.OrderArrayAggregate{Rel: r.IR()}, v, path)
+}
+
+// orderComputedAggregate reads the ordering by an aggregate of the rows a
+// set-returning computed field returns (<computed field>_aggregate).
+func (p *planner) orderComputedAggregate(c *schema.Computed, v any, path string) ([]ir.OrderBy, error) {
+	op := perm.ComputedOp(c, nil)
+	src := &ir.FunctionCall{Name: op.Function, Args: op.Args}
+	return p.orderRowsAggregate(c.Returns, ir.OrderArrayAggregate{Source: src}, v, path)
+}
+
+// orderRowsAggregate reads {count: dir} and {max: {col: dir}, ...} over the
+// rows of target that base (a relationship or a function) reaches.
+func (p *planner) orderRowsAggregate(target *schema.Table, base ir.OrderArrayAggregate, v any, path string) ([]ir.OrderBy, error) {
 	if target == nil || v == nil {
 		return nil, nil
 	}
@@ -154,7 +176,9 @@ func (p *planner) orderAggregate(r *schema.Relationship, v any, path string) ([]
 				return nil, err
 			}
 			if ok {
-				out = append(out, ir.OrderBy{Expr: ir.OrderArrayAggregate{Rel: r.IR(), Where: pf, Function: "count"}, Desc: desc, NullsFirst: nf})
+				e := base
+				e.Where, e.Function = pf, "count"
+				out = append(out, ir.OrderBy{Expr: e, Desc: desc, NullsFirst: nf})
 			}
 			continue
 		}
@@ -189,8 +213,24 @@ func (p *planner) orderAggregate(r *schema.Relationship, v any, path string) ([]
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, ir.OrderBy{Expr: ir.OrderArrayAggregate{Rel: r.IR(), Where: pf, Function: m.Name, Column: col.Name, Visible: vis}, Desc: desc, NullsFirst: nf})
+			e := base
+			e.Where, e.Function, e.Column, e.Visible = pf, m.Name, col.Name, vis
+			out = append(out, ir.OrderBy{Expr: e, Desc: desc, NullsFirst: nf})
 		}
 	}
 	return out, nil
+}
+
+// computedSet returns the set-returning computed field behind an order_by
+// field <computed field>_aggregate of t, or nil.
+func computedSet(t *schema.Table, name string) *schema.Computed {
+	base, ok := strings.CutSuffix(name, "_aggregate")
+	if !ok {
+		return nil
+	}
+	f := t.Fields[base]
+	if f == nil || f.Kind != schema.FieldComputedSet || f.Computed == nil || f.Computed.Returns == nil {
+		return nil
+	}
+	return f.Computed
 }

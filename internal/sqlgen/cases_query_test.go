@@ -174,6 +174,9 @@ func queryCases() []goldenCase {
 				Fields: []ir.AggregateField{{Alias: "aggregate", Summary: []ir.SummaryField{{Alias: "count", Count: true}}}}}}})})},
 		{name: "where_computed_exists", root: list(&ir.Select{From: from("author"), OrderBy: []ir.OrderBy{asc("id")}, Fields: cols("id"),
 			Where: ir.ComputedExists{Function: tbl("author_published"), Args: []ir.Arg{{RowArg: true}}, Where: cmp("id", "integer", ir.OpGt, lit(num("1"), "integer"))}})},
+		{name: "order_computed_aggregate", root: list(&ir.Select{From: from("author"), Fields: cols("id"),
+			OrderBy: []ir.OrderBy{{Expr: ir.OrderArrayAggregate{Source: &ir.FunctionCall{Name: tbl("author_published"), Args: []ir.Arg{{RowArg: true}}},
+				Function: "count"}, Desc: true, NullsFirst: true}, asc("id")}})},
 		// An inherited role reading name only on the rows of author 1.
 		{name: "redacted_column", root: list(&ir.Select{From: from("author"),
 			OrderBy: []ir.OrderBy{{Expr: ir.OrderColumn{Name: "name", Visible: eq("id", lit(num("1"), "integer"))}}, asc("id")},

@@ -67,6 +67,17 @@ func (g *gen) orderExpr(b *strings.Builder, e ir.OrderExpr, a string) {
 			b.WriteByte(')')
 		}
 		b.WriteString(" FROM ")
+		if x.Source != nil {
+			g.call(b, x.Source.Name, x.Source.Args, a, true)
+			b.WriteString(" AS ")
+			b.WriteString(t)
+			if x.Where != nil {
+				b.WriteString(" WHERE ")
+				g.boolExp(b, x.Where, scope{cur: t, root: t})
+			}
+			b.WriteByte(')')
+			return
+		}
 		g.relation(b, x.Rel.Target)
 		b.WriteString(" AS ")
 		b.WriteString(t)
