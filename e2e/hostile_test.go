@@ -582,7 +582,7 @@ func hostileIdP(t *testing.T, s *hostileServer) {
 		}
 	})
 
-	t.Run("NUL and invalid UTF-8", func(t *testing.T) {
+	t.Run("NUL, invalid UTF-8 and oversized values", func(t *testing.T) {
 		form := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
 		for _, c := range []struct {
 			method, path string
@@ -599,6 +599,10 @@ func hostileIdP(t *testing.T, s *hostileServer) {
 			{"POST", "/auth/dbconnections/signup", nil, `{"client_id": "` + spaID + `", "connection": "Username-Password-Authentication", "email": "a\u0000@example.com", "password": "p\u0000-long-password-1"}`},
 			{"POST", "/auth/dbconnections/signup", nil, "{\"client_id\": \"" + spaID + "\", \"connection\": \"Username-Password-Authentication\", \"email\": \"\xff@example.com\", \"password\": \"\xfe-long-password-1\"}"},
 			{"POST", "/auth/dbconnections/change_password", nil, `{"client_id": "` + spaID + `", "connection": "Username-Password-Authentication", "email": "h\u0000@example.com"}`},
+			{"POST", "/auth/dbconnections/signup", nil, `{"client_id": "` + spaID + `", "connection": "Username-Password-Authentication", "email": "` +
+				strings.Repeat("e", 300000) + `@example.com", "password": "long-password-123456"}`},
+			{"POST", "/auth/dbconnections/signup", nil, `{"client_id": "` + spaID + `", "connection": "Username-Password-Authentication", "email": "long@example.com", "username": "` +
+				strings.Repeat("u", 300000) + `", "password": "long-password-123456"}`},
 			{"GET", "/auth/authorize?response_type=code&client_id=%00&redirect_uri=%00", nil, ""},
 			{"GET", "/auth/authorize?response_type=code&client_id=" + spaID + "&redirect_uri=" + url.QueryEscape(spaCallback) + "&state=%00&nonce=%ff&scope=openid%00&audience=%00", nil, ""},
 			{"GET", "/auth/login?state=%00", nil, ""},

@@ -87,12 +87,17 @@ func TestParamsRefusesNULAndInvalidUTF8(t *testing.T) {
 	}
 }
 
-func TestMgmtErrorForValuesTooLong(t *testing.T) {
+func TestErrorsForValuesTooLong(t *testing.T) {
 	for _, code := range []string{"54000", "22001"} {
 		rec := httptest.NewRecorder()
 		(&IdP{}).writeMgmtError(rec, fmt.Errorf("create user: %w", &pgconn.PgError{Code: code, Message: "index row size exceeds btree maximum"}))
 		if rec.Code != http.StatusBadRequest || strings.Contains(rec.Body.String(), "btree") {
 			t.Errorf("%s: %d %s", code, rec.Code, rec.Body)
+		}
+		rec = httptest.NewRecorder()
+		(&IdP{}).writeOAuthError(rec, fmt.Errorf("signup: %w", &pgconn.PgError{Code: code, Message: "value too long for type character varying(255)"}))
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "invalid_request") {
+			t.Errorf("OAuth %s: %d %s", code, rec.Code, rec.Body)
 		}
 	}
 }

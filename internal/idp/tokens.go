@@ -42,7 +42,9 @@ func oerr(status int, code, desc string) *oauthError {
 // that are not *oauthError are server errors (details stay in the log).
 func (p *IdP) writeOAuthError(w http.ResponseWriter, err error) {
 	var oe *oauthError
-	if !errors.As(err, &oe) {
+	if tooLong(err) {
+		oe = oerr(http.StatusBadRequest, "invalid_request", "A value is too long.")
+	} else if !errors.As(err, &oe) {
 		p.cfg.Logger.Error("identity provider error", "type", "auth", "error", err.Error())
 		oe = oerr(http.StatusInternalServerError, "server_error", "Internal error")
 	}
