@@ -352,9 +352,15 @@ func scalarOf(typ string) string {
 
 // visible returns the condition under which the role sees column (or
 // computed field) name of t, nil when always.
+// Without Input.Visible, a value only some parents grant is always null
+// (never shown where it should not be).
 func (p *planner) visible(t *schema.Table, name string, computed bool) (ir.BoolExp, error) {
-	if p.in.Visible == nil || t.Perm.Select == nil || len(t.Perm.Select.Parents) == 0 {
+	sp := t.Perm.Select
+	if sp == nil || len(sp.Parents) == 0 || sp.GrantedByAll(name, computed) {
 		return nil, nil
+	}
+	if p.in.Visible == nil {
+		return ir.Const(false), nil
 	}
 	return p.in.Visible(t, name, computed)
 }

@@ -55,20 +55,25 @@ func (b *builder) objectType(t *Table) {
 // is null on rows only the other parents may see).
 func redacted(t *Table, col string) bool {
 	sp := t.Perm.Select
-	return sp != nil && len(sp.Parents) > 0 && !grantedByAll(sp, col)
+	return sp != nil && len(sp.Parents) > 0 && !sp.GrantedByAll(col, false)
 }
 
-// grantedByAll reports whether every ordinary role behind sp (through
-// nested inherited roles too) grants column col.
-func grantedByAll(sp *SelectPerm, col string) bool {
+// GrantedByAll reports whether every ordinary role behind the permission
+// (through nested inherited roles too) grants column (or, when computed is
+// set, computed field) name, so that an inherited role reads it on every
+// row it sees.
+func (sp *SelectPerm) GrantedByAll(name string, computed bool) bool {
 	if sp.Admin {
 		return true
 	}
 	if len(sp.Parents) == 0 {
-		return sp.Columns[col]
+		if computed {
+			return sp.ComputedFields[name]
+		}
+		return sp.Columns[name]
 	}
 	for _, p := range sp.Parents {
-		if !grantedByAll(p, col) {
+		if !p.GrantedByAll(name, computed) {
 			return false
 		}
 	}
