@@ -77,6 +77,10 @@ const inheritedMetadata = `{
      "select_permissions": [
        {"role": "staff", "permission": {"columns": ["id", "name"], "filter": {"id": {"_lt": 3}}, "allow_aggregations": true}},
        {"role": "manager", "permission": {"columns": ["id", "name", "salary"], "computed_fields": ["bonus"], "filter": {"dept": {"_eq": "X-Hasura-Dept"}}, "allow_aggregations": true}}
+     ],
+     "insert_permissions": [
+       {"role": "staff", "permission": {"columns": ["id", "name", "salary", "dept"], "check": {}}},
+       {"role": "manager", "permission": {"columns": ["dept", "salary", "name", "id"], "check": {}}}
      ]}
   ]
 }`
@@ -115,6 +119,12 @@ func TestInheritedRoleNullsColumns(t *testing.T) {
 		`{"data":{"a":[{"id":3}],"b":[{"id":2}],"c":[{"id":3}],"d":[{"id":3}],"e":[{"id":2},{"id":3},{"id":1}],"f":[{"id":1},{"id":3},{"id":2}]}}`)
 	expect(t, e, s, `{ emp(order_by: {bonus: desc}) { id } dept(order_by: {emps_aggregate: {max: {salary: desc}}}) { id } }`, nil,
 		`{"data":{"emp":[{"id":2},{"id":3},{"id":1}],"dept":[{"id":2},{"id":1}]}}`)
+	// Mutation results follow the same rule (both parents insert alike, so
+	// the inherited role may insert).
+	expect(t, e, s, `mutation { a: insert_emp_one(object: {id: 4, name: "d", salary: 400, dept: 2}) { id salary bonus }
+	  b: insert_emp(objects: [{id: 5, name: "e", salary: 500, dept: 1}]) { returning { id salary } } }`, nil,
+		`{"data":{"a":{"id":4,"salary":null,"bonus":null},"b":{"returning":[{"id":5,"salary":500}]}}}`)
+	pgtest.Exec(t, pool, `delete from emp where id > 3`)
 	// The manager's session variable decides visibility at execution.
 	s.Vars["x-hasura-dept"] = "2"
 	expect(t, e, s, `{ emp(order_by: {id: asc}) { id name salary bonus } }`, nil,
