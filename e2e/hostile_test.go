@@ -509,14 +509,42 @@ func hostileIdP(t *testing.T, s *hostileServer) {
 					!strings.HasPrefix(r.header.Get("Location"), s.base) {
 					t.Errorf("CSRF-less POST %s redirects to %q", p, r.header.Get("Location"))
 				}
-				if r.status < 300 && r.status != http.StatusOK {
-					t.Errorf("CSRF-less POST %s: %d", p, r.status)
+				if r.status < 400 || r.status >= 500 {
+					t.Errorf("CSRF-less POST %s: %d, want a 4xx refusal", p, r.status)
 				}
 				for _, c := range r.header.Values("Set-Cookie") {
 					if strings.Contains(strings.ToLower(c), "session") && !strings.Contains(c, "Max-Age=0") && !strings.Contains(c, "=;") {
 						t.Errorf("CSRF-less POST %s set a session cookie: %s", p, c)
 					}
 				}
+			}
+		}
+		// A real login in progress (valid state, valid password) posted
+		// without the CSRF token, or with a forged one, from another site.
+		q := url.Values{"response_type": {"code"}, "client_id": {spaID}, "redirect_uri": {spaCallback}, "scope": {"openid"}, "state": {"st"},
+			"code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}, "code_challenge_method": {"S256"}}
+		browser := &http.Client{Jar: newJar(t), Timeout: 20 * time.Second}
+		resp, err := browser.Get(s.base + "/auth/authorize?" + q.Encode())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page bytes.Buffer
+		_, _ = page.ReadFrom(resp.Body)
+		resp.Body.Close()
+		st := loginState.FindSubmatch(page.Bytes())
+		if st == nil {
+			t.Fatalf("login page without state: %s", clipBytes(page.Bytes()))
+		}
+		for _, csrf := range []string{"", "forged-token", string(st[1])} {
+			f := url.Values{"state": {string(st[1])}, "username": {"h@example.com"}, "password": {password}}
+			if csrf != "" {
+				f.Set("csrf_token", csrf)
+			}
+			r := s.send(t, "POST", "/auth/login", map[string]string{"Content-Type": "application/x-www-form-urlencoded",
+				"Origin": "https://evil.example.com"}, []byte(f.Encode()))
+			verify(t, "CSRF-less login", []byte(f.Encode()), r, hostileCheck{shape: shapeAny})
+			if r.status < 400 || strings.HasPrefix(r.header.Get("Location"), spaCallback) {
+				t.Errorf("login without the browser's CSRF cookie (token %q): %d Location %q", csrf, r.status, r.header.Get("Location"))
 			}
 		}
 		if n := users(); n != usersBefore {
