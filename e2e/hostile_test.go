@@ -431,7 +431,7 @@ func hostileIdP(t *testing.T, s *hostileServer) {
 	spa := mgmt("POST", "/clients", map[string]any{"name": "SPA", "app_type": "spa", "callbacks": []string{spaCallback},
 		"web_origins": []string{"http://localhost:3000"}, "allowed_logout_urls": []string{"http://localhost:3000/"}})
 	web := mgmt("POST", "/clients", map[string]any{"name": "Web", "app_type": "regular_web", "callbacks": []string{webCallback}})
-	mgmt("POST", "/resource-servers", map[string]any{"name": "API", "identifier": audience})
+	mgmt("POST", "/resource-servers", map[string]any{"name": "API", "identifier": audience, "allow_offline_access": true})
 	mgmt("POST", "/users", map[string]any{"connection": "Username-Password-Authentication", "email": "h@example.com",
 		"password": password, "email_verified": true})
 	spaID, webID := spa["client_id"].(string), web["client_id"].(string)
@@ -569,6 +569,39 @@ func hostileIdP(t *testing.T, s *hostileServer) {
 				t.Errorf("substitution %d was accepted: %s", i, r.body)
 			}
 		}
+		// A refresh token belongs to the client it was issued to.
+		code2, verifier2 := ls.loginCodeScope(spaID, spaCallback, audience, "h@example.com", password, "openid offline_access")
+		good2 := url.Values{"grant_type": {"authorization_code"}, "client_id": {spaID}, "code": {code2}, "redirect_uri": {spaCallback}, "code_verifier": {verifier2}}
+		r := s.send(t, "POST", "/auth/oauth/token", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, []byte(good2.Encode()))
+		var tok struct {
+			RefreshToken string `json:"refresh_token"`
+		}
+		_ = json.Unmarshal(r.body, &tok)
+		if r.status != http.StatusOK || tok.RefreshToken == "" {
+			t.Errorf("offline_access login: %d %s", r.status, clipBytes(r.body))
+		} else {
+			for _, f := range []url.Values{
+				{"grant_type": {"refresh_token"}, "client_id": {webID}, "client_secret": {webSecret}, "refresh_token": {tok.RefreshToken}},
+				{"grant_type": {"refresh_token"}, "client_id": {webID}, "refresh_token": {tok.RefreshToken}},
+				{"grant_type": {"refresh_token"}, "client_id": {spaID}, "refresh_token": {tok.RefreshToken + "x"}},
+			} {
+				r := s.send(t, "POST", "/auth/oauth/token", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, []byte(f.Encode()))
+				verify(t, "substituted refresh token", []byte(f.Encode()), r, hostileCheck{shape: shapeOAuth})
+				if r.status < 300 {
+					t.Errorf("refresh token used by another client: %s", clipBytes(r.body))
+				}
+			}
+			// Another client cannot revoke it either; its owner still can use it.
+			f := url.Values{"client_id": {webID}, "client_secret": {webSecret}, "token": {tok.RefreshToken}}
+			r = s.send(t, "POST", "/auth/oauth/revoke", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, []byte(f.Encode()))
+			verify(t, "revoke by another client", []byte(f.Encode()), r, hostileCheck{shape: shapeOAuth})
+			f = url.Values{"grant_type": {"refresh_token"}, "client_id": {spaID}, "refresh_token": {tok.RefreshToken}}
+			r = s.send(t, "POST", "/auth/oauth/token", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, []byte(f.Encode()))
+			if r.status != http.StatusOK {
+				t.Errorf("the owner's refresh after another client's revoke: %d %s", r.status, clipBytes(r.body))
+			}
+		}
+
 		// The right exchange may or may not still work after those attempts;
 		// a replay of the code never does.
 		good := url.Values{"grant_type": {"authorization_code"}, "client_id": {spaID}, "code": {code}, "redirect_uri": {spaCallback}, "code_verifier": {verifier}}
@@ -723,6 +756,12 @@ func hostileIdP(t *testing.T, s *hostileServer) {
 // exchanging the code.
 func (s *liveServer) loginCode(clientID, callback, audience, username, password string) (code, verifier string) {
 	s.t.Helper()
+	return s.loginCodeScope(clientID, callback, audience, username, password, "openid")
+}
+
+// loginCodeScope is loginCode with the given scope.
+func (s *liveServer) loginCodeScope(clientID, callback, audience, username, password, scope string) (code, verifier string) {
+	s.t.Helper()
 	var captured *url.URL
 	orig := http.DefaultClient
 	_ = orig
@@ -736,7 +775,7 @@ func (s *liveServer) loginCode(clientID, callback, audience, username, password 
 		}
 		return nil
 	}}
-	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {callback}, "scope": {"openid"},
+	q := url.Values{"response_type": {"code"}, "client_id": {clientID}, "redirect_uri": {callback}, "scope": {scope},
 		"audience": {audience}, "state": {"st"}, "code_challenge": {b64(sum)}, "code_challenge_method": {"S256"}}
 	resp, err := browser.Get(s.issuer + "authorize?" + q.Encode())
 	if err != nil {
