@@ -614,6 +614,69 @@ func hostileIdP(t *testing.T, s *hostileServer) {
 		}
 	})
 
+	t.Run("tampered and misdirected tokens", func(t *testing.T) {
+		m2m := mgmt("POST", "/clients", map[string]any{"name": "M2M", "app_type": "non_interactive"})
+		m2mID, _ := m2m["client_id"].(string)
+		m2mSecret, _ := m2m["client_secret"].(string)
+		mgmt("POST", "/client-grants", map[string]any{"client_id": m2mID, "audience": audience, "scope": []string{}})
+		mgmt("POST", "/client-grants", map[string]any{"client_id": m2mID, "audience": s.base + "/auth/api/v2/", "scope": []string{"read:users"}})
+		get := func(aud string) string {
+			f := url.Values{"grant_type": {"client_credentials"}, "client_id": {m2mID}, "client_secret": {m2mSecret}, "audience": {aud}}
+			r := s.send(t, "POST", "/auth/oauth/token", map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, []byte(f.Encode()))
+			var tok struct {
+				AccessToken string `json:"access_token"`
+			}
+			if err := json.Unmarshal(r.body, &tok); err != nil || tok.AccessToken == "" {
+				t.Fatalf("client_credentials for %s: %d %s", aud, r.status, r.body)
+			}
+			return tok.AccessToken
+		}
+		apiTok, mgmtTok := get(audience), get(s.base+"/auth/api/v2/")
+		// The payload changed, the signature kept: claims added, scope widened.
+		tamper := func(tok string, edit func(map[string]any)) string {
+			parts := strings.Split(tok, ".")
+			raw, _ := base64RawURL.DecodeString(parts[1])
+			var c map[string]any
+			_ = json.Unmarshal(raw, &c)
+			edit(c)
+			return parts[0] + "." + b64(c) + "." + parts[2]
+		}
+		withClaims := tamper(apiTok, func(c map[string]any) {
+			c["https://hasura.io/jwt/claims"] = map[string]any{"x-hasura-default-role": "admin", "x-hasura-allowed-roles": []string{"admin"}}
+		})
+		q := gqlBody(`{ secrets { value } authors { name } }`, nil)
+		for name, tok := range map[string]string{"no claims": apiTok, "tampered claims": withClaims, "management token": mgmtTok} {
+			r := s.send(t, "POST", "/v1/graphql", map[string]string{"Authorization": "Bearer " + tok}, q)
+			verify(t, "engine with "+name, []byte(tok), r, hostileCheck{shape: shapeGraphQL})
+			if bytes.Contains(r.body, []byte(`"data"`)) {
+				t.Errorf("engine accepted the %s token: %s", name, clipBytes(r.body))
+			}
+		}
+		wide := tamper(mgmtTok, func(c map[string]any) { c["scope"] = "read:users create:users create:clients" })
+		for name, c := range map[string]struct {
+			tok, method, path string
+		}{
+			"API token on the management API":  {apiTok, "GET", "/auth/api/v2/users"},
+			"narrow scope creating a user":     {mgmtTok, "POST", "/auth/api/v2/users"},
+			"narrow scope reading clients":     {mgmtTok, "GET", "/auth/api/v2/clients"},
+			"widened scope":                    {wide, "POST", "/auth/api/v2/clients"},
+			"narrow scope on the Actions API":  {mgmtTok, "POST", "/auth/api/v2/actions/actions"},
+			"narrow scope rotating the keys":   {mgmtTok, "POST", "/auth/api/v2/keys/signing/rotate"},
+			"narrow scope patching the tenant": {mgmtTok, "PATCH", "/auth/api/v2/tenants/settings"},
+		} {
+			body := []byte(`{"name": "x", "connection": "Username-Password-Authentication", "email": "mgmt@example.com", "password": "long-password-123456"}`)
+			r := s.send(t, c.method, c.path, map[string]string{"Authorization": "Bearer " + c.tok}, body)
+			verify(t, name, []byte(c.tok), r, hostileCheck{shape: shapeAuth0Mgmt})
+			if r.status != http.StatusUnauthorized && r.status != http.StatusForbidden {
+				t.Errorf("%s: %d %s", name, r.status, clipBytes(r.body))
+			}
+		}
+		r := s.send(t, "GET", "/auth/api/v2/users", map[string]string{"Authorization": "Bearer " + mgmtTok}, nil)
+		if r.status != http.StatusOK {
+			t.Errorf("read:users token reading users: %d %s", r.status, clipBytes(r.body))
+		}
+	})
+
 	t.Run("token endpoint bodies", func(t *testing.T) {
 		bodies := genericBodies()
 		for _, f := range []string{"grant_type=' OR '1'='1", "grant_type=client_credentials&client_id=' OR '1'='1&client_secret=x",
