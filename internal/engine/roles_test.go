@@ -119,6 +119,10 @@ func TestInheritedRoleNullsColumns(t *testing.T) {
 		`{"data":{"a":[{"id":3}],"b":[{"id":2}],"c":[{"id":3}],"d":[{"id":3}],"e":[{"id":2},{"id":3},{"id":1}],"f":[{"id":1},{"id":3},{"id":2}]}}`)
 	expect(t, e, s, `{ emp(order_by: {bonus: desc}) { id } dept(order_by: {emps_aggregate: {max: {salary: desc}}}) { id } }`, nil,
 		`{"data":{"emp":[{"id":2},{"id":3},{"id":1}],"dept":[{"id":2},{"id":1}]}}`)
+	// So do aggregate predicates.
+	expect(t, e, s, `{ a: dept(where: {emps_aggregate: {count: {arguments: [salary], predicate: {_eq: 1}}}}) { id }
+	  b: dept(where: {emps_aggregate: {count: {predicate: {_eq: 1}}}}) { id } }`, nil,
+		`{"data":{"a":[],"b":[{"id":2}]}}`)
 	// Mutation results follow the same rule (both parents insert alike, so
 	// the inherited role may insert).
 	expect(t, e, s, `mutation { a: insert_emp_one(object: {id: 4, name: "d", salary: 400, dept: 2}) { id salary bonus }

@@ -200,9 +200,12 @@ type ComputedExists struct {
 // relationship: Function(Columns) over the related rows matching Filter,
 // compared with Predicate.
 type AggregatePredicate struct {
-	Rel       Relationship
-	Function  string // count, bool_and, bool_or
-	Columns   []string
+	Rel      Relationship
+	Function string // count, bool_and, bool_or
+	Columns  []string
+	// Visible, when set, is parallel to Columns: each column's visibility
+	// condition on the related rows (see ColumnField), nil for always.
+	Visible   []BoolExp
 	Distinct  bool
 	Filter    BoolExp
 	Op        CompareOp

@@ -365,6 +365,16 @@ func (e *Env) aggregatePredicate(r *schema.Relationship, v any, path string) (ir
 						return nil, validation(sp, fmt.Sprintf("column %q not found", name))
 					}
 					ap.Columns = append(ap.Columns, f.Column.Name)
+					vis, err := e.visible(target, f.Column.Name, false)
+					if err != nil {
+						return nil, err
+					}
+					if vis != nil && ap.Visible == nil {
+						ap.Visible = make([]ir.BoolExp, len(ap.Columns)-1, len(args))
+					}
+					if ap.Visible != nil {
+						ap.Visible = append(ap.Visible, vis)
+					}
 				}
 			case "distinct":
 				d := s.Value

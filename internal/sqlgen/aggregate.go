@@ -90,7 +90,7 @@ func (g *gen) summary(b *strings.Builder, fields []ir.SummaryField, a string) {
 	})
 }
 
-// countColumns writes the columns count() counts; a column with a
+// countColumns writes the columns an aggregate reads; a column with a
 // visibility condition is null on rows not matching it.
 func (g *gen) countColumns(b *strings.Builder, a string, cols []string, vis []ir.BoolExp) {
 	if len(vis) != len(cols) {

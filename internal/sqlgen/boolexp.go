@@ -329,7 +329,7 @@ func (g *gen) aggregatePredicate(b *strings.Builder, p ir.AggregatePredicate, s 
 			if p.Distinct {
 				b.WriteString("DISTINCT ")
 			}
-			g.columnList(b, a, p.Columns)
+			g.countColumns(b, a, p.Columns, p.Visible)
 		}
 		b.WriteByte(')')
 	case "bool_and", "bool_or":
@@ -338,7 +338,7 @@ func (g *gen) aggregatePredicate(b *strings.Builder, p ir.AggregatePredicate, s 
 		if len(p.Columns) != 1 {
 			g.fail(errorf("%s needs one column", p.Function))
 		} else {
-			col(b, a, p.Columns[0])
+			g.countColumns(b, a, p.Columns, p.Visible)
 		}
 		b.WriteByte(')')
 	default:
