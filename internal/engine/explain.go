@@ -34,11 +34,11 @@ func (e *Engine) Explain(ctx context.Context, s session.Session, body []byte) (i
 		User          map[string]string          `json:"user"`
 	}
 	if len(body) > e.o.MaxBodyBytes {
-		return explainFail(apierr.From(apierr.ErrBodyTooLarge), e.o.DevMode)
+		return explainFail(apierr.From(apierr.ErrBodyTooLarge), e.adminDetails())
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&req); err != nil {
-		return explainFail(invalidJSON(err), e.o.DevMode)
+		return explainFail(invalidJSON(err), e.adminDetails())
 	}
 	var query string
 	if q := bytes.TrimSpace(req.Query); len(q) > 0 && q[0] == '{' {
@@ -48,12 +48,12 @@ func (e *Engine) Explain(ctx context.Context, s session.Session, body []byte) (i
 			OperationName string                     `json:"operationName"`
 		}
 		if err := json.Unmarshal(q, &inner); err != nil {
-			return explainFail(invalidJSON(err), e.o.DevMode)
+			return explainFail(invalidJSON(err), e.adminDetails())
 		}
 		query, req.Variables, req.OperationName = inner.Query, inner.Variables, inner.OperationName
 	} else if len(q) > 0 && !bytes.Equal(q, []byte("null")) {
 		if err := json.Unmarshal(q, &query); err != nil {
-			return explainFail(invalidJSON(err), e.o.DevMode)
+			return explainFail(invalidJSON(err), e.adminDetails())
 		}
 	}
 	as := session.Admin()
@@ -69,19 +69,19 @@ func (e *Engine) Explain(ctx context.Context, s session.Session, body []byte) (i
 	r := &request{Query: query, Variables: req.Variables, OperationName: req.OperationName}
 	p, err := e.prepare(as, r)
 	if err != nil {
-		return explainFail(err, e.o.DevMode)
+		return explainFail(err, e.adminDetails())
 	}
 	if p.op.Operation == ast.Subscription {
 		return e.explainSubscription(ctx, as, r)
 	}
 	if p.op.Operation != ast.Query {
-		return explainFail(apierr.New(apierr.NotSupported, "only queries can be explained"), e.o.DevMode)
+		return explainFail(apierr.New(apierr.NotSupported, "only queries can be explained"), e.adminDetails())
 	}
 	if err := runChecks(p.c.plan, p.vars); err != nil {
-		return explainFail(err, e.o.DevMode)
+		return explainFail(err, e.adminDetails())
 	}
 	if err := checkSession(p.c, as); err != nil {
-		return explainFail(err, e.o.DevMode)
+		return explainFail(err, e.adminDetails())
 	}
 	out := []explained{}
 	for i, f := range p.c.plan.Fields {
@@ -92,24 +92,24 @@ func (e *Engine) Explain(ctx context.Context, s session.Session, body []byte) (i
 		ex := sqlgen.Explain(*st)
 		args, err := sqlgen.Args(ex.Params, p.vars, as.Vars)
 		if err != nil {
-			return explainFail(err, e.o.DevMode)
+			return explainFail(err, e.adminDetails())
 		}
 		rows, err := e.pool.Query(ctx, ex.SQL, args...)
 		if err != nil {
-			return explainFail(e.dbError(err), e.o.DevMode)
+			return explainFail(e.dbError(err), e.adminDetails())
 		}
 		lines := []string{}
 		for rows.Next() {
 			var line string
 			if err := rows.Scan(&line); err != nil {
 				rows.Close()
-				return explainFail(e.dbError(err), e.o.DevMode)
+				return explainFail(e.dbError(err), e.adminDetails())
 			}
 			lines = append(lines, line)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return explainFail(e.dbError(err), e.o.DevMode)
+			return explainFail(e.dbError(err), e.adminDetails())
 		}
 		out = append(out, explained{Field: f.Alias, SQL: st.SQL, Plan: lines})
 	}
@@ -121,3 +121,8 @@ func explainFail(err error, dev bool) (int, []byte) {
 	ae := apierr.From(err)
 	return ae.Status, apierr.APIBody(ae, apierr.Options{DevMode: dev})
 }
+
+// adminDetails reports whether errors answered to admins carry internal
+// details (dev mode, or HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS); explain is
+// for admins only.
+func (e *Engine) adminDetails() bool { return e.o.DevMode || e.o.AdminInternalErrors }
