@@ -205,6 +205,9 @@ func TestHostileInput(t *testing.T) {
 			{"X-Hasura-Role": "admin\xff"},
 			{"X-Hasura-Role": "user", "X-Hasura-User-Id": "1", "X-Hasura-Org-Id": "1' OR 1=1 --"},
 			{"X-Hasura-Role": strings.Repeat("r", 50000)},
+			{"X-Hasura-Role": "user", "X-Hasura-User-Id": "1", "X-Hasura-A'b": "x' OR 1=1 --", "X-Hasura-#q": "y", "X-Hasura-": "z"},
+			{"X-Hasura-Role": "user", "X-Hasura-User-Id": "{1,2}"},
+			{"X-Hasura-Role": "user", "X-Hasura-User-Id": "[\"1\", \"2\"]"},
 		} {
 			r := open.send(t, "POST", "/v1/graphql", h, q)
 			verify(t, "no-auth session "+clipBytes(mustMarshal(t, h)), q, r, hostileCheck{shape: shapeGraphQL})
