@@ -44,6 +44,8 @@ type App struct {
 	// Mounts serves further handlers by path, such as the identity provider
 	// under "/auth/" (see server.Options.Mounts).
 	Mounts map[string]http.Handler
+	// PGDump serves /v1alpha1/pg_dump (nil: not found).
+	PGDump server.PGDump
 	// Metrics holds the Prometheus metrics served on /v1/metrics and fed by
 	// the HTTP layer (nil: no metrics).
 	Metrics *metrics.Metrics
@@ -119,7 +121,7 @@ func (a *App) Handler() http.Handler {
 	return server.New(server.Options{
 		Auth: a.Auth, GraphQL: a.GraphQL, Metadata: a.Metadata, Health: h,
 		WebSocket: a.WebSocket, Mounts: a.Mounts, Logger: a.Logger, Config: a.Config,
-		Observer: a.observer(),
+		Observer: a.observer(), PGDump: a.PGDump,
 	})
 }
 

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/postgate/postgate/internal/apierr"
 	"github.com/postgate/postgate/internal/auth"
 	"github.com/postgate/postgate/internal/engine"
 	"github.com/postgate/postgate/internal/metadata"
 	"github.com/postgate/postgate/internal/pg"
+	"github.com/postgate/postgate/internal/pgdump"
 	"github.com/postgate/postgate/internal/schema"
 	"github.com/postgate/postgate/internal/subscription"
 )
@@ -111,5 +113,21 @@ func (a *App) assemble(ctx context.Context) error {
 	}
 	a.Health = md
 	a.metadata = md
+	a.PGDump = pgdump.New(pgdump.Options{DatabaseURL: a.sourceURL})
 	return nil
+}
+
+// sourceURL returns the database URL of the named source for pg_dump: the
+// data database's, which serves the metadata's one Postgres source.
+func (a *App) sourceURL(_ context.Context, source string) (string, error) {
+	name := "default"
+	if a.metadata != nil {
+		if s := a.metadata.Current(); s != nil && s.SourceName != "" {
+			name = s.SourceName
+		}
+	}
+	if source != name {
+		return "", apierr.Newf(apierr.NotFound, "source %q not found", source)
+	}
+	return a.DatabaseURL, nil
 }

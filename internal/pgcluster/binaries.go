@@ -50,3 +50,19 @@ func isExecutable(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0
 }
+
+// FindProgram returns the path of the named PostgreSQL program (a client
+// such as pg_dump, or a server program), looked for where the server
+// binaries are: the directories of PATH, then
+// /usr/lib/postgresql/<version>/bin, newest first.
+func FindProgram(name string) (string, error) {
+	for _, d := range defaultSearchPath() {
+		if d == "" {
+			continue
+		}
+		if p := filepath.Join(d, name); isExecutable(p) {
+			return p, nil
+		}
+	}
+	return "", errors.New("PostgreSQL program " + name + ` not found: install it with "apt-get install postgresql-client" (Debian/Ubuntu)`)
+}

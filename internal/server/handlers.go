@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 
 	"github.com/postgate/postgate/internal/apierr"
@@ -58,6 +59,32 @@ func (s *server) api(m func(MetadataAPI, context.Context, []byte) (json.RawMessa
 			out = json.RawMessage("null")
 		}
 		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// pgDump serves /v1alpha1/pg_dump: the dump streams as Hasura's SQL
+// content type; errors before its first byte get Hasura's error JSON.
+func (s *server) pgDump(w http.ResponseWriter, r *http.Request, rs *reqState) {
+	if s.opts.PGDump == nil {
+		s.notFound(w, rs)
+		return
+	}
+	if err := checkJSON(rs.body); err != nil {
+		s.fail(w, rs, false, false, err)
+		return
+	}
+	started := false
+	err := s.opts.PGDump.Dump(r.Context(), rs.body, func() io.Writer {
+		started = true
+		w.Header().Set("Content-Type", "application/sql; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		return w
+	})
+	switch {
+	case err != nil && !started:
+		s.fail(w, rs, false, false, err)
+	case err != nil:
+		s.log.Error("pg_dump cut short", "type", "http-log", "error", err.Error())
 	}
 }
 

@@ -8,6 +8,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -43,6 +44,14 @@ type MetadataAPI interface {
 	QueryV1(ctx context.Context, body []byte) (json.RawMessage, error)  // POST /v1/query
 }
 
+// PGDump answers /v1alpha1/pg_dump. Dump writes the dump of the request
+// body to the writer begin returns, calling begin once before the first
+// byte; an error returned before that is answered in Hasura's error format
+// (an *apierr.Error), one returned after it cuts the response short.
+type PGDump interface {
+	Dump(ctx context.Context, body []byte, begin func() io.Writer) error
+}
+
 // Health reports the server's health for /healthz: nil when healthy, an
 // *apierr.Error with code apierr.Inconsistent when the metadata has
 // inconsistent objects, any other error when the server cannot serve.
@@ -68,6 +77,9 @@ type Options struct {
 	Mounts map[string]http.Handler
 	// Observer, when set, is told of every answered request (metrics).
 	Observer Observer
+	// PGDump serves the admin-only POST /v1alpha1/pg_dump; nil answers
+	// not-found.
+	PGDump PGDump
 
 	// Logger receives http-log lines; nil discards them.
 	Logger *slog.Logger
@@ -126,6 +138,7 @@ func (s *server) routeTable() map[string]route {
 		"/v1/version":         {method: http.MethodGet, handle: s.version},
 		"/healthz":            {method: http.MethodGet, handle: s.healthz},
 		"/v1alpha1/config":    {method: http.MethodGet, admin: true, auth: true, handle: s.configInfo},
+		"/v1alpha1/pg_dump":   {method: http.MethodPost, admin: true, auth: true, handle: s.pgDump},
 		"/console":            {method: http.MethodGet, handle: s.console},
 		"/":                   {method: http.MethodGet, handle: s.root},
 	}
