@@ -107,7 +107,8 @@ func (c *cleaner) line(l string) error {
 }
 
 // scan follows single quotes and dollar quotes through a line, recording
-// the statement's text outside dollar-quoted bodies in header.
+// the statement's text outside string literals and dollar-quoted bodies in
+// header.
 func (c *cleaner) scan(l string) {
 	for i := 0; i < len(l); i++ {
 		ch := l[i]
@@ -122,11 +123,12 @@ func (c *cleaner) scan(l string) {
 			if ch == '\'' {
 				c.inQuote = false
 			}
+			continue // string literals name no objects
 		case ch == '\'':
 			c.inQuote = true
+			continue
 		case ch == '-' && strings.HasPrefix(l[i:], "--"):
-			c.header.WriteString(l[i:])
-			i = len(l)
+			i = len(l) // a comment to the end of the line
 			continue
 		case ch == '$':
 			if tag := dollarTag(l[i:]); tag != "" {
