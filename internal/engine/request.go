@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/postgate/postgate/internal/apierr"
 )
@@ -65,8 +66,17 @@ func decodeRequest(b []byte, r *request) error {
 	return nil
 }
 
+// invalidJSON reports a request body that does not decode: a value of the
+// wrong type as Hasura's parser words it, anything else as invalid JSON,
+// never with the decoder's own text.
 func invalidJSON(err error) error {
-	return apierr.New(apierr.InvalidJSON, "Error in $: "+err.Error()).WithStatus(http.StatusBadRequest)
+	if e := apierr.JSONTypeError(err, "$"); e != nil {
+		if strings.HasPrefix(e.Message, "expected String,") {
+			e.Message = "parsing Text failed, " + e.Message
+		}
+		return e
+	}
+	return apierr.New(apierr.InvalidJSON, "Error in $: Failed reading: not a valid json value").WithStatus(http.StatusBadRequest).Wrap(err)
 }
 
 // decodeVars decodes raw variable values for binding and coercion

@@ -345,13 +345,8 @@ func decodeStrict(b []byte, v any, base string) error {
 
 // parseError turns a JSON decoding error into parse-failed.
 func parseError(err error, base string) *apierr.Error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		path := base
-		if te.Field != "" {
-			path += "." + te.Field
-		}
-		return apierr.Newf(apierr.ParseFailed, "expected %s, but encountered %s", goTypeName(te.Type.Kind().String()), jsonValueName(te.Value)).WithPath(path).Wrap(err)
+	if e := apierr.JSONTypeError(err, base); e != nil {
+		return e
 	}
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
@@ -363,38 +358,6 @@ func parseError(err error, base string) *apierr.Error {
 	}
 	msg = strings.TrimPrefix(msg, "json: ")
 	return apierr.New(apierr.ParseFailed, msg).WithPath(base).Wrap(err)
-}
-
-func goTypeName(kind string) string {
-	switch kind {
-	case "string":
-		return "String"
-	case "bool":
-		return "Boolean"
-	case "slice", "array":
-		return "Array"
-	case "map", "struct":
-		return "Object"
-	case "int", "int64", "int32", "float64", "uint32":
-		return "Number"
-	}
-	return kind
-}
-
-func jsonValueName(v string) string {
-	switch v {
-	case "string":
-		return "String"
-	case "number":
-		return "Number"
-	case "bool":
-		return "Boolean"
-	case "array":
-		return "Array"
-	case "object":
-		return "Object"
-	}
-	return v
 }
 
 // jsonKind names the JSON type of a decoded value.
