@@ -169,9 +169,16 @@ func (c *cliClient) validate() {
 			c.t.Fatalf("/v1/version: the CLI needs a v2 server version, got %v", v)
 		}
 	}
-	cfg, _ := c.ok("GET", "/v1alpha1/config", nil).(map[string]any)
-	if cfg["version"] == nil || cfg["is_admin_secret_set"] != true {
-		c.t.Errorf("/v1alpha1/config: %v", cfg)
+	// GetHasuraInternalServerConfig decodes console_assets_dir (a string or
+	// null) to choose where `hasura console` loads the console from.
+	_, _, raw := c.send("GET", "/v1alpha1/config", nil, cliSecret)
+	var cfg struct {
+		Version          string  `json:"version"`
+		IsAdminSecretSet bool    `json:"is_admin_secret_set"`
+		ConsoleAssetsDir *string `json:"console_assets_dir"`
+	}
+	if err := json.Unmarshal(raw, &cfg); err != nil || cfg.Version == "" || !cfg.IsAdminSecretSet {
+		c.t.Errorf("/v1alpha1/config: %s (%v)", raw, err)
 	}
 	md, _ := c.ok("POST", "/v1/query", map[string]any{"type": "export_metadata", "args": map[string]any{}}).(map[string]any)
 	if n, _ := md["version"].(float64); n != 3 {
@@ -341,13 +348,26 @@ func loadMetadataDir(t *testing.T, dir string) map[string]any {
 	}
 	md := map[string]any{"version": 3}
 	md["sources"] = load(filepath.Join(dir, "databases", "databases.yaml"))
-	for _, f := range []string{"inherited_roles", "allow_list", "cron_triggers", "query_collections", "remote_schemas", "rest_endpoints"} {
+	// The other files of a `hasura init` project, by metadata key; the CLI
+	// sends them even when they are empty.
+	files := map[string]string{
+		"inherited_roles": "inherited_roles", "allowlist": "allow_list", "cron_triggers": "cron_triggers",
+		"query_collections": "query_collections", "remote_schemas": "remote_schemas", "rest_endpoints": "rest_endpoints",
+		"api_limits": "api_limits", "graphql_schema_introspection": "graphql_schema_introspection",
+		"network": "network", "metrics_config": "metrics_config", "backend_configs": "backend_configs",
+		"opentelemetry": "opentelemetry",
+	}
+	for key, f := range files {
 		if _, err := os.Stat(filepath.Join(dir, f+".yaml")); err == nil {
 			if v := load(filepath.Join(dir, f+".yaml")); v != nil {
-				if l, ok := v.([]any); !ok || len(l) > 0 {
-					md[f] = v
-				}
+				md[key] = v
 			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "actions.yaml")); err == nil {
+		if a, ok := load(filepath.Join(dir, "actions.yaml")).(map[string]any); ok {
+			md["actions"] = a["actions"]
+			md["custom_types"] = a["custom_types"]
 		}
 	}
 	return md
@@ -494,14 +514,20 @@ select_permissions:
         author_id:
           _eq: X-Hasura-User-Id
 `,
-	"metadata/actions.graphql":        "",
-	"metadata/actions.yaml":           "actions: []\ncustom_types:\n  enums: []\n  input_objects: []\n  objects: []\n  scalars: []\n",
-	"metadata/allow_list.yaml":        "[]\n",
-	"metadata/cron_triggers.yaml":     "[]\n",
-	"metadata/inherited_roles.yaml":   "[]\n",
-	"metadata/query_collections.yaml": "[]\n",
-	"metadata/remote_schemas.yaml":    "[]\n",
-	"metadata/rest_endpoints.yaml":    "[]\n",
+	"metadata/actions.graphql":                   "",
+	"metadata/actions.yaml":                      "actions: []\ncustom_types:\n  enums: []\n  input_objects: []\n  objects: []\n  scalars: []\n",
+	"metadata/allow_list.yaml":                   "[]\n",
+	"metadata/cron_triggers.yaml":                "[]\n",
+	"metadata/inherited_roles.yaml":              "[]\n",
+	"metadata/query_collections.yaml":            "[]\n",
+	"metadata/remote_schemas.yaml":               "[]\n",
+	"metadata/rest_endpoints.yaml":               "[]\n",
+	"metadata/api_limits.yaml":                   "{}\n",
+	"metadata/backend_configs.yaml":              "{}\n",
+	"metadata/graphql_schema_introspection.yaml": "{}\n",
+	"metadata/metrics_config.yaml":               "{}\n",
+	"metadata/network.yaml":                      "{}\n",
+	"metadata/opentelemetry.yaml":                "{}\n",
 	"seeds/default/1700000000100_authors.sql": "INSERT INTO public.author (id, name) VALUES (1, 'Ada'), (2, 'Grace');\n" +
 		"INSERT INTO public.article (title, body, author_id) VALUES ('Notes', 'on the engine', 1), ('Compilers', NULL, 2);\n" +
 		"SELECT setval('public.author_id_seq', 2);\n",
@@ -591,6 +617,11 @@ func TestHasuraCLIProject(t *testing.T) {
 	// hasura metadata export: v1 (bare metadata) and v2 (with the resource
 	// version), written back into the same files.
 	exp := c.metadata("export_metadata", 0, map[string]any{})
+	for k := range exp {
+		if k != "version" && k != "sources" {
+			t.Errorf("export_metadata kept the empty section %q (Hasura leaves empty sections out)", k)
+		}
+	}
 	exp2 := c.metadata("export_metadata", 2, map[string]any{})
 	if _, ok := exp2["resource_version"].(float64); !ok || !reflect.DeepEqual(exp2["metadata"], any(exp)) {
 		t.Fatalf("export_metadata v2: %v", exp2)

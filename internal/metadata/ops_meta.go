@@ -121,11 +121,68 @@ func opExportMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 	var doc any = o.md
 	if o.raw != nil {
 		doc = o.raw
+	} else if b, err := json.Marshal(o.md); err == nil {
+		doc = withoutEmptySections(b)
 	}
 	if o.v2 {
 		return map[string]any{"resource_version": o.version, "metadata": doc}, nil
 	}
 	return doc, nil
+}
+
+// withoutEmptySections drops the top-level sections of an exported
+// document that are empty (see emptySection), as Hasura's export leaves
+// them out; version and sources always stay. The other keys keep their
+// order.
+func withoutEmptySections(doc []byte) json.RawMessage {
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return doc
+	}
+	var out bytes.Buffer
+	out.WriteByte('{')
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return doc
+		}
+		key, _ := t.(string)
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return doc
+		}
+		if key != "version" && key != "sources" && emptySection(val, key == "custom_types") {
+			continue
+		}
+		if out.Len() > 1 {
+			out.WriteByte(',')
+		}
+		kb, _ := json.Marshal(key)
+		out.Write(kb)
+		out.WriteByte(':')
+		out.Write(val)
+	}
+	out.WriteByte('}')
+	return out.Bytes()
+}
+
+// emptySection reports whether a section holds nothing: [], {} or null,
+// or with deep an object of such members (custom_types with empty lists).
+func emptySection(v json.RawMessage, deep bool) bool {
+	switch t := string(bytes.TrimSpace(v)); t {
+	case "[]", "{}", "null":
+		return true
+	}
+	var obj map[string]json.RawMessage
+	if !deep || json.Unmarshal(v, &obj) != nil || obj == nil {
+		return false
+	}
+	for _, m := range obj {
+		if !emptySection(m, false) {
+			return false
+		}
+	}
+	return true
 }
 
 func opReplaceMetadata(o *opCtx, raw json.RawMessage) (any, error) {
