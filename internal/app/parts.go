@@ -12,6 +12,7 @@ import (
 	"github.com/postgate/postgate/internal/pg"
 	"github.com/postgate/postgate/internal/pgdump"
 	"github.com/postgate/postgate/internal/schema"
+	"github.com/postgate/postgate/internal/server"
 	"github.com/postgate/postgate/internal/subscription"
 )
 
@@ -47,6 +48,10 @@ func (a *App) assemble(ctx context.Context) error {
 		DevMode:          cfg.DevMode,
 		Logger:           a.Logger,
 		MapError:         pg.MapError,
+		RequestID:        server.RequestID,
+		// Admins see internal error details unless
+		// HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS=false, as in Hasura.
+		AdminInternalErrors: cfg.AdminInternalErrors,
 	})
 	apply := func(s *metadata.Snapshot) {
 		var inherited []*metadata.InheritedRole

@@ -1,14 +1,17 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/postgate/postgate/internal/logging"
 	"github.com/postgate/postgate/internal/pgtest"
 )
 
@@ -78,5 +81,59 @@ func TestMetadataChangesReachOtherInstances(t *testing.T) {
 			t.Fatalf("second instance still answers %s", got)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestEngineWiring checks what the App hands the engine: query-log lines
+// carry the request's id, and admins see internal details of database
+// errors (HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS defaults to true).
+func TestEngineWiring(t *testing.T) {
+	url := pgtest.URL(t)
+	var logs lockedBuffer
+	logger := logging.New(&logs, logging.Options{Types: map[string]bool{"query-log": true}})
+	a, err := New(context.Background(), testConfig(t, "--database-url", url), logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	srv := httptest.NewServer(a.Handler())
+	defer srv.Close()
+	post(t, srv.URL+"/v2/query", `{"type":"run_sql","args":{"sql":"CREATE TABLE n(id int PRIMARY KEY, v int); INSERT INTO n VALUES (1, 0);"}}`)
+	post(t, srv.URL+"/v1/metadata", `{"type":"pg_track_table","args":{"table":"n"}}`)
+
+	req, _ := http.NewRequest("POST", srv.URL+"/v1/graphql", strings.NewReader(`{"query":"{ n { id } }"}`))
+	req.Header.Set("x-request-id", "wiring-test-42")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if !strings.Contains(logs.String(), `"request_id":"wiring-test-42"`) || !strings.Contains(logs.String(), `"type":"query-log"`) {
+		t.Fatalf("query-log without the request id:\n%s", logs.String())
+	}
+
+	post(t, srv.URL+"/v2/query", `{"type":"run_sql","args":{"sql":"CREATE FUNCTION boom() RETURNS SETOF n LANGUAGE plpgsql STABLE AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$;"}}`)
+	post(t, srv.URL+"/v1/metadata", `{"type":"pg_track_function","args":{"function":"boom"}}`)
+	got := post(t, srv.URL+"/v1/graphql", `{"query":"{ boom { id } }"}`)
+	if !strings.Contains(got, `"internal"`) {
+		t.Fatalf("admin should see internal details of a database error: %s", got)
 	}
 }

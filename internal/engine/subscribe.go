@@ -162,10 +162,13 @@ func (e *Engine) subscribe(s session.Session, r *request, streams bool) (*Live, 
 func (e *Engine) compileLive(st *state, rl *role, ent *entry, vars map[string]json.RawMessage) (*compiled, error) {
 	e.stats.plans.Add(1)
 	pl, err := plan.Build(&plan.Input{
-		Schema:  rl.schema,
-		Op:      ent.op,
-		Vars:    vars,
-		Filter:  func(t *schema.Table) (ir.BoolExp, error) { return st.filter(rl, t) },
+		Schema: rl.schema,
+		Op:     ent.op,
+		Vars:   vars,
+		Filter: func(t *schema.Table) (ir.BoolExp, error) { return st.filter(rl, t) },
+		Visible: func(t *schema.Table, name string, computed bool) (ir.BoolExp, error) {
+			return st.visible(rl, t, name, computed)
+		},
 		Options: plan.Options{StringifyNumeric: e.o.StringifyNumeric},
 	})
 	if err != nil {
