@@ -776,3 +776,60 @@ func fmtRows(rows [][]string) string {
 	b.WriteString("]")
 	return b.String()
 }
+
+// TestHasuraCLIInconsistentMetadata replays `hasura metadata apply` with
+// metadata naming a table the database lacks: the CLI allows inconsistency
+// by default and then warns from the answer, `hasura metadata ic list`
+// shows the object, `ic drop` removes it; with
+// --disallow-inconsistent-metadata the server refuses.
+func TestHasuraCLIInconsistentMetadata(t *testing.T) {
+	base := startServer(t, pgtest.URL(t), map[string]string{"HASURA_GRAPHQL_ADMIN_SECRET": cliSecret})
+	c := &cliClient{t: t, base: base}
+	c.runSQL("CREATE TABLE public.author (id serial PRIMARY KEY, name text)", nil)
+	md := map[string]any{"version": 3, "sources": []any{map[string]any{
+		"name": "default", "kind": "postgres",
+		"configuration": map[string]any{"connection_info": map[string]any{"database_url": map[string]any{"from_env": "HASURA_GRAPHQL_DATABASE_URL"}}},
+		"tables": []any{
+			map[string]any{"table": map[string]any{"schema": "public", "name": "author"}},
+			map[string]any{"table": map[string]any{"schema": "public", "name": "missing"}},
+		},
+	}}}
+	st, _, raw := c.send("POST", "/v1/metadata", map[string]any{"type": "replace_metadata", "version": 2,
+		"args": map[string]any{"allow_inconsistent_metadata": false, "metadata": md}}, cliSecret)
+	if st != http.StatusBadRequest || !strings.Contains(string(raw), `"code"`) {
+		t.Fatalf("--disallow-inconsistent-metadata: %d %s", st, raw)
+	}
+	rep := c.metadata("replace_metadata", 2, map[string]any{"allow_inconsistent_metadata": true, "metadata": md})
+	objs, _ := rep["inconsistent_objects"].([]any)
+	if rep["is_consistent"] != false || len(objs) != 1 {
+		t.Fatalf("replace_metadata with a missing table: %v", rep)
+	}
+	// hasura metadata ic list decodes type, reason and definition.
+	ic := c.metadata("get_inconsistent_metadata", 0, map[string]any{})
+	list, _ := ic["inconsistent_objects"].([]any)
+	if ic["is_consistent"] != false || len(list) != 1 {
+		t.Fatalf("ic list: %v", ic)
+	}
+	obj, _ := list[0].(map[string]any)
+	if obj["type"] != "table" || obj["reason"] == nil || obj["definition"] == nil {
+		t.Errorf("ic list object: %v", obj)
+	}
+	// hasura metadata ic drop, then ic status.
+	c.metadata("drop_inconsistent_metadata", 0, map[string]any{})
+	if ic := c.metadata("get_inconsistent_metadata", 0, map[string]any{}); ic["is_consistent"] != true {
+		t.Fatalf("after ic drop: %v", ic)
+	}
+	exp := c.metadata("export_metadata", 0, map[string]any{})
+	b, _ := json.Marshal(exp["sources"])
+	if !strings.Contains(string(b), `"author"`) || strings.Contains(string(b), `"missing"`) {
+		t.Errorf("export after ic drop: %s", b)
+	}
+	// hasura metadata clear.
+	c.metadata("clear_metadata", 0, map[string]any{})
+	exp = c.metadata("export_metadata", 0, map[string]any{})
+	if srcs, _ := exp["sources"].([]any); len(srcs) != 1 {
+		t.Errorf("clear_metadata keeps the default source, as Hasura does: %v", exp)
+	} else if tb, _ := srcs[0].(map[string]any)["tables"].([]any); len(tb) != 0 {
+		t.Errorf("clear_metadata left tables: %v", exp)
+	}
+}
