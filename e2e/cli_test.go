@@ -247,7 +247,11 @@ func (c *cliClient) migrateApply(dir string, down bool) {
 				continue
 			}
 			c.runSQL(m.down, &no)
+			// runMigrations: SetVersion(version, false), then RemoveVersion.
 			s := c.getCLIState()
+			s.Migrations["default"][v] = false
+			c.setCLIState(s)
+			s = c.getCLIState()
 			delete(s.Migrations["default"], v)
 			c.setCLIState(s)
 			return
@@ -260,6 +264,7 @@ func (c *cliClient) migrateApply(dir string, down bool) {
 			continue
 		}
 		c.runSQL(m.up, &no)
+		// runMigrations: SetVersion(version, false).
 		s := c.getCLIState()
 		if s.Migrations["default"] == nil {
 			s.Migrations["default"] = map[string]bool{}
