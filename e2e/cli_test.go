@@ -685,6 +685,15 @@ func TestHasuraCLIProject(t *testing.T) {
 		t.Errorf("the dump did not recreate both tables: %v", res)
 	}
 
+	// Without --schema the dump would include Postgate's hdb_catalog (the
+	// metadata store); clean output leaves it out, schema and data alike.
+	for _, opts := range [][]string{{"-O", "-x", "--schema-only"}, {"-O", "-x", "--data-only"}, {"-O", "-x", "--data-only", "--inserts"}} {
+		st, _, raw = c.send("POST", "/v1alpha1/pg_dump", map[string]any{"opts": opts, "clean_output": true}, cliSecret)
+		if st != http.StatusOK || strings.Contains(string(raw), "hdb_catalog") || !strings.Contains(string(raw), "public.author") {
+			t.Errorf("pg_dump %v: %d %s", opts, st, raw)
+		}
+	}
+
 	// hasura seed create --from-table: a data-only dump with INSERTs.
 	st, _, raw = c.send("POST", "/v1alpha1/pg_dump", map[string]any{
 		"opts": []string{"--no-owner", "--no-acl", "--data-only", "--column-inserts", "--table", "public.author"}, "clean_output": true}, cliSecret)
