@@ -109,6 +109,10 @@ COPY public.t (id, v) FROM stdin;
 
 CREATE TRIGGER "notify_hasura_t_INSERT" AFTER INSERT ON public.t FOR EACH ROW EXECUTE FUNCTION hdb_catalog."notify_hasura_t_INSERT"();
 
+SELECT pg_catalog.setval('hdb_catalog.event_seq', 4, true);
+
+SELECT pg_catalog.setval('public.t_id_seq', 2, true);
+
 \unrestrict abc123
 
 `
@@ -135,6 +139,7 @@ COPY public.t (id, v) FROM stdin;
 
 2	\N
 \.
+SELECT pg_catalog.setval('public.t_id_seq', 2, true);
 `
 
 func TestClean(t *testing.T) {
