@@ -685,6 +685,12 @@ func TestHasuraCLIProject(t *testing.T) {
 		t.Errorf("the dump did not recreate both tables: %v", res)
 	}
 
+	// Without clean_output the dump is pg_dump's own, comments and all.
+	st, _, raw = c.send("POST", "/v1alpha1/pg_dump", map[string]any{"opts": []string{"-O", "-x", "--schema-only", "--schema", "public"}}, cliSecret)
+	if st != http.StatusOK || !strings.Contains(string(raw), "-- PostgreSQL database dump") || !strings.Contains(string(raw), "SET statement_timeout = 0;") {
+		t.Errorf("pg_dump without clean_output: %d %s", st, raw)
+	}
+
 	// Without --schema the dump would include Postgate's hdb_catalog (the
 	// metadata store); clean output leaves it out, schema and data alike.
 	for _, opts := range [][]string{{"-O", "-x", "--schema-only"}, {"-O", "-x", "--data-only"}, {"-O", "-x", "--data-only", "--inserts"}} {
