@@ -717,6 +717,15 @@ func TestHasuraCLIProject(t *testing.T) {
 			t.Errorf("pg_dump %v: %d %s", opts, st, raw)
 		}
 	}
+	// pg_dump itself failing: Hasura's 500, its standard error as the
+	// internal detail the admin sees.
+	st, _, raw = c.send("POST", "/v1alpha1/pg_dump", map[string]any{"opts": []string{"--schema-only", "--table", "public.nope"}}, cliSecret)
+	var pe map[string]any
+	_ = json.Unmarshal(raw, &pe)
+	if in, _ := pe["internal"].(string); st != http.StatusInternalServerError || pe["code"] != "unexpected" ||
+		pe["error"] != "error while executing pg_dump" || !strings.Contains(in, "no matching tables") {
+		t.Errorf("pg_dump failing: %d %s", st, raw)
+	}
 	st, _, raw = c.send("POST", "/v1alpha1/pg_dump", map[string]any{"opts": []string{"-s"}, "source": "nope"}, cliSecret)
 	if st != http.StatusBadRequest || !strings.Contains(string(raw), `source \"nope\" not found`) {
 		t.Errorf("pg_dump unknown source: %d %s", st, raw)

@@ -183,8 +183,7 @@ func (d *Dumper) Dump(ctx context.Context, body []byte, begin func() io.Writer) 
 	}
 	prog, err := d.program()
 	if err != nil {
-		return &apierr.Error{Status: http.StatusInternalServerError, Code: apierr.Unexpected,
-			Message: "internal exception while executing pg_dump", Path: "$", Err: err}
+		return failure("internal exception while executing pg_dump", err.Error(), err)
 	}
 	conn, password := connArgs(dbURL)
 	args := append([]string{"--dbname=" + conn, "--encoding=UTF8"}, req.Opts...)
@@ -212,16 +211,22 @@ func (d *Dumper) Dump(ctx context.Context, body []byte, begin func() io.Writer) 
 		}
 		var exit *exec.ExitError
 		if errors.As(runErr, &exit) {
-			return &apierr.Error{Status: http.StatusInternalServerError, Code: apierr.Unexpected,
-				Message: "error while executing pg_dump: " + stderr.String(), Path: "$", Err: runErr}
+			return failure("error while executing pg_dump", stderr.String(), runErr)
 		}
-		return &apierr.Error{Status: http.StatusInternalServerError, Code: apierr.Unexpected,
-			Message: "internal exception while executing pg_dump", Path: "$", Err: runErr}
+		return failure("internal exception while executing pg_dump", runErr.Error(), runErr)
 	}
 	if out.w == nil {
 		out.w = begin()
 	}
 	return nil
+}
+
+// failure is Hasura's 500 for a pg_dump that could not run or failed: the
+// message, with pg_dump's standard error (or the cause) as the internal
+// detail admins see.
+func failure(msg, internal string, cause error) *apierr.Error {
+	return &apierr.Error{Status: http.StatusInternalServerError, Code: apierr.Unexpected,
+		Message: msg, Path: "$", Internal: internal, Err: cause}
 }
 
 // pgxOnlyParams are connection-string parameters of the pgx driver that
