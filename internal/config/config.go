@@ -75,6 +75,26 @@ type Config struct {
 	LiveQueries Polling
 	// StreamingQueries holds the streaming subscription polling settings.
 	StreamingQueries Polling
+	// WebSocket holds the GraphQL over WebSocket settings.
+	WebSocket WebSocket
+}
+
+// WebSocket holds the settings of GraphQL over WebSocket.
+type WebSocket struct {
+	// KeepAlive is the interval of keep-alive messages
+	// (HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE, seconds; default 5).
+	KeepAlive time.Duration
+	// InitTimeout is how long a graphql-transport-ws client may take to send
+	// connection_init (HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT,
+	// seconds; default 3).
+	InitTimeout time.Duration
+	// ReadCookie keeps the upgrade request's Cookie header for
+	// authentication when CORS is disabled (HASURA_GRAPHQL_WS_READ_COOKIE).
+	ReadCookie bool
+	// CloseOnMetadataChange closes every connection with code 1012 when the
+	// metadata changes (HASURA_GRAPHQL_CLOSE_WEBSOCKETS_ON_METADATA_CHANGE;
+	// default true).
+	CloseOnMetadataChange bool
 }
 
 // CORS is the cross-origin policy (HASURA_GRAPHQL_CORS_DOMAIN,

@@ -49,6 +49,9 @@ func TestLoadDefaults(t *testing.T) {
 	if !c.InferFunctionPermissions || c.DefaultNamingConvention != "hasura-default" || c.LiveQueries.RefetchDelayMS != 1000 {
 		t.Errorf("feature defaults: %+v", c)
 	}
+	if want := (WebSocket{KeepAlive: 5 * time.Second, InitTimeout: 3 * time.Second, CloseOnMetadataChange: true}); c.WebSocket != want {
+		t.Errorf("WebSocket = %+v, want %+v", c.WebSocket, want)
+	}
 }
 
 func TestLoadValues(t *testing.T) {
@@ -126,6 +129,15 @@ func TestLoadValues(t *testing.T) {
 				eq(t, strings.Join(c.ExperimentalFeatures, ","), "naming_convention,inherited_roles")
 				eq(t, c.DefaultNamingConvention, "graphql-default")
 			}},
+		{"websocket settings", nil, map[string]string{"HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE": "12", "HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT": "7",
+			"HASURA_GRAPHQL_WS_READ_COOKIE": "true", "HASURA_GRAPHQL_CLOSE_WEBSOCKETS_ON_METADATA_CHANGE": "false"},
+			func(t *testing.T, c *Config) {
+				eq(t, c.WebSocket, WebSocket{KeepAlive: 12 * time.Second, InitTimeout: 7 * time.Second, ReadCookie: true})
+			}},
+		{"websocket flags", []string{"--websocket-keepalive", "2", "--websocket-connection-init-timeout=9", "--ws-read-cookie", "--close-websockets-on-metadata-change=false"}, nil,
+			func(t *testing.T, c *Config) {
+				eq(t, c.WebSocket, WebSocket{KeepAlive: 2 * time.Second, InitTimeout: 9 * time.Second, ReadCookie: true})
+			}},
 		{"body limit and shutdown", nil, map[string]string{"POSTGATE_MAX_BODY_BYTES": "2048", "HASURA_GRAPHQL_GRACEFUL_SHUTDOWN_TIMEOUT": "5"},
 			func(t *testing.T, c *Config) {
 				eq(t, c.MaxBodyBytes, int64(2048))
@@ -163,6 +175,11 @@ func TestLoadErrors(t *testing.T) {
 		{"bad hook mode", nil, map[string]string{"HASURA_GRAPHQL_AUTH_HOOK_MODE": "PUT"}, "HASURA_GRAPHQL_AUTH_HOOK_MODE"},
 		{"bad host", nil, map[string]string{"HASURA_GRAPHQL_SERVER_HOST": "a b"}, "HASURA_GRAPHQL_SERVER_HOST"},
 		{"bad naming", nil, map[string]string{"HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION": "camel"}, "HASURA_GRAPHQL_DEFAULT_NAMING_CONVENTION"},
+		{"bad keepalive", nil, map[string]string{"HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE": "0"}, "HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE"},
+		{"bad keepalive text", nil, map[string]string{"HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE": "5s"}, "HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE"},
+		{"bad init timeout", []string{"--websocket-connection-init-timeout", "-3"}, nil, "--websocket-connection-init-timeout"},
+		{"bad ws read cookie", nil, map[string]string{"HASURA_GRAPHQL_WS_READ_COOKIE": "sometimes"}, "HASURA_GRAPHQL_WS_READ_COOKIE"},
+		{"bad close on metadata change", nil, map[string]string{"HASURA_GRAPHQL_CLOSE_WEBSOCKETS_ON_METADATA_CHANGE": "maybe"}, "HASURA_GRAPHQL_CLOSE_WEBSOCKETS_ON_METADATA_CHANGE"},
 		{"unknown flag", []string{"--no-such-flag"}, nil, "-no-such-flag"},
 		{"stray argument", []string{"extra"}, nil, `"extra"`},
 	}
@@ -195,6 +212,23 @@ func TestLoadWarnsAboutNotImplemented(t *testing.T) {
 		}
 	}
 	if len(warns) != 2 {
+		t.Errorf("warnings = %v", warns)
+	}
+}
+
+// TestLoadWebSocketSettingsDoNotWarn: the WebSocket settings are
+// implemented, so setting them produces no "not implemented" warning.
+func TestLoadWebSocketSettingsDoNotWarn(t *testing.T) {
+	_, warns, err := Load(nil, env(map[string]string{
+		"HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE":                 "10",
+		"HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT":   "10",
+		"HASURA_GRAPHQL_WS_READ_COOKIE":                      "true",
+		"HASURA_GRAPHQL_CLOSE_WEBSOCKETS_ON_METADATA_CHANGE": "false",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warns) != 0 {
 		t.Errorf("warnings = %v", warns)
 	}
 }

@@ -68,6 +68,8 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 		{envInferFunctionPerms, &c.InferFunctionPermissions},
 		{envRemoteSchemaPerms, &c.RemoteSchemaPermissions},
 		{envEnableAllowlist, &c.EnableAllowlist},
+		{envWSReadCookie, &c.WebSocket.ReadCookie},
+		{envWSCloseOnMetadata, &c.WebSocket.CloseOnMetadataChange},
 	}
 	for _, b := range bools {
 		if *b.dst, err = r.boolean(b.env); err != nil {
@@ -139,6 +141,21 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 		if *p.dst, err = r.intRange(p.env, 1, 1<<31-1); err != nil {
 			return nil, nil, err
 		}
+	}
+
+	wsSecs := []struct {
+		env string
+		dst *time.Duration
+	}{
+		{envWSKeepAlive, &c.WebSocket.KeepAlive},
+		{envWSInitTimeout, &c.WebSocket.InitTimeout},
+	}
+	for _, s := range wsSecs {
+		n, err := r.intRange(s.env, 1, 86400)
+		if err != nil {
+			return nil, nil, err
+		}
+		*s.dst = time.Duration(n) * time.Second
 	}
 
 	c.DataDir = r.str(envDataDir)

@@ -52,6 +52,10 @@ const (
 	envDataDir             = "POSTGATE_DATA_DIR"
 	envMaxBodyBytes        = "POSTGATE_MAX_BODY_BYTES"
 	envMetricsSecret       = "HASURA_GRAPHQL_METRICS_SECRET"
+	envWSKeepAlive         = "HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE"
+	envWSInitTimeout       = "HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT"
+	envWSReadCookie        = "HASURA_GRAPHQL_WS_READ_COOKIE"
+	envWSCloseOnMetadata   = "HASURA_GRAPHQL_CLOSE_WEBSOCKETS_ON_METADATA_CHANGE"
 )
 
 // settings lists every implemented setting with Hasura's flag and default.
@@ -96,6 +100,10 @@ var settings = []setting{
 	{env: envDataDir, flag: "data-dir", def: "./postgate-data"},
 	{env: envMaxBodyBytes, flag: "max-body-bytes", def: "10485760"},
 	{env: envMetricsSecret, flag: "metrics-secret"},
+	{env: envWSKeepAlive, flag: "websocket-keepalive", def: "5"},
+	{env: envWSInitTimeout, flag: "websocket-connection-init-timeout", def: "3"},
+	{env: envWSReadCookie, flag: "ws-read-cookie", def: "false", isBool: true},
+	{env: envWSCloseOnMetadata, flag: "close-websockets-on-metadata-change", def: "true"},
 }
 
 // validLogTypes are the log types HASURA_GRAPHQL_ENABLED_LOG_TYPES accepts.
@@ -133,7 +141,6 @@ var notImplemented = []string{
 	"HASURA_GRAPHQL_ASYNC_ACTIONS_FETCH_INTERVAL",
 	"HASURA_GRAPHQL_BACKWARDS_COMPAT_NULL_IN_NONNULLABLE_VARIABLES",
 	"HASURA_GRAPHQL_CACHE_MAX_ENTRY_TTL",
-	"HASURA_GRAPHQL_CLOSE_WEBSOCKETS_ON_METADATA_CHANGE",
 	"HASURA_GRAPHQL_CONNECTION_COMPRESSION",
 	"HASURA_GRAPHQL_CONNECTIONS_PER_READ_REPLICA",
 	"HASURA_GRAPHQL_CONSOLE_SENTRY_DSN",
@@ -178,7 +185,4 @@ var notImplemented = []string{
 	"HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_REFETCH_DELAY",
 	"HASURA_GRAPHQL_TX_ISOLATION",
 	"HASURA_GRAPHQL_V1_BOOLEAN_NULL_COLLAPSE",
-	"HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT",
-	"HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE",
-	"HASURA_GRAPHQL_WS_READ_COOKIE",
 }
