@@ -132,6 +132,8 @@ var idpSettings = []string{
 	"POSTGATE_AUTH_COOKIE_SECURE",
 	"POSTGATE_AUTH_SECRET_KEY",
 	"POSTGATE_AUTH_SMTP_URL",
+	"POSTGATE_AUTH_REFRESH_TOKEN_LEEWAY",
+	"POSTGATE_AUTH_TRUSTED_PROXIES",
 }
 
 // notImplemented lists Hasura settings Postgate accepts but does not act on

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -43,6 +44,14 @@ type Config struct {
 	// RefreshTokenTTL bounds a refresh token family
 	// (POSTGATE_AUTH_REFRESH_TOKEN_TTL, seconds; default 30 days).
 	RefreshTokenTTL time.Duration
+	// RefreshTokenLeeway is the reuse interval (Auth0's refresh_token.leeway):
+	// a rotated refresh token presented again within it after its first use
+	// gets a fresh pair of the same family instead of revoking the family,
+	// so that two tabs refreshing at once both keep working
+	// (POSTGATE_AUTH_REFRESH_TOKEN_LEEWAY, seconds; default 3; 0 turns it
+	// off). Leave it zero in a Config for the default; a negative value
+	// turns it off.
+	RefreshTokenLeeway time.Duration
 	// AccessTokenTTL is the lifetime of access tokens without an API
 	// audience (only good for /userinfo) (POSTGATE_AUTH_ACCESS_TOKEN_TTL,
 	// seconds; default 86400). Tokens for an API live its token_lifetime.
@@ -53,6 +62,11 @@ type Config struct {
 	// SMTPURL sends password-reset mail (POSTGATE_AUTH_SMTP_URL,
 	// smtp://user:pass@host:port/?from=addr); empty writes links to the log.
 	SMTPURL string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (POSTGATE_AUTH_TRUSTED_PROXIES, CIDR ranges; default none):
+	// only for requests from them is the forwarded client address used for
+	// per-IP throttling and event.request.ip (see IdP.ClientIP).
+	TrustedProxies []netip.Prefix
 	// Password tunes argon2id; zero values take the defaults.
 	Password PasswordParams
 	// Throttle tunes brute-force protection; zero values take the defaults.
@@ -90,6 +104,10 @@ type ThrottleParams struct {
 	IPFailures int
 	IPWindow   time.Duration
 }
+
+// DefaultRefreshTokenLeeway is the refresh-token reuse interval when none
+// is configured.
+const DefaultRefreshTokenLeeway = 3 * time.Second
 
 // ErrConfig is wrapped by every configuration error.
 var ErrConfig = errors.New("identity provider configuration")
@@ -152,6 +170,19 @@ func ConfigFromEnv(raw map[string]string, port int, dataDir string) (Config, err
 			*dst = time.Duration(n) * time.Second
 		}
 	}
+	if v := strings.TrimSpace(raw["POSTGATE_AUTH_REFRESH_TOKEN_LEEWAY"]); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 3600 {
+			return c, fmt.Errorf("%w: POSTGATE_AUTH_REFRESH_TOKEN_LEEWAY must be a number of seconds from 0 to 3600", ErrConfig)
+		}
+		c.RefreshTokenLeeway = time.Duration(n) * time.Second
+		if n == 0 {
+			c.RefreshTokenLeeway = -1 // off, not the default
+		}
+	}
+	if c.TrustedProxies, err = ParseTrustedProxies(raw["POSTGATE_AUTH_TRUSTED_PROXIES"]); err != nil {
+		return c, err
+	}
 	if alg := strings.TrimSpace(raw["POSTGATE_AUTH_SIGNING_ALG"]); alg != "" && alg != "RS256" {
 		return c, fmt.Errorf("%w: POSTGATE_AUTH_SIGNING_ALG %q is not supported (RS256 only)", ErrConfig, alg)
 	}
@@ -199,6 +230,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.RefreshTokenTTL == 0 {
 		c.RefreshTokenTTL = 30 * 24 * time.Hour
+	}
+	if c.RefreshTokenLeeway == 0 {
+		c.RefreshTokenLeeway = DefaultRefreshTokenLeeway
 	}
 	if c.AccessTokenTTL == 0 {
 		c.AccessTokenTTL = 86400 * time.Second

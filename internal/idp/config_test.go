@@ -17,8 +17,18 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil || c.Issuer != "https://id.example.com/auth/" {
 		t.Fatalf("issuer gets its trailing slash: %q %v", c.Issuer, err)
 	}
+	c, err = ConfigFromEnv(map[string]string{"POSTGATE_AUTH_SECRET_KEY": "k", "POSTGATE_AUTH_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1",
+		"POSTGATE_AUTH_REFRESH_TOKEN_LEEWAY": "0"}, 0, "")
+	if err != nil || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].String() != "127.0.0.1/32" || c.RefreshTokenLeeway >= 0 {
+		t.Fatalf("trusted proxies and leeway: %v %v %v", c.TrustedProxies, c.RefreshTokenLeeway, err)
+	}
+	if c, _ = ConfigFromEnv(map[string]string{"POSTGATE_AUTH_SECRET_KEY": "k"}, 0, ""); c.TrustedProxies != nil || c.withDefaults().RefreshTokenLeeway != DefaultRefreshTokenLeeway {
+		t.Fatalf("defaults: %v %v", c.TrustedProxies, c.withDefaults().RefreshTokenLeeway)
+	}
 	for _, bad := range []map[string]string{
 		{},
+		{"POSTGATE_AUTH_SECRET_KEY": "k", "POSTGATE_AUTH_TRUSTED_PROXIES": "10.0.0.0/33"},
+		{"POSTGATE_AUTH_SECRET_KEY": "k", "POSTGATE_AUTH_REFRESH_TOKEN_LEEWAY": "-1"},
 		{"POSTGATE_AUTH_SECRET_KEY": "k", "POSTGATE_AUTH_ISSUER": "ftp://x/"},
 		{"POSTGATE_AUTH_SECRET_KEY": "k", "POSTGATE_AUTH_SIGNING_ALG": "HS256"},
 		{"POSTGATE_AUTH_SECRET_KEY": "k", "POSTGATE_AUTH_SESSION_TTL": "-1"},

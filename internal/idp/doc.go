@@ -9,7 +9,8 @@
 //	.well-known/jwks.json              signing keys (Cache-Control: max-age)
 //	authorize                          authorization code flow (PKCE S256 required for public clients)
 //	login, signup, reset, activate     server-rendered pages (no JavaScript needed)
-//	oauth/token                        authorization_code, refresh_token (rotating, reuse revokes the family),
+//	oauth/token                        authorization_code, refresh_token (rotating; reuse after the reuse
+//	                                   interval revokes the family),
 //	                                   client_credentials, password, password-realm, device_code
 //	oauth/revoke, oauth/device/code, userinfo, v2/logout, oidc/logout
 //	dbconnections/signup, dbconnections/change_password

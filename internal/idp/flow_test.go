@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -222,7 +223,11 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	if at["sub"] != f.user.UserID || at["https://hasura.io/jwt/claims"] == nil {
 		t.Fatalf("refreshed access token: %v", at)
 	}
-	// Reusing rt1 is detected and revokes the family: rt2 dies too.
+	// Reusing rt1 after the reuse interval is detected and revokes the
+	// family: rt2 dies too.
+	e.nowMu.Lock()
+	e.now = time.Now().Add(DefaultRefreshTokenLeeway + time.Second)
+	e.nowMu.Unlock()
 	if st, body = refresh(rt1); st != http.StatusForbidden || body["error"] != "invalid_grant" {
 		t.Fatalf("reused refresh token: %d %v", st, body)
 	}
@@ -244,6 +249,83 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 	}
 	if st, _ = refresh(rt3); st != http.StatusForbidden {
 		t.Fatalf("revoked token still works: %d", st)
+	}
+}
+
+// TestRefreshReuseInterval: two tabs refreshing with the same token at
+// once both get a fresh pair of the same family; a reuse after the
+// interval still revokes the whole family, and with the interval off an
+// immediate reuse does.
+func TestRefreshReuseInterval(t *testing.T) {
+	e := newEnv(t)
+	f := e.fixture()
+	start := time.Now()
+	setNow := func(d time.Duration) {
+		e.nowMu.Lock()
+		e.now = start.Add(d)
+		e.nowMu.Unlock()
+	}
+	setNow(0)
+	login := func() string {
+		st, body := e.token(url.Values{"grant_type": {"password"}, "client_id": {f.web.ClientID}, "client_secret": {f.web.ClientSecret},
+			"username": {userMail}, "password": {userPass}, "audience": {apiID}, "scope": {"openid offline_access"}})
+		rt, _ := body["refresh_token"].(string)
+		if st != http.StatusOK || rt == "" {
+			t.Fatalf("password grant: %d %v", st, body)
+		}
+		return rt
+	}
+	refresh := func(rt string) (int, string) {
+		st, body := e.token(url.Values{"grant_type": {"refresh_token"}, "client_id": {f.web.ClientID}, "client_secret": {f.web.ClientSecret},
+			"refresh_token": {rt}})
+		next, _ := body["refresh_token"].(string)
+		if st == http.StatusOK && (next == "" || body["access_token"] == nil) {
+			t.Fatalf("refresh without a new pair: %v", body)
+		}
+		return st, next
+	}
+	rt1 := login()
+	stA, rtA := refresh(rt1) // tab A
+	setNow(time.Second)
+	stB, rtB := refresh(rt1) // tab B, within the interval
+	if stA != http.StatusOK || stB != http.StatusOK || rtA == rtB || rtB == rt1 {
+		t.Fatalf("concurrent refreshes: %d %d (tokens distinct: %v)", stA, stB, rtA != rtB)
+	}
+	// Both tabs go on with their own tokens.
+	stA, rtA = refresh(rtA)
+	stB, rtB = refresh(rtB)
+	if stA != http.StatusOK || stB != http.StatusOK {
+		t.Fatalf("tabs after the shared refresh: %d %d", stA, stB)
+	}
+	// After the interval, presenting rt1 again revokes the whole family.
+	setNow(DefaultRefreshTokenLeeway + 2*time.Second)
+	if st, _ := refresh(rt1); st != http.StatusForbidden {
+		t.Fatalf("reuse after the interval: %d", st)
+	}
+	for _, rt := range []string{rtA, rtB} {
+		if st, _ := refresh(rt); st != http.StatusForbidden {
+			t.Fatalf("family not revoked after a late reuse: %d", st)
+		}
+	}
+
+	// Another client presenting a rotated token within the interval gets
+	// nothing.
+	rt1 = login()
+	if st, _ := refresh(rt1); st != http.StatusOK {
+		t.Fatalf("refresh: %d", st)
+	}
+	if st, _ := e.token(url.Values{"grant_type": {"refresh_token"}, "client_id": {f.spa.ClientID}, "refresh_token": {rt1}}); st == http.StatusOK {
+		t.Fatal("another client used a rotated token within the interval")
+	}
+
+	// With the interval off, an immediate reuse revokes the family.
+	e.p.cfg.RefreshTokenLeeway = -1
+	rt1 = login()
+	if st, _ := refresh(rt1); st != http.StatusOK {
+		t.Fatalf("refresh: %d", st)
+	}
+	if st, _ := refresh(rt1); st != http.StatusForbidden {
+		t.Fatalf("immediate reuse with the interval off: %d", st)
 	}
 }
 

@@ -165,7 +165,7 @@ func (p *IdP) Handler() http.Handler {
 	mux.HandleFunc("GET "+pre+"v2/logout", p.logoutV2)
 	mux.HandleFunc(pre+"oidc/logout", p.logoutOIDC)
 	mux.Handle(pre+"api/v2/", http.StripPrefix(strings.TrimSuffix(pre, "/")+"/api/v2", p.checkMgmtInput(p.management())))
-	return securityHeaders(mux)
+	return securityHeaders(p.withClientIP(mux))
 }
 
 // securityHeaders keeps the provider's pages out of frames and caches.

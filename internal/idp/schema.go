@@ -133,6 +133,7 @@ CREATE TABLE IF NOT EXISTS %[1]s.refresh_tokens (
   expires_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS refresh_tokens_family ON %[1]s.refresh_tokens (family);
+ALTER TABLE %[1]s.refresh_tokens ADD COLUMN IF NOT EXISTS used_at timestamptz;
 CREATE TABLE IF NOT EXISTS %[1]s.device_codes (
   device_code_hash text PRIMARY KEY,
   user_code text NOT NULL UNIQUE,

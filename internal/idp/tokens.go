@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -502,25 +501,32 @@ func (p *IdP) refreshGrant(r *http.Request, f url.Values, c *Client) (*tokenResp
 		fam, clientID, userID, aud, sid string
 		scopes                          []string
 		authTime, expires               time.Time
+		usedAt                          *time.Time
 		used, revoked                   bool
 	)
 	err := pgx.BeginFunc(ctx, p.st.pool, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT family, client_id, user_id, audience, scopes, coalesce(session_id,''), auth_time, expires_at, used, revoked
+		err := tx.QueryRow(ctx, `SELECT family, client_id, user_id, audience, scopes, coalesce(session_id,''), auth_time, expires_at, used, used_at, revoked
  FROM `+p.st.t("refresh_tokens")+` WHERE token_hash = $1 FOR UPDATE`, hashToken(tok)).
-			Scan(&fam, &clientID, &userID, &aud, &scopes, &sid, &authTime, &expires, &used, &revoked)
+			Scan(&fam, &clientID, &userID, &aud, &scopes, &sid, &authTime, &expires, &used, &usedAt, &revoked)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return invalid
 		}
 		if err != nil {
 			return err
 		}
+		now := p.cfg.Now()
+		if used && !revoked && p.withinReuseInterval(usedAt, now) && clientID == c.ClientID && !now.After(expires) {
+			// A second tab refreshing at the same time: a fresh pair of
+			// the same family, the token stays used.
+			return nil
+		}
 		if used || revoked {
 			return errReuse
 		}
-		if clientID != c.ClientID || p.cfg.Now().After(expires) {
+		if clientID != c.ClientID || now.After(expires) {
 			return invalid
 		}
-		_, err = tx.Exec(ctx, `UPDATE `+p.st.t("refresh_tokens")+` SET used = true WHERE token_hash = $1`, hashToken(tok))
+		_, err = tx.Exec(ctx, `UPDATE `+p.st.t("refresh_tokens")+` SET used = true, used_at = $2 WHERE token_hash = $1`, hashToken(tok), now)
 		return err
 	})
 	if errors.Is(err, errReuse) {
@@ -562,6 +568,12 @@ func (p *IdP) refreshGrant(r *http.Request, f url.Values, c *Client) (*tokenResp
 }
 
 var errReuse = errors.New("refresh token reused")
+
+// withinReuseInterval reports whether a refresh token first used at usedAt
+// may still be presented again at now (RefreshTokenLeeway).
+func (p *IdP) withinReuseInterval(usedAt *time.Time, now time.Time) bool {
+	return usedAt != nil && p.cfg.RefreshTokenLeeway > 0 && !now.After(usedAt.Add(p.cfg.RefreshTokenLeeway))
+}
 
 func (p *IdP) clientCredentialsGrant(r *http.Request, f url.Values, c *Client) (*tokenResponse, error) {
 	ctx := r.Context()
@@ -633,16 +645,6 @@ func (p *IdP) passwordGrant(r *http.Request, f url.Values, c *Client, gt string)
 	}
 	gty := "password"
 	return p.mint(ctx, grant{client: c, user: u, audience: aud, scopes: scopes, authTime: p.cfg.Now(), result: res, gty: gty})
-}
-
-// clientIP is the peer address (the provider is reached directly or
-// through a proxy that the operator trusts to set X-Forwarded-For).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // revoke is POST /oauth/revoke: it revokes a refresh token (and its
