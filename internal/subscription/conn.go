@@ -244,16 +244,21 @@ func (c *conn) keepAlive() {
 // handle processes one client message.
 func (c *conn) handle(data []byte) {
 	var m clientMsg
-	err := json.Unmarshal(data, &m)
-	if err == nil && m.Type == "" {
-		err = errors.New(`key "type" not found`)
+	var msg string
+	if err := json.Unmarshal(data, &m); err != nil {
+		msg = parseFailure(err)
+	} else if m.Type == "" {
+		msg = `Error in $: key "type" not found`
 	}
-	if err != nil {
+	if msg != "" {
 		if c.transport() {
-			c.close(closeBadRequest, "Parsing client message failed: "+err.Error())
+			// Hasura's reason repeats the connection_error's prefix, which
+			// would push the parser's words past the 123 bytes of a close
+			// frame.
+			c.close(closeBadRequest, "Parsing client message failed: "+msg)
 			return
 		}
-		c.connectionError("parsing ClientMessage failed: " + err.Error())
+		c.connectionError(parseFailed + msg)
 		return
 	}
 	if c.transport() {
@@ -322,7 +327,7 @@ func (c *conn) handleLegacy(m *clientMsg) {
 		c.send(message("ka", "", nil))
 	case "start":
 		if m.ID == nil {
-			c.connectionError(`parsing ClientMessage failed: key "id" not found`)
+			c.connectionError(parseFailed + `Error in $: key "id" not found`)
 			return
 		}
 		id := *m.ID
@@ -344,7 +349,7 @@ func (c *conn) handleLegacy(m *clientMsg) {
 		c.send(message("pong", "", nil))
 	case "pong":
 	default:
-		c.connectionError("parsing ClientMessage failed: unexpected type for ClientMessage: " + m.Type)
+		c.connectionError(parseFailed + "Error in $: unexpected type for ClientMessage: " + m.Type)
 	}
 }
 

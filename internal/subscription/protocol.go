@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/coder/websocket"
+	"github.com/postgate/postgate/internal/apierr"
 )
 
 // Subprotocol names as clients send them in Sec-WebSocket-Protocol.
@@ -44,6 +45,27 @@ type clientMsg struct {
 func (m *clientMsg) hasPayload() bool {
 	p := strings.TrimSpace(string(m.Payload))
 	return p != "" && p != "null"
+}
+
+// parseFailed begins the legacy connection_error of a client message that
+// does not parse.
+const parseFailed = "parsing ClientMessage failed: "
+
+// parseFailure words err, from decoding a client message, as Hasura's JSON
+// parser does ("Error in $.id: parsing Text failed, expected String, but
+// encountered Number"), without the Go decoder's text.
+func parseFailure(err error) string {
+	e := apierr.JSONTypeError(err, "$")
+	if e == nil {
+		return "Error in $: Failed reading: not a valid json value"
+	}
+	switch {
+	case strings.HasPrefix(e.Message, "expected String,"):
+		e.Message = "parsing Text failed, " + e.Message
+	case e.Path == "$":
+		e.Message = "parsing ClientMessage failed, " + e.Message
+	}
+	return "Error in " + e.Path + ": " + e.Message
 }
 
 // message encodes a server message: type, then id and payload when given.

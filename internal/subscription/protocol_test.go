@@ -2,6 +2,9 @@ package subscription_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -9,7 +12,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/postgate/postgate/internal/engine"
 	"github.com/postgate/postgate/internal/logging"
+	"github.com/postgate/postgate/internal/session"
 	"github.com/postgate/postgate/internal/subscription"
 )
 
@@ -156,6 +161,88 @@ func TestLegacyDuplicateIDAndLogs(t *testing.T) {
 		`"operation_type":{"type":"stopped"}`, `"operation_name":"Items"`, `"x-hasura-role":"admin"`} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %s:\n%s", want, logs.String())
+		}
+	}
+}
+
+// noEngine is an Engine for tests that never run an operation.
+type noEngine struct{}
+
+func (noEngine) Execute(context.Context, session.Session, []byte, bool) (int, []byte) {
+	return 500, nil
+}
+func (noEngine) Subscribe(session.Session, []byte) (*engine.Live, error) {
+	return nil, errors.New("not used")
+}
+func (noEngine) Poll(context.Context, *engine.LiveQuery, []string, [][][]any) (map[string][]byte, error) {
+	return nil, errors.New("not used")
+}
+func (noEngine) Generation() uint64 { return 0 }
+
+// TestMalformedClientMessages: a client message that does not parse is
+// answered in the words of Hasura's JSON parser, never the Go decoder's: a
+// legacy connection_error, and the reason of graphql-transport-ws's 4400
+// close.
+func TestMalformedClientMessages(t *testing.T) {
+	srv := httptest.NewServer(subscription.New(subscription.Options{Engine: noEngine{}}))
+	t.Cleanup(srv.Close)
+	cases := []struct{ in, want string }{
+		{`hello`, `Error in $: Failed reading: not a valid json value`},
+		{`{"type":`, `Error in $: Failed reading: not a valid json value`},
+		{`[1]`, `Error in $: parsing ClientMessage failed, expected Object, but encountered Array`},
+		{`{"type":5}`, `Error in $.type: parsing Text failed, expected String, but encountered Number`},
+		{`{"type":"start","id":true}`, `Error in $.id: parsing Text failed, expected String, but encountered Boolean`},
+		{`{"id":"1"}`, `Error in $: key "type" not found`},
+	}
+	for _, tc := range cases {
+		want := "parsing ClientMessage failed: " + tc.want
+		l := dial(t, srv.URL, subscription.ProtocolLegacyWS)
+		l.send(tc.in)
+		m := l.expect("connection_error", "")
+		var got string
+		if err := json.Unmarshal(m.Payload, &got); err != nil || got != want {
+			t.Errorf("legacy %s: connection_error %s, want %q", tc.in, m.Payload, want)
+		}
+		c := dial(t, srv.URL, subscription.ProtocolTransportWS)
+		c.send(tc.in)
+		if code, reason := c.closed(); code != 4400 || reason != "Parsing client message failed: "+tc.want {
+			t.Errorf("transport %s: close %d %q, want 4400 %q", tc.in, code, reason, "Parsing client message failed: "+tc.want)
+		}
+	}
+	l := dial(t, srv.URL, subscription.ProtocolLegacyWS)
+	l.send(`{"type":"bogus"}`)
+	if m := l.expect("connection_error", ""); string(m.Payload) != `"parsing ClientMessage failed: Error in $: unexpected type for ClientMessage: bogus"` {
+		t.Errorf("unknown type: %s", m.Payload)
+	}
+	l.send(`{"type":"start"}`)
+	if m := l.expect("connection_error", ""); string(m.Payload) != `"parsing ClientMessage failed: Error in $: key \"id\" not found"` {
+		t.Errorf("start without id: %s", m.Payload)
+	}
+}
+
+// TestWrongTypedPayloads: a start or subscribe payload whose fields have
+// the wrong types fails that operation with Hasura's parser wording.
+func TestWrongTypedPayloads(t *testing.T) {
+	e := start(t)
+	cases := []struct{ payload, want string }{
+		{`{"query":5}`, `"message":"parsing Text failed, expected String, but encountered Number"`},
+		{`{"query":"{ item { id } }","operationName":[]}`, `"message":"parsing Text failed, expected String, but encountered Array"`},
+		{`"query"`, `"message":"expected Object, but encountered String"`},
+	}
+	for _, proto := range []string{subscription.ProtocolLegacyWS, subscription.ProtocolTransportWS} {
+		c := dial(t, e.srv.URL, proto)
+		c.init(adminHeaders)
+		typ := "start"
+		if proto == subscription.ProtocolTransportWS {
+			typ = "subscribe"
+		}
+		for _, tc := range cases {
+			c.send(`{"type":"` + typ + `","id":"1","payload":` + tc.payload + `}`)
+			m := c.expect("error", "1")
+			if p := string(m.Payload); !strings.Contains(p, tc.want) || strings.Contains(p, "json:") || strings.Contains(p, "Go ") {
+				t.Errorf("%s %s: %s, want %s", proto, tc.payload, p, tc.want)
+			}
+			c.expect("complete", "1")
 		}
 	}
 }
