@@ -85,7 +85,7 @@ func (a *App) buildIdP(ctx context.Context) ([]auth.Option, error) {
 	// decoded tokens).
 	dbg, err := debugger.New(debugger.Config{Issuer: p.Issuer(), Key: icfg.SecretKey, AdminSecret: icfg.AdminSecret,
 		Directory: debugger.ManagementDirectory(a.Mounts[p.Path()], p.Issuer(), secrets[0]), TokenEndpoint: a.Mounts[p.Path()],
-		SecureCookies: icfg.CookieSecure})
+		SecureCookies: icfg.CookieSecure, Throttle: p})
 	if err != nil {
 		return nil, fmt.Errorf("token debugger: %w", err)
 	}

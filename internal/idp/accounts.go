@@ -400,3 +400,19 @@ func (p *IdP) logoutOIDC(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
+
+// SignInLocked reports whether the per-IP brute-force protection refuses
+// sign-ins from r's client address for now. Other sign-in forms (the token
+// debugger's admin-secret form) share the login page's per-IP counter
+// through it and SignInFailed.
+func (p *IdP) SignInLocked(r *http.Request) bool {
+	return p.locked(r.Context(), "ip:"+p.ClientIP(r), p.cfg.Now())
+}
+
+// SignInFailed counts a failed sign-in from r's client address towards the
+// per-IP lock, as a failed login does.
+func (p *IdP) SignInFailed(r *http.Request) {
+	ip := p.ClientIP(r)
+	p.fail(r.Context(), "ip:"+ip, p.cfg.Throttle.IPFailures, p.cfg.Throttle.IPWindow, p.cfg.Throttle.IPWindow, p.cfg.Now())
+	p.cfg.Logger.Info("failed sign-in", "type", "auth", "ip", ip, "form", r.URL.Path)
+}

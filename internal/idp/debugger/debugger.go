@@ -10,7 +10,8 @@
 //
 // The pages are plain server-rendered HTML without JavaScript. Every form
 // carries a CSRF token bound to a per-browser cookie; the administrator's
-// sign-in is an HMAC-signed cookie; a flow in progress (state, PKCE
+// sign-in is an HMAC-signed cookie, and failed sign-ins count in the
+// provider's per-IP brute-force protection (Config.Throttle); a flow in progress (state, PKCE
 // verifier, nonce, optional client secret) is kept in an AES-GCM sealed
 // cookie scoped to the debugger's path, so that nothing is kept in memory
 // and several server instances can share the work.
@@ -75,12 +76,26 @@ type Config struct {
 	// TokenEndpoint is the provider's token endpoint handler, called
 	// in-process to exchange the authorization code.
 	TokenEndpoint http.Handler
+	// Throttle is the provider's per-IP brute-force protection; the
+	// admin-secret form counts its failures there and is refused while the
+	// address is locked, as the login page is. Nil means no throttling.
+	Throttle Throttle
 	// SecureCookies sets the Secure flag (on anyway for https issuers).
 	SecureCookies bool
 	// SessionTTL bounds an administrator's sign-in (default 8 hours).
 	SessionTTL time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+}
+
+// Throttle is per-IP brute-force protection shared with the provider's
+// login page (idp.IdP implements it).
+type Throttle interface {
+	// SignInLocked reports whether sign-ins from r's client address are
+	// refused for now.
+	SignInLocked(r *http.Request) bool
+	// SignInFailed counts a failed sign-in from r's client address.
+	SignInFailed(r *http.Request)
 }
 
 // Debugger serves the debugger's pages.
@@ -384,8 +399,17 @@ func (d *Debugger) signin(w http.ResponseWriter, r *http.Request) {
 		d.reject(w, r)
 		return
 	}
+	if d.cfg.Throttle != nil && d.cfg.Throttle.SignInLocked(r) {
+		v := d.baseView(w, r)
+		v.Error = "Too many failed sign-ins from your address. Try again later."
+		d.render(w, http.StatusTooManyRequests, v)
+		return
+	}
 	secret := r.PostFormValue("admin_secret")
 	if secret == "" || !d.cfg.AdminSecret(secret) {
+		if d.cfg.Throttle != nil {
+			d.cfg.Throttle.SignInFailed(r)
+		}
 		v := d.baseView(w, r)
 		v.Error = "Wrong admin secret."
 		d.render(w, http.StatusUnauthorized, v)
@@ -555,6 +579,9 @@ func (d *Debugger) exchange(r *http.Request, form url.Values) (int, []byte) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.RemoteAddr = r.RemoteAddr
+	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+		req.Header["X-Forwarded-For"] = xff
+	}
 	rec := &recorder{header: http.Header{}}
 	d.cfg.TokenEndpoint.ServeHTTP(rec, req)
 	if rec.status == 0 {

@@ -223,3 +223,33 @@ func TestDebugger(t *testing.T) {
 		t.Fatalf("sign-out: %d", resp.StatusCode)
 	}
 }
+
+// TestDebuggerSignInThrottled: the admin-secret form counts its failures in
+// the provider's per-IP brute-force protection (as the login page does);
+// once the address is locked, even the right secret is refused.
+func TestDebuggerSignInThrottled(t *testing.T) {
+	_, iss := server(t)
+	jar, _ := cookiejar.New(nil)
+	b := &browser{t: t, c: &http.Client{Jar: jar}}
+	dbg := iss + "debugger"
+	_, page := b.do("GET", dbg, nil)
+	csrf := field(t, csrfRe, page)
+	const limit = 100 // the provider's default per-IP failures per window
+	for i := 0; i < limit; i++ {
+		if resp, _ := b.do("POST", dbg+"/signin", url.Values{"admin_secret": {"guess-" + strconv.Itoa(i)}, "csrf_token": {csrf}}); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("wrong secret %d: %d", i, resp.StatusCode)
+		}
+	}
+	resp, page := b.do("POST", dbg+"/signin", url.Values{"admin_secret": {admin}, "csrf_token": {csrf}})
+	if resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(page, "Too many failed sign-ins") || strings.Contains(page, `name="client_id"`) {
+		t.Fatalf("sign-in from a locked address: %d\n%s", resp.StatusCode, page)
+	}
+	// The lock is the provider's own: its logins refuse the address too.
+	_, app := call(t, "POST", iss+"api/v2/clients", "admin", map[string]any{"name": "Web", "app_type": "regular_web",
+		"grant_types": []string{"password"}})
+	st, body := call(t, "POST", iss+"oauth/token", "", map[string]any{"grant_type": "password", "client_id": app["client_id"],
+		"client_secret": app["client_secret"], "username": "u@example.com", "password": "whatever-it-is"})
+	if st != http.StatusTooManyRequests || body["error"] != "too_many_attempts" {
+		t.Fatalf("password grant from the locked address: %d %v", st, body)
+	}
+}
