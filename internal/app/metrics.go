@@ -39,7 +39,10 @@ func (a *App) setupMetrics(eng *engine.Engine, md *metadata.Service, ws *subscri
 		},
 		Subscriptions: func() metrics.SubscriptionStats {
 			st := ws.Stats()
-			return metrics.SubscriptionStats{Active: st.Subscribers, Pollers: st.Cohorts, Polls: st.Polls}
+			return metrics.SubscriptionStats{
+				Active: st.Subscribers - st.StreamingSubscribers, Pollers: st.Cohorts - st.StreamingCohorts,
+				StreamingActive: st.StreamingSubscribers, StreamingPollers: st.StreamingCohorts, Polls: st.Polls,
+			}
 		},
 	})
 	a.Metrics = m

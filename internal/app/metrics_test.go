@@ -171,6 +171,7 @@ func TestMetricsEndpoint(t *testing.T) {
 		{"postgate_plan_cache_parses_total", nil, 2},
 		{"postgate_metadata_resource_version", nil, 1},
 		{"hasura_active_subscriptions", []string{"subscription_kind", "live-query"}, 0},
+		{"hasura_active_subscriptions", []string{"subscription_kind", "streaming"}, 0},
 		{"hasura_source_health", []string{"source_name", "default"}, 0},
 		{"go_goroutines", nil, 1},
 	}

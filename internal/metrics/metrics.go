@@ -62,16 +62,18 @@ type PlanCacheStats struct {
 	Parses int64
 }
 
-// SubscriptionStats describe the subscriptions being served. They are
-// reported under subscription_kind "live-query": the subscription handler
-// polls streaming subscriptions as multiplexed live queries and does not
-// count them apart yet.
+// SubscriptionStats describe the subscriptions being served, reported
+// under subscription_kind "live-query" and "streaming".
 type SubscriptionStats struct {
-	// Active is the number of running subscriptions.
+	// Active is the number of running live queries.
 	Active int
-	// Pollers is the number of pollers (cohorts) running.
+	// Pollers is the number of live query pollers (cohorts) running.
 	Pollers int
-	// Polls counts the poll statements run.
+	// StreamingActive and StreamingPollers are the same for streaming
+	// subscriptions.
+	StreamingActive  int
+	StreamingPollers int
+	// Polls counts the poll statements run, of both kinds.
 	Polls int64
 }
 

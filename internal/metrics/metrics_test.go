@@ -137,7 +137,9 @@ func TestInstrumentedGraphQLAndHTTP(t *testing.T) {
 	m := New(Options{
 		PlanCache:       func() PlanCacheStats { return PlanCacheStats{Hits: 3, Plans: 2, Parses: 1} },
 		ResourceVersion: func() int64 { return 7 },
-		Subscriptions:   func() SubscriptionStats { return SubscriptionStats{Active: 4, Pollers: 2, Polls: 9} },
+		Subscriptions: func() SubscriptionStats {
+			return SubscriptionStats{Active: 4, Pollers: 2, StreamingActive: 3, StreamingPollers: 1, Polls: 9}
+		},
 	})
 	ok := m.GraphQL(fakeGraphQL{`{"data":{}}`})
 	bad := m.GraphQL(fakeGraphQL{`{"errors":[{"message":"no"}]}`})
@@ -185,6 +187,8 @@ func TestInstrumentedGraphQLAndHTTP(t *testing.T) {
 		{"postgate_metadata_resource_version", nil, 7},
 		{"hasura_active_subscriptions", []string{"subscription_kind", "live-query"}, 4},
 		{"hasura_active_subscription_pollers", []string{"subscription_kind", "live-query"}, 2},
+		{"hasura_active_subscriptions", []string{"subscription_kind", "streaming"}, 3},
+		{"hasura_active_subscription_pollers", []string{"subscription_kind", "streaming"}, 1},
 		{"postgate_subscription_polls_total", nil, 9},
 	}
 	for _, c := range checks {

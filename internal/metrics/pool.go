@@ -148,5 +148,7 @@ func (c *subscriptionCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.stats()
 	ch <- prometheus.MustNewConstMetric(descActiveSubs, prometheus.GaugeValue, float64(st.Active), "live-query")
 	ch <- prometheus.MustNewConstMetric(descPollers, prometheus.GaugeValue, float64(st.Pollers), "live-query")
+	ch <- prometheus.MustNewConstMetric(descActiveSubs, prometheus.GaugeValue, float64(st.StreamingActive), "streaming")
+	ch <- prometheus.MustNewConstMetric(descPollers, prometheus.GaugeValue, float64(st.StreamingPollers), "streaming")
 	ch <- prometheus.MustNewConstMetric(descPolls, prometheus.CounterValue, float64(st.Polls))
 }

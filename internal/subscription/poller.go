@@ -48,6 +48,7 @@ type cohort struct {
 	q         *engine.LiveQuery
 	interval  time.Duration
 	batchSize int
+	streaming bool                   // a streaming subscription's cohort
 	subs      map[string]*subscriber // guarded by hub.mu
 	stop      context.CancelFunc
 	ctx       context.Context
@@ -81,12 +82,17 @@ func (s *subscriber) deliver(body []byte) {
 	s.send(body)
 }
 
-// Stats describe the live queries being polled.
+// Stats describe the subscriptions being polled.
 type Stats struct {
-	// Cohorts is the number of cohort pollers running.
+	// Cohorts is the number of cohort pollers running, of live queries and
+	// streaming subscriptions.
 	Cohorts int
-	// Subscribers is the number of live subscriptions.
+	// Subscribers is the number of subscriptions, of both kinds.
 	Subscribers int
+	// StreamingCohorts and StreamingSubscribers are the part of Cohorts
+	// and Subscribers that serve streaming subscriptions.
+	StreamingCohorts     int
+	StreamingSubscribers int
 	// Polls counts the poll statements run (batches), initial results
 	// included.
 	Polls int64
@@ -98,6 +104,10 @@ func (h *hub) stats() Stats {
 	st := Stats{Cohorts: len(h.cohorts), Polls: h.polls.Load()}
 	for _, c := range h.cohorts {
 		st.Subscribers += len(c.subs)
+		if c.streaming {
+			st.StreamingCohorts++
+			st.StreamingSubscribers += len(c.subs)
+		}
 	}
 	return st
 }
@@ -119,7 +129,7 @@ func (h *hub) add(ctx context.Context, live *engine.Live, send func([]byte)) *su
 		c = &cohort{key: live.Key, q: live.Query, subs: map[string]*subscriber{}, ctx: cctx, stop: stop,
 			interval: h.interval, batchSize: h.batchSize}
 		if live.Streaming() {
-			c.interval, c.batchSize = h.streamInterval, h.streamBatchSize
+			c.interval, c.batchSize, c.streaming = h.streamInterval, h.streamBatchSize, true
 		}
 		h.cohorts[live.Key] = c
 		go h.run(c)

@@ -144,7 +144,7 @@ func New(o Options) *Handler {
 	}}
 }
 
-// Stats reports the live queries being polled.
+// Stats reports the live queries and streaming subscriptions being polled.
 func (h *Handler) Stats() Stats { return h.hub.stats() }
 
 // ServeHTTP upgrades the request and serves the connection until it closes.

@@ -351,3 +351,28 @@ func TestExplainSubscription(t *testing.T) {
 		t.Fatalf("explain %s", got)
 	}
 }
+
+// TestStatsCountStreamingApart: Stats counts streaming subscriptions and
+// their pollers apart from live queries (for /v1/metrics'
+// subscription_kind="streaming").
+func TestStatsCountStreamingApart(t *testing.T) {
+	e := start(t)
+	c := dial(t, e.srv.URL, subscription.ProtocolTransportWS)
+	c.init(adminHeaders)
+	c.send(`{"type":"subscribe","id":"live","payload":` + payload(`subscription { item { id } }`, nil) + `}`)
+	c.expect("next", "live")
+	for _, id := range []string{"s1", "s2"} {
+		c.send(`{"type":"subscribe","id":"` + id + `","payload":` + payload(`subscription { item_stream(batch_size: 10, cursor: {initial_value: {id: 0}}) { id } }`, nil) + `}`)
+		c.expect("next", id)
+	}
+	waitStats(t, e.handler(), 2, 3)
+	if st := e.handler().Stats(); st.StreamingCohorts != 1 || st.StreamingSubscribers != 2 {
+		t.Fatalf("stats %+v, want 1 streaming cohort of 2 subscribers", st)
+	}
+	c.send(`{"type":"complete","id":"s1"}`)
+	c.send(`{"type":"complete","id":"s2"}`)
+	waitStats(t, e.handler(), 1, 1)
+	if st := e.handler().Stats(); st.StreamingCohorts != 0 || st.StreamingSubscribers != 0 {
+		t.Fatalf("stats %+v, want no streaming subscriptions", st)
+	}
+}
