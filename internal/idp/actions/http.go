@@ -1,14 +1,18 @@
 package actions
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/postgate/postgate/internal/apierr"
 )
 
 // Authorizer decides whether a management request may proceed; scope is
@@ -130,17 +134,86 @@ func (h *handler) fail(w http.ResponseWriter, err error) {
 	}
 }
 
-// decode reads a JSON body strictly.
+// decode reads a JSON body strictly. Its errors are Auth0's payload
+// validation messages; Go's decoder wording never reaches the caller.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		return invalidf("Invalid request payload JSON format")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
 			return invalidf("Payload validation error: 'Additional properties not allowed: %s'.", strings.Trim(name, `"`))
 		}
-		return invalidf("Payload validation error: 'Invalid JSON: %v'.", err)
+		if msg, ok := typeErrorMessage(err, body); ok {
+			return invalidf("%s", msg)
+		}
+		return invalidf("Invalid request payload JSON format")
 	}
 	return nil
+}
+
+// typeErrorMessage words a JSON value of the wrong type as Auth0 does:
+// "Payload validation error: 'Expected type string but found type
+// integer' on property name." It reports false for other errors.
+func typeErrorMessage(err error, body []byte) (string, bool) {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return "", false
+	}
+	want := "object"
+	if te.Type != nil {
+		want = schemaType(te.Type.Kind())
+	}
+	found := strings.ToLower(apierr.JSONValueName(te.Value))
+	if found == "number" && integerLiteralEndingAt(body, te.Offset) {
+		found = "integer"
+	}
+	msg := fmt.Sprintf("Payload validation error: 'Expected type %s but found type %s'", want, found)
+	if prop := propertyPath(te.Field); prop != "" {
+		msg += " on property " + prop
+	}
+	return msg + ".", true
+}
+
+// propertyPath is the decoder's field path without the Go names of
+// embedded structs (capitalised; every property of this API is
+// lower-case).
+func propertyPath(field string) string {
+	var out []string
+	for _, seg := range strings.Split(field, ".") {
+		if seg != "" && (seg[0] < 'A' || seg[0] > 'Z') {
+			out = append(out, seg)
+		}
+	}
+	return strings.Join(out, ".")
+}
+
+// schemaType names the JSON Schema type a Go kind is decoded from
+// (apierr's JSON type names, with integer told from number).
+func schemaType(k reflect.Kind) string {
+	switch k {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	}
+	return strings.ToLower(apierr.JSONTypeName(k))
+}
+
+// integerLiteralEndingAt reports whether the number literal that ends at
+// offset end of body has no fraction or exponent.
+func integerLiteralEndingAt(body []byte, end int64) bool {
+	if end <= 0 || end > int64(len(body)) {
+		return false
+	}
+	i := end
+	for i > 0 && strings.IndexByte("0123456789.eE+-", body[i-1]) >= 0 {
+		i--
+	}
+	lit := body[i:end]
+	return len(lit) > 0 && !bytes.ContainsAny(lit, ".eE")
 }
 
 // page applies Auth0's page/per_page/include_totals query parameters.

@@ -321,3 +321,39 @@ func TestManagementAuthorizer(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// TestPayloadTypeErrors: wrong-typed or malformed bodies get Auth0's
+// payload validation wording, never Go's decoder text.
+func TestPayloadTypeErrors(t *testing.T) {
+	m := newMgmt(t, nil)
+	var a actionJSON
+	m.do("POST", "/actions", map[string]any{"name": "Typed", "code": "exports.onExecutePostLogin = async () => {}",
+		"supported_triggers": []any{map[string]any{"id": "post-login", "version": "v3"}}}, 201, &a)
+	for _, c := range []struct {
+		method, path, body, want string
+	}{
+		{"POST", "/actions", `{"name": 5, "supported_triggers": []}`,
+			"Payload validation error: 'Expected type string but found type integer' on property name."},
+		{"POST", "/actions", `{"name": 5.5}`, "Payload validation error: 'Expected type string but found type number' on property name."},
+		{"PATCH", "/actions/" + a.ID, `{"code": true}`, "Payload validation error: 'Expected type string but found type boolean' on property code."},
+		{"PATCH", "/actions/" + a.ID, `{"supported_triggers": "post-login"}`,
+			"Payload validation error: 'Expected type array but found type string' on property supported_triggers."},
+		{"PATCH", "/actions/" + a.ID, `{"secrets": [{"name": {"x": 1}}]}`,
+			"Payload validation error: 'Expected type string but found type object' on property secrets.name."},
+		{"PATCH", "/triggers/post-login/bindings", `{"bindings": [{"ref": {"type": 1}}]}`,
+			"Payload validation error: 'Expected type string but found type integer' on property bindings.ref.type."},
+		{"POST", "/actions/" + a.ID + "/test", `{"payload": [1]}`,
+			"Payload validation error: 'Expected type object but found type array' on property payload."},
+		{"POST", "/actions", `[1]`, "Payload validation error: 'Expected type object but found type array'."},
+		{"POST", "/actions", `{"name": `, "Invalid request payload JSON format"},
+	} {
+		var e apiError
+		m.do(c.method, c.path, json.RawMessage(c.body), 400, &e)
+		if e.StatusCode != 400 || e.Error != "Bad Request" || e.Message != c.want {
+			t.Errorf("%s %s %s: %+v, want message %q", c.method, c.path, c.body, e, c.want)
+		}
+		if strings.Contains(e.Message, "json:") || strings.Contains(e.Message, "Go ") || strings.Contains(e.Message, "unmarshal") {
+			t.Errorf("Go's decoder text leaked: %q", e.Message)
+		}
+	}
+}
