@@ -5,7 +5,8 @@
 //	postgate version         print the version
 //	postgate jwt-config      print a HASURA_GRAPHQL_JWT_SECRET for a provider
 //	postgate auth ...        manage the identity provider (clients, apis, users, keys)
-//	postgate token           get an access token (device flow or client credentials)
+//	postgate token           get an access token (device flow, password grant or client
+//	                         credentials); `postgate auth token` is an alias
 //	postgate help            show usage
 package main
 
@@ -122,8 +123,9 @@ Usage:
   postgate version          print the version
   postgate jwt-config       print a JWT secret configuration for an identity provider
   postgate auth ...         manage the built-in identity provider (see postgate auth help)
-  postgate token            get an access token: device flow for users, client credentials for
-                            machines (see postgate token -h)
+  postgate token            get an access token: device flow or password grant for users, client
+                            credentials for machines (see postgate token -h); also
+                            postgate auth token
   postgate help             show this help
 
 Serve flags (each also read from its environment variable; flags win):

@@ -13,6 +13,7 @@ import (
 
 	actionscli "github.com/postgate/postgate/internal/idp/actions/cli"
 	"github.com/postgate/postgate/internal/mgmtclient"
+	"github.com/postgate/postgate/internal/tokencli"
 )
 
 // AuthUsage documents `postgate auth`.
@@ -37,7 +38,8 @@ Resources and commands:
   keys    list | rotate | revoke KID   (only a previous key can be revoked)
   actions list | get | create | update | deploy | rollback | test | bind | bindings | versions | delete
           (postgate auth actions help)
-  token   --client ID [...]   get tokens without an application (see postgate auth token -h)
+  token   --client-id ID [...]   get tokens without an application: the same command as
+                                 postgate token (see postgate token -h)
 
 Common flags (before or after the command):
   --issuer URL          the issuer (POSTGATE_AUTH_ISSUER; default http://localhost:<HASURA_GRAPHQL_SERVER_PORT or 8080>/auth/)
@@ -56,7 +58,8 @@ func Auth(ctx context.Context, args []string, getenv func(string) string, stdout
 		return actionscli.Run(ctx, args[1:], getenv, stdout, stderr)
 	}
 	if len(args) > 0 && args[0] == "token" {
-		return token(ctx, args[1:], getenv, stdout, stderr)
+		// An alias of `postgate token`: one implementation.
+		return tokencli.Run(ctx, args[1:], getenv, stdout, stderr)
 	}
 	if len(args) < 2 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		fmt.Fprint(stderr, AuthUsage)

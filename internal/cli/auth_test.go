@@ -62,6 +62,9 @@ func TestAuthCommands(t *testing.T) {
 	}
 }
 
+// TestTokenCommand: `postgate auth token` is `postgate token` (one
+// implementation): its flags (and the old ones as aliases), its grants and
+// its output.
 func TestTokenCommand(t *testing.T) {
 	polls := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -78,11 +81,11 @@ func TestTokenCommand(t *testing.T) {
 		case "/auth/oauth/token client_credentials":
 			_, _ = io.WriteString(w, `{"access_token":"AT-m2m","token_type":"Bearer"}`)
 		case "/auth/oauth/device/code ":
-			_, _ = io.WriteString(w, `{"device_code":"dc","user_code":"ABCD-EFGH","verification_uri_complete":"http://x/activate","interval":0.001}`)
+			_, _ = io.WriteString(w, `{"device_code":"dc","user_code":"ABCD-EFGH","verification_uri_complete":"http://x/activate","interval":1}`)
 		case "/auth/oauth/token urn:ietf:params:oauth:grant-type:device_code":
 			polls++
 			if polls < 2 {
-				w.WriteHeader(403)
+				w.WriteHeader(400)
 				_, _ = io.WriteString(w, `{"error":"authorization_pending"}`)
 				return
 			}
@@ -101,13 +104,19 @@ func TestTokenCommand(t *testing.T) {
 	if code, out, _ := run("--client", "c", "--username", "u", "--password", "pw", "--raw"); code != 0 || out != "AT-password\n" {
 		t.Fatalf("password: %d %q", code, out)
 	}
-	if code, _, errs := run("--client", "c", "--username", "u", "--password", "bad"); code != 1 || !strings.Contains(errs, "Wrong email or password.") {
+	if code, _, errs := run("--client-id", "c", "--username", "u", "--password", "bad"); code != 1 || !strings.Contains(errs, "Wrong email or password.") {
 		t.Fatalf("wrong password: %d %q", code, errs)
 	}
-	if code, out, _ := run("--client", "c", "--secret", "s", "--audience", "https://api", "--raw"); code != 0 || out != "AT-m2m\n" {
-		t.Fatalf("client credentials: %d %q", code, out)
+	if code, out, _ := run("--client-id", "c", "--client-secret", "s", "--audience", "https://api", "--header"); code != 0 || out != "Authorization: Bearer AT-m2m\n" {
+		t.Fatalf("client credentials, postgate token's flags: %d %q", code, out)
 	}
-	if code, out, errs := run("--client", "c", "--raw"); code != 0 || out != "AT-device\n" || !strings.Contains(errs, "ABCD-EFGH") {
+	if code, out, _ := run("--client", "c", "--secret", "s", "--audience", "https://api", "--raw"); code != 0 || out != "AT-m2m\n" {
+		t.Fatalf("client credentials, the old flags: %d %q", code, out)
+	}
+	if code, out, errs := run("--client", "c", "--timeout", "30s"); code != 0 || out != "AT-device\n" || !strings.Contains(errs, "ABCD-EFGH") {
 		t.Fatalf("device flow: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := run("-h"); code != 2 || !strings.Contains(errs, "postgate auth token ...   (the same command)") {
+		t.Fatalf("help: %d %q", code, errs)
 	}
 }

@@ -4,7 +4,9 @@
 //
 // Users sign in with the device flow (RFC 8628): the command prints a link
 // and a code, the user confirms them in any browser, and the command prints
-// the token. Machine-to-machine applications use client credentials. The
+// the token; or with the password grant when a username and password are
+// given. Machine-to-machine applications use client credentials.
+// `postgate auth token` is an alias that runs this same code. The
 // endpoints come from the provider's discovery document, so the command
 // works with Postgate's identity provider and with Auth0 or any other OIDC
 // provider alike.
@@ -28,61 +30,76 @@ import (
 	"time"
 )
 
-// Usage documents `postgate token`.
+// Usage documents `postgate token` (also run as `postgate auth token`).
 const Usage = `Usage: postgate token --client-id ID [flags]
+       postgate auth token ...   (the same command)
 
 Gets an access token from the identity provider and prints it.
 
-  without --client-secret   the device flow: open the printed link in a browser, sign in,
-                            confirm the code; the token is printed when you have
-  with --client-secret      client credentials (a machine-to-machine application)
+  with --username/--password  the password grant (the application must allow it)
+  with --client-secret only   client credentials (a machine-to-machine application)
+  otherwise                   the device flow: open the printed link in a browser, sign in,
+                              confirm the code; the token is printed when you have
 
 Flags:
   --issuer URL            the provider's issuer (POSTGATE_AUTH_ISSUER; default
                           http://localhost:<HASURA_GRAPHQL_SERVER_PORT or 8080>/auth/)
-  --client-id ID          the application's client ID (POSTGATE_TOKEN_CLIENT_ID)
-  --client-secret S       the application's secret (POSTGATE_TOKEN_CLIENT_SECRET)
+  --client-id ID          the application's client ID (POSTGATE_TOKEN_CLIENT_ID; alias --client)
+  --client-secret S       the application's secret (POSTGATE_TOKEN_CLIENT_SECRET; alias --secret)
   --audience AUD          the API identifier the token is for (POSTGATE_TOKEN_AUDIENCE)
   --scope S               scopes (default "openid profile email" for users, none for machines)
+  --username U, --password P
+                          sign a user in with the password grant instead of the device flow
   --header                print "Authorization: Bearer <token>" instead of the bare token
   --json                  print the token endpoint's whole JSON answer
   --decode                also print the tokens' decoded header and claims (to standard error)
+  --raw                   print only the access token (the default)
   --timeout DURATION      give up waiting for the device flow after this long (default 10m)
 `
 
-// Run executes `postgate token` with args and returns the exit status.
+// Run executes `postgate token` (and its alias `postgate auth token`) with
+// args and returns the exit status.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("postgate token", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, Usage) }
 	issuer := fs.String("issuer", getenv("POSTGATE_AUTH_ISSUER"), "")
-	clientID := fs.String("client-id", getenv("POSTGATE_TOKEN_CLIENT_ID"), "")
-	secret := fs.String("client-secret", getenv("POSTGATE_TOKEN_CLIENT_SECRET"), "")
+	var clientID, secret string
+	fs.StringVar(&clientID, "client-id", getenv("POSTGATE_TOKEN_CLIENT_ID"), "")
+	fs.StringVar(&clientID, "client", getenv("POSTGATE_TOKEN_CLIENT_ID"), "")
+	fs.StringVar(&secret, "client-secret", getenv("POSTGATE_TOKEN_CLIENT_SECRET"), "")
+	fs.StringVar(&secret, "secret", getenv("POSTGATE_TOKEN_CLIENT_SECRET"), "")
 	audience := fs.String("audience", getenv("POSTGATE_TOKEN_AUDIENCE"), "")
 	scope := fs.String("scope", "", "")
+	username := fs.String("username", "", "")
+	password := fs.String("password", "", "")
 	header := fs.Bool("header", false, "")
 	asJSON := fs.Bool("json", false, "")
 	decode := fs.Bool("decode", false, "")
+	fs.Bool("raw", false, "")
 	timeout := fs.Duration("timeout", 10*time.Minute, "")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() > 0 || *clientID == "" {
-		if *clientID == "" {
+	if fs.NArg() > 0 || clientID == "" {
+		if clientID == "" {
 			fmt.Fprintln(stderr, "postgate token: --client-id is required")
 		}
 		fmt.Fprint(stderr, Usage)
 		return 2
 	}
-	c := &Client{Issuer: IssuerURL(*issuer, getenv), ClientID: *clientID, ClientSecret: *secret, Audience: *audience, Scope: *scope,
+	c := &Client{Issuer: IssuerURL(*issuer, getenv), ClientID: clientID, ClientSecret: secret, Audience: *audience, Scope: *scope,
 		Prompt: stderr}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	var tok *Token
 	var err error
-	if *secret != "" {
+	switch {
+	case *username != "":
+		tok, err = c.Password(ctx, *username, *password)
+	case secret != "":
 		tok, err = c.ClientCredentials(ctx)
-	} else {
+	default:
 		tok, err = c.Device(ctx)
 	}
 	if err != nil {
@@ -288,6 +305,16 @@ func (c *Client) ClientCredentials(ctx context.Context) (*Token, error) {
 		f.Set("scope", c.Scope)
 	}
 	return c.token(ctx, f)
+}
+
+// Password signs a user in with the password grant (the application must
+// allow it).
+func (c *Client) Password(ctx context.Context, username, password string) (*Token, error) {
+	scope := c.Scope
+	if scope == "" {
+		scope = "openid profile email"
+	}
+	return c.token(ctx, url.Values{"grant_type": {"password"}, "username": {username}, "password": {password}, "scope": {scope}})
 }
 
 // deviceAuthorization is the device authorization endpoint's answer.
