@@ -478,10 +478,22 @@ func (c *conn) stop(id string) {
 
 // sendResult sends a query's or mutation's response: errors as an error
 // message in graphql-transport-ws (as Hasura does), a response without
-// data as an error message in the legacy protocol.
+// data as an error message in the legacy protocol. On /v1alpha1/graphql
+// the errors take Hasura's legacy shape (see legacyErrors).
 func (c *conn) sendResult(id string, body []byte) {
 	var top map[string]json.RawMessage
 	_ = json.Unmarshal(body, &top)
+	if errs, ok := top["errors"]; ok && c.legacy {
+		// /v1alpha1/graphql: Hasura's legacy error objects; an error raised
+		// before execution is the error message's whole payload.
+		legacy := legacyErrors(errs)
+		if _, data := top["data"]; !data && len(legacy) > 0 {
+			c.send(message("error", id, legacy[0]))
+			return
+		}
+		top["errors"], _ = json.Marshal(legacy)
+		body, _ = json.Marshal(top)
+	}
 	if c.transport() {
 		if errs, ok := top["errors"]; ok {
 			c.send(message("error", id, errs))
@@ -513,4 +525,38 @@ func (c *conn) sendError(id string, err error) {
 		payload = apierr.GraphQLBody(ae, o)
 	}
 	c.send(message("error", id, payload))
+}
+
+// legacyErrors rewrites a response's GraphQL errors,
+// {"extensions":{"path","code","internal"},"message"}, as Hasura's legacy
+// error objects, {"path","error","code","internal"}, the shape of errors on
+// /v1alpha1/graphql over WebSocket.
+func legacyErrors(errs json.RawMessage) []json.RawMessage {
+	var list []struct {
+		Message    string `json:"message"`
+		Extensions struct {
+			Path     *string         `json:"path"`
+			Code     *string         `json:"code"`
+			Internal json.RawMessage `json:"internal"`
+		} `json:"extensions"`
+	}
+	if json.Unmarshal(errs, &list) != nil {
+		return nil
+	}
+	out := make([]json.RawMessage, 0, len(list))
+	for _, e := range list {
+		obj := map[string]any{"error": e.Message, "path": "$", "code": apierr.Unexpected}
+		if e.Extensions.Path != nil {
+			obj["path"] = *e.Extensions.Path
+		}
+		if e.Extensions.Code != nil {
+			obj["code"] = *e.Extensions.Code
+		}
+		if len(e.Extensions.Internal) > 0 {
+			obj["internal"] = e.Extensions.Internal
+		}
+		b, _ := json.Marshal(obj)
+		out = append(out, b)
+	}
+	return out
 }

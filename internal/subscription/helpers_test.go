@@ -155,13 +155,19 @@ type client struct {
 // dial connects to /v1/graphql of base asking for proto ("" for none).
 func dial(t *testing.T, base, proto string) *client {
 	t.Helper()
+	return dialPath(t, base, "/v1/graphql", proto)
+}
+
+// dialPath connects to path of base asking for proto ("" for none).
+func dialPath(t *testing.T, base, path, proto string) *client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var opts websocket.DialOptions
 	if proto != "" {
 		opts.Subprotocols = []string{proto}
 	}
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+"/v1/graphql", &opts)
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(base, "http")+path, &opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -376,3 +376,42 @@ func TestStatsCountStreamingApart(t *testing.T) {
 		t.Fatalf("stats %+v, want no streaming subscriptions", st)
 	}
 }
+
+// TestLegacyEndpointErrorShape: on /v1alpha1/graphql, errors of queries
+// and mutations take Hasura's legacy shape, as those of subscriptions do:
+// an error raised before execution is the error message's payload,
+// {"path","error","code"}, and one raised while the statement runs is in
+// the data message's errors list.
+func TestLegacyEndpointErrorShape(t *testing.T) {
+	e := start(t)
+	c := dialPath(t, e.srv.URL, "/v1alpha1/graphql", subscription.ProtocolLegacyWS)
+	c.init(adminHeaders)
+	c.send(`{"type":"start","id":"1","payload":` + payload(`query { nope }`, nil) + `}`)
+	if m := c.expect("error", "1"); compact(m) != `{"code":"validation-failed","error":"field \"nope\" not found in type: 'query_root'","path":"$.selectionSet.nope"}` {
+		t.Errorf("pre-execution error: %s", m.Payload)
+	}
+	c.expect("complete", "1")
+	c.send(`{"type":"start","id":"2","payload":` + payload(`mutation { insert_item_one(object: {id: 1, owner: "x", name: "y"}) { id } }`, nil) + `}`)
+	contains(t, c.expect("error", "2"), `{"code":"constraint-violation","error":"Uniqueness violation.`, `"path":"$.selectionSet.insert_item_one.args.object"}`)
+	c.expect("complete", "2")
+	e.admin("/v2/query", `{"type":"run_sql","args":{"sql":"CREATE VIEW broken AS SELECT id / 0 AS x FROM item"}}`)
+	e.admin("/v1/metadata", `{"type":"pg_track_table","args":{"table":"broken"}}`)
+	c = dialPath(t, e.srv.URL, "/v1alpha1/graphql", subscription.ProtocolLegacyWS) // the metadata change closed c
+	c.init(adminHeaders)
+	c.send(`{"type":"start","id":"4","payload":` + payload(`query { broken { x } }`, nil) + `}`)
+	m := c.expect("data", "4")
+	contains(t, m, `{"data":null,"errors":[{"code":"`, `"path":"$"`)
+	if strings.Contains(string(m.Payload), `"extensions"`) || strings.Contains(string(m.Payload), `"message"`) {
+		t.Errorf("execution error not in the legacy shape: %s", m.Payload)
+	}
+	c.expect("complete", "4")
+	c.send(`{"type":"start","id":"3","payload":` + payload(`subscription { nope }`, nil) + `}`)
+	contains(t, c.expect("error", "3"), `"error":"field \"nope\" not found`, `"code":"validation-failed"`)
+	c.expect("complete", "3")
+
+	// /v1/graphql keeps GraphQL errors.
+	v1 := dial(t, e.srv.URL, subscription.ProtocolLegacyWS)
+	v1.init(adminHeaders)
+	v1.send(`{"type":"start","id":"1","payload":` + payload(`query { nope }`, nil) + `}`)
+	contains(t, v1.expect("error", "1"), `{"errors":[{"extensions":`, `"message":"field \"nope\" not found`)
+}
