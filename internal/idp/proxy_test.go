@@ -94,4 +94,18 @@ func TestTrustedProxiesThrottle(t *testing.T) {
 	if st := attempt(e, f, "198.51.100.9, 203.0.113.1", "c@example.com"); st != http.StatusTooManyRequests {
 		t.Fatalf("a prepended address escaped the lock: %d", st)
 	}
+	// Actions see the forwarded client as event.request.ip.
+	form := url.Values{"grant_type": {"password"}, "client_id": {f.web.ClientID}, "client_secret": {f.web.ClientSecret},
+		"username": {userMail}, "password": {userPass}}
+	req, _ := http.NewRequest("POST", e.issuer+"oauth/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-For", "198.51.100.20")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("login behind the proxy: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if ip := e.actions.last().Request.IP; ip != "198.51.100.20" {
+		t.Fatalf("event.request.ip = %q", ip)
+	}
 }
