@@ -138,6 +138,8 @@ func TestLoadValues(t *testing.T) {
 			func(t *testing.T, c *Config) {
 				eq(t, c.WebSocket, WebSocket{KeepAlive: 2 * time.Second, InitTimeout: 9 * time.Second, ReadCookie: true})
 			}},
+		{"hasura's switch off close on metadata change", []string{"--disable-close-websockets-on-metadata-change"}, nil,
+			func(t *testing.T, c *Config) { eq(t, c.WebSocket.CloseOnMetadataChange, false) }},
 		{"body limit and shutdown", nil, map[string]string{"POSTGATE_MAX_BODY_BYTES": "2048", "HASURA_GRAPHQL_GRACEFUL_SHUTDOWN_TIMEOUT": "5"},
 			func(t *testing.T, c *Config) {
 				eq(t, c.MaxBodyBytes, int64(2048))
@@ -180,6 +182,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad init timeout", []string{"--websocket-connection-init-timeout", "-3"}, nil, "--websocket-connection-init-timeout"},
 		{"bad ws read cookie", nil, map[string]string{"HASURA_GRAPHQL_WS_READ_COOKIE": "sometimes"}, "HASURA_GRAPHQL_WS_READ_COOKIE"},
 		{"bad close on metadata change", nil, map[string]string{"HASURA_GRAPHQL_CLOSE_WEBSOCKETS_ON_METADATA_CHANGE": "maybe"}, "HASURA_GRAPHQL_CLOSE_WEBSOCKETS_ON_METADATA_CHANGE"},
+		{"bad disable close on metadata change", []string{"--disable-close-websockets-on-metadata-change=maybe"}, nil, "-disable-close-websockets-on-metadata-change"},
 		{"unknown flag", []string{"--no-such-flag"}, nil, "-no-such-flag"},
 		{"stray argument", []string{"extra"}, nil, `"extra"`},
 	}

@@ -199,6 +199,9 @@ func newResolver(args []string, getenv func(string) string) (*resolver, error) {
 		r.byEnv[s.env] = s
 		fs.Var(&flagValue{env: s.env, isBool: s.isBool, into: r.flags}, s.flag, s.env)
 	}
+	// Hasura's own flag for the setting is a switch that turns it off.
+	fs.Var(&flagValue{env: envWSCloseOnMetadata, isBool: true, invert: true, into: r.flags},
+		"disable-close-websockets-on-metadata-change", envWSCloseOnMetadata)
 	fs.BoolVar(&r.demo, "demo", false, "set up the demo project")
 	if err := fs.Parse(args); err != nil {
 		if rest, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
@@ -212,16 +215,28 @@ func newResolver(args []string, getenv func(string) string) (*resolver, error) {
 	return r, nil
 }
 
-// flagValue records a flag's raw value under its environment variable name.
+// flagValue records a flag's raw value under its environment variable name;
+// an inverted switch records the opposite of its value.
 type flagValue struct {
 	env    string
 	isBool bool
+	invert bool
 	into   map[string]string
 }
 
 func (f *flagValue) String() string { return "" }
 
-func (f *flagValue) Set(v string) error { f.into[f.env] = v; return nil }
+func (f *flagValue) Set(v string) error {
+	if f.invert {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("expected true or false")
+		}
+		v = strconv.FormatBool(!b)
+	}
+	f.into[f.env] = v
+	return nil
+}
 
 // IsBoolFlag lets switches be given without a value (`--dev-mode`).
 func (f *flagValue) IsBoolFlag() bool { return f.isBool }
