@@ -52,6 +52,7 @@ func (a *App) assemble(ctx context.Context) error {
 		// Admins see internal error details unless
 		// HASURA_GRAPHQL_ADMIN_INTERNAL_ERRORS=false, as in Hasura.
 		AdminInternalErrors: cfg.AdminInternalErrors,
+		Schema:              schema.Options{ExplicitFunctionPermissions: !cfg.InferFunctionPermissions},
 	})
 	apply := func(s *metadata.Snapshot) {
 		var inherited []*metadata.InheritedRole
@@ -78,6 +79,10 @@ func (a *App) assemble(ctx context.Context) error {
 	// listener reconnects (and re-reads the metadata) after a failure.
 	lctx, cancel := context.WithCancel(context.Background())
 	a.stopBackground = cancel
+	// A one-second poll of the resource version backs the listener up where
+	// LISTEN cannot work (PgBouncer in transaction mode) or a notification
+	// was missed while the listener reconnected.
+	go md.Watch(lctx, time.Second)
 	go func() {
 		for lctx.Err() == nil {
 			if err := md.Listen(lctx); err != nil && lctx.Err() == nil {

@@ -137,3 +137,33 @@ func TestEngineWiring(t *testing.T) {
 		t.Fatalf("admin should see internal details of a database error: %s", got)
 	}
 }
+
+// TestInferFunctionPermissionsSetting: with
+// HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS=false a role sees a tracked
+// function only with a function permission, as in Hasura.
+func TestInferFunctionPermissionsSetting(t *testing.T) {
+	for _, infer := range []bool{true, false} {
+		url := pgtest.URL(t)
+		a, err := New(context.Background(), testConfig(t, "--database-url", url, "--infer-function-permissions="+map[bool]string{true: "true", false: "false"}[infer]), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(a.Handler())
+		post(t, srv.URL+"/v2/query", `{"type":"run_sql","args":{"sql":"CREATE TABLE p(id int PRIMARY KEY); INSERT INTO p VALUES (1); CREATE FUNCTION all_p() RETURNS SETOF p LANGUAGE sql STABLE AS 'SELECT * FROM p';"}}`)
+		post(t, srv.URL+"/v1/metadata", `{"type":"bulk","args":[{"type":"pg_track_table","args":{"table":"p"}},{"type":"pg_track_function","args":{"function":"all_p"}},{"type":"pg_create_select_permission","args":{"table":"p","role":"user","permission":{"columns":"*","filter":{}}}}]}`)
+		req, _ := http.NewRequest("POST", srv.URL+"/v1/graphql", strings.NewReader(`{"query":"{ all_p { id } }"}`))
+		req.Header.Set("x-hasura-role", "user")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		srv.Close()
+		a.Close()
+		visible := strings.Contains(string(b), `"id" : 1`)
+		if visible != infer {
+			t.Errorf("infer=%v: %s", infer, b)
+		}
+	}
+}

@@ -58,6 +58,8 @@ func (s *server) configInfo(w http.ResponseWriter, _ *http.Request, _ *reqState)
 		StreamingQueries:                 pollingInfo{c.StreamingQueries.BatchSize, float64(c.StreamingQueries.RefetchDelayMS) / 1000},
 		ExperimentalFeatures:             c.ExperimentalFeatures,
 		DefaultNamingConvention:          c.DefaultNamingConvention,
+		// /v1/metrics is served by every instance.
+		IsPrometheusMetricsEnabled: true,
 	}
 	body.IsJWTSet = c.Auth.JWTSecret != "" || c.Auth.JWTSecrets != ""
 	if a, ok := s.opts.Auth.(describer); ok {

@@ -422,7 +422,7 @@ func TestConfigInfo(t *testing.T) {
 		`"jwt":[{"claims_namespace":"https://hasura.io/jwt/claims","claims_format":"stringified_json"}],` +
 		`"is_allow_list_enabled":false,"live_queries":{"batch_size":100,"refetch_delay":1},` +
 		`"streaming_queries":{"batch_size":100,"refetch_delay":1},"console_assets_dir":null,` +
-		`"experimental_features":["naming_convention"],"is_prometheus_metrics_enabled":false,"default_naming_convention":"hasura-default"}`
+		`"experimental_features":["naming_convention"],"is_prometheus_metrics_enabled":true,"default_naming_convention":"hasura-default"}`
 	if w.Code != 200 || w.Body.String() != want {
 		t.Errorf("config = %d\n%s\nwant\n%s", w.Code, w.Body, want)
 	}
