@@ -47,6 +47,7 @@ func TestCommands(t *testing.T) {
 	}{
 		{[]string{"version"}, nil, 0, "postgate v2.", ""},
 		{[]string{"help"}, nil, 0, "postgate serve", ""},
+		{[]string{"serve", "-h"}, nil, 0, "Serve flags", ""},
 		{nil, nil, 2, "", "Usage:"},
 		{[]string{"frobnicate"}, nil, 2, "", `unknown command "frobnicate"`},
 		{[]string{"jwt-config", "--provider", "auth0"}, nil, 2, "", "--domain is required"},

@@ -207,7 +207,7 @@ func newResolver(args []string, getenv func(string) string) (*resolver, error) {
 		if rest, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: "); ok {
 			return nil, fmt.Errorf("serve: unknown flag %s (see `postgate help`)", rest)
 		}
-		return nil, fmt.Errorf("serve: %v", err)
+		return nil, fmt.Errorf("serve: %w", err)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("serve: unexpected argument %q", fs.Arg(0))
