@@ -161,15 +161,25 @@ func TestListenPicksUpOtherInstances(t *testing.T) {
 	go func() { done <- other.Listen(ctx) }()
 	seen := make(chan int64, 4)
 	other.OnChange(func(s *Snapshot) { seen <- s.Version })
-	// Wait until the listener is registered, then write on the first instance.
-	deadline := time.Now().Add(5 * time.Second)
+	// Wait until the listener is registered, then write on the first
+	// instance. pg_stat_activity is cluster-wide and other tests (and other
+	// packages running at the same time) listen on the same channel in
+	// their own databases, so only a finished LISTEN in this test's
+	// database counts; a notification sent before it is lost.
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		var n int
-		_ = e.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE query = 'LISTEN `+notifyChannel+`'`).Scan(&n)
-		if n > 0 || time.Now().After(deadline) {
+		if err := e.pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND state = 'idle' AND query = 'LISTEN `+notifyChannel+`'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatal("the other instance's LISTEN did not register")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	e.meta(`{"type":"pg_track_table","args":{"table":"author"}}`)
 	select {
@@ -177,7 +187,7 @@ func TestListenPicksUpOtherInstances(t *testing.T) {
 		if v != 2 {
 			t.Errorf("other instance saw version %d, want 2", v)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(30 * time.Second):
 		t.Fatal("other instance did not pick up the change")
 	}
 	cancel()
