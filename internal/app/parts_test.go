@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/postgate/postgate/internal/logging"
 	"github.com/postgate/postgate/internal/pgtest"
 )
@@ -67,11 +68,13 @@ func TestMetadataChangesReachOtherInstances(t *testing.T) {
 		urls = append(urls, srv.URL)
 	}
 	post(t, urls[0]+"/v2/query", `{"type":"run_sql","args":{"sql":"CREATE TABLE note(id int PRIMARY KEY); INSERT INTO note VALUES (7);"}}`)
-	time.Sleep(200 * time.Millisecond) // let both listeners start
+	waitForListeners(t, url, 2)
 	if got := post(t, urls[0]+"/v1/metadata", `{"type":"pg_track_table","args":{"table":"note"}}`); !strings.Contains(got, "success") {
 		t.Fatalf("track: %s", got)
 	}
-	deadline := time.Now().Add(time.Second)
+	// Normally well under a second (LISTEN/NOTIFY, with the one-second poll
+	// as a backup); the deadline only allows for a heavily loaded machine.
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		got := post(t, urls[1]+"/v1/graphql", `{"query":"{ note { id } }"}`)
 		if strings.Contains(got, `"id" : 7`) {
@@ -81,6 +84,36 @@ func TestMetadataChangesReachOtherInstances(t *testing.T) {
 			t.Fatalf("second instance still answers %s", got)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// waitForListeners waits until n connections to the database at url have
+// finished their LISTEN for metadata changes. pg_stat_activity is
+// cluster-wide, and other tests listen in databases of their own, so only
+// this database counts.
+func waitForListeners(t *testing.T, url string, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	for {
+		var got int
+		if err := conn.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND state = 'idle' AND query = 'LISTEN postgate_metadata'`).Scan(&got); err != nil {
+			t.Fatalf("waiting for %d metadata listeners: %v", n, err)
+		}
+		if got >= n {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("only %d of %d metadata listeners registered", got, n)
+		case <-time.After(10 * time.Millisecond):
+		}
 	}
 }
 
