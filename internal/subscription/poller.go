@@ -72,14 +72,45 @@ type subscriber struct {
 // deliver sends body unless it equals the last result sent or the
 // subscriber has stopped.
 func (s *subscriber) deliver(body []byte) {
+	s.deliverUnlessEmpty(body, false)
+}
+
+// deliverUnlessEmpty is deliver, except that when skipEmpty is set and a
+// first result was already sent, an empty batch is remembered as the last
+// result but not sent: Hasura sends a streaming subscriber nothing for a
+// poll that finds no rows after the cursor.
+func (s *subscriber) deliverUnlessEmpty(body []byte, skipEmpty bool) {
 	h := sha256.Sum256(body)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopped || (s.sent && h == s.last) {
 		return
 	}
+	if skipEmpty && s.sent && emptyBatch(body) {
+		s.last = h
+		return
+	}
 	s.last, s.sent = h, true
 	s.send(body)
+}
+
+// emptyBatch reports whether body is a result whose data holds a single
+// root field with no rows, {"data":{"<field>":[]}}.
+func emptyBatch(body []byte) bool {
+	var top struct {
+		Data   map[string]json.RawMessage `json:"data"`
+		Errors json.RawMessage            `json:"errors"`
+	}
+	if err := json.Unmarshal(body, &top); err != nil || top.Errors != nil || len(top.Data) != 1 {
+		return false
+	}
+	for _, v := range top.Data {
+		var rows []json.RawMessage
+		if err := json.Unmarshal(v, &rows); err != nil || rows == nil || len(rows) > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // Stats describe the subscriptions being polled.
@@ -207,7 +238,7 @@ type group []*subscriber
 func (g group) deliver(body []byte, ok bool) {
 	for _, s := range g {
 		if ok {
-			s.deliver(s.live.Advance(body))
+			s.deliverUnlessEmpty(s.live.Advance(body), s.live.Streaming())
 		} else {
 			s.deliver(body)
 		}
