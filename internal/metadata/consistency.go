@@ -55,6 +55,19 @@ type checker struct {
 	source string
 	enums  enumFetcher
 	out    []InconsistentObject
+	// tables indexes the consistent tables of the source being checked
+	// (filled once its tables are pruned), so that lookups do not scan.
+	tables   map[TableName]*Table
+	tablesOf *Source
+}
+
+// findTable returns the tracked table named n in s, through the index when s
+// is the source being checked.
+func (c *checker) findTable(s *Source, n TableName) *Table {
+	if s == c.tablesOf && c.tables != nil {
+		return c.tables[n]
+	}
+	return s.FindTable(n)
 }
 
 // checkConsistency returns the consistent part of md (a copy) and the
@@ -124,6 +137,11 @@ func (c *checker) checkSource(s *Source) {
 	if s.Tables == nil {
 		s.Tables = []*Table{}
 	}
+	c.tables = make(map[TableName]*Table, len(s.Tables))
+	for _, t := range s.Tables {
+		c.tables[t.Table] = t
+	}
+	c.tablesOf = s
 	// 2. Functions (computed fields depend on them being in the catalog only).
 	var funcs []*Function
 	for _, f := range s.Functions {
@@ -144,8 +162,8 @@ func (c *checker) checkSource(s *Source) {
 		}
 		var objs []*ObjectRelationship
 		for _, r := range t.ObjectRelationships {
-			def := relDefinition(t.Table, r.Name, r.Using, r.Comment)
 			if reason := c.relProblem(s, t, ct, r.Name, true, r.Using.ForeignKeyConstraintOn, r.Using.ManualConfiguration, fields); reason != "" {
+				def := relDefinition(t.Table, r.Name, r.Using, r.Comment)
 				c.tableObj(t, "object_relation", r.Name, inTable(t, "in relationship "+q(r.Name)+": "+reason), def)
 				continue
 			}
@@ -155,12 +173,12 @@ func (c *checker) checkSource(s *Source) {
 		t.ObjectRelationships = objs
 		var arrs []*ArrayRelationship
 		for _, r := range t.ArrayRelationships {
-			def := relDefinition(t.Table, r.Name, r.Using, r.Comment)
 			var fk json.RawMessage
 			if r.Using.ForeignKeyConstraintOn != nil {
 				fk = rawJSON(r.Using.ForeignKeyConstraintOn)
 			}
 			if reason := c.relProblem(s, t, ct, r.Name, false, fk, r.Using.ManualConfiguration, fields); reason != "" {
+				def := relDefinition(t.Table, r.Name, r.Using, r.Comment)
 				c.tableObj(t, "array_relation", r.Name, inTable(t, "in relationship "+q(r.Name)+": "+reason), def)
 				continue
 			}
@@ -170,7 +188,6 @@ func (c *checker) checkSource(s *Source) {
 		t.ArrayRelationships = arrs
 		var cfs []*ComputedField
 		for _, cf := range t.ComputedFields {
-			def := rawJSON(map[string]any{"table": t.Table, "name": cf.Name, "definition": cf.Definition, "comment": cf.Comment})
 			reason := ""
 			if fields[cf.Name] {
 				reason = fmt.Sprintf("column/relationship %s of table %s already exists", q(cf.Name), t.Table.quoted())
@@ -178,6 +195,7 @@ func (c *checker) checkSource(s *Source) {
 				reason = c.computedFieldProblem(t, cf)
 			}
 			if reason != "" {
+				def := rawJSON(map[string]any{"table": t.Table, "name": cf.Name, "definition": cf.Definition, "comment": cf.Comment})
 				c.tableObj(t, "computed_field", cf.Name, inTable(t, "in computed field "+q(cf.Name)+": "+reason), def)
 				continue
 			}
@@ -377,7 +395,7 @@ func fetchEnumValues(qr catalog.Querier) enumFetcher {
 
 // trackedTable returns the consistent tracked table named n with its catalog entry.
 func (c *checker) trackedTable(s *Source, n TableName) (*Table, *catalog.Table) {
-	t := s.FindTable(n)
+	t := c.findTable(s, n)
 	if t == nil {
 		return nil, nil
 	}
@@ -532,7 +550,7 @@ func (c *checker) functionProblem(s *Source, f *Function) string {
 		errs = append(errs, `the function does not return a "COMPOSITE" type`)
 	case !fn.ReturnsSet:
 		errs = append(errs, "the function does not return a SETOF")
-	case s.FindTable(fromQName(fn.ReturnType)) == nil:
+	case c.findTable(s, fromQName(fn.ReturnType)) == nil:
 		errs = append(errs, "the function does not return a SETOF table")
 	}
 	if cfg := f.Configuration; cfg != nil {

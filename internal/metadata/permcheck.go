@@ -33,7 +33,6 @@ var permKinds = []string{"insert", "select", "update", "delete"}
 func (c *checker) checkPermissions(s *Source, t *Table) {
 	ct := c.cat.Tables[t.Table.qname()]
 	perm := func(kind, role string, p any, comment *string, problem func() string) bool {
-		def := permDefinition(t.Table, role, p, comment)
 		reason := ""
 		if role == "admin" {
 			reason = "cannot define permission for admin role"
@@ -43,6 +42,8 @@ func (c *checker) checkPermissions(s *Source, t *Table) {
 			reason = problem()
 		}
 		if reason != "" {
+			// The definition is written only for reports, so only here.
+			def := permDefinition(t.Table, role, p, comment)
 			c.tableObj(t, kind+"_permission", role, inTable(t, "in permission for role "+q(role)+": "+reason), def)
 			return false
 		}
@@ -231,7 +232,7 @@ func (c *checker) boolExp(s *Source, t *Table, v any, depth int) string {
 			if err := json.Unmarshal(tb, &tn); err != nil {
 				return "invalid table name in _exists"
 			}
-			et := s.FindTable(tn)
+			et := c.findTable(s, tn)
 			if et == nil {
 				return "table " + tn.quoted() + " does not exist"
 			}
@@ -285,21 +286,21 @@ func (c *checker) relTarget(s *Source, t *Table, name string) *Table {
 	for _, r := range t.ObjectRelationships {
 		if r.Name == name {
 			if m := r.Using.ManualConfiguration; m != nil {
-				return s.FindTable(m.RemoteTable)
+				return c.findTable(s, m.RemoteTable)
 			}
 			fk, err := ParseFKOn(r.Using.ForeignKeyConstraintOn)
 			if err != nil {
 				return nil
 			}
 			if fk.Table != nil {
-				return s.FindTable(*fk.Table)
+				return c.findTable(s, *fk.Table)
 			}
 			ct := c.cat.Tables[t.Table.qname()]
 			if ct == nil {
 				return nil
 			}
 			if f := findFK(ct.ForeignKeys, fk.Columns, nil); f != nil {
-				return s.FindTable(fromQName(f.RefTable))
+				return c.findTable(s, fromQName(f.RefTable))
 			}
 			return nil
 		}
@@ -307,10 +308,10 @@ func (c *checker) relTarget(s *Source, t *Table, name string) *Table {
 	for _, r := range t.ArrayRelationships {
 		if r.Name == name {
 			if m := r.Using.ManualConfiguration; m != nil {
-				return s.FindTable(m.RemoteTable)
+				return c.findTable(s, m.RemoteTable)
 			}
 			if r.Using.ForeignKeyConstraintOn != nil {
-				return s.FindTable(r.Using.ForeignKeyConstraintOn.Table)
+				return c.findTable(s, r.Using.ForeignKeyConstraintOn.Table)
 			}
 		}
 	}
