@@ -101,7 +101,7 @@ func TestKeepAliveAndShutdown(t *testing.T) {
 		if string(b) != `{"type":"ping","payload":{"message":"keepalive"}}` {
 			t.Fatalf("got %s", b)
 		}
-	case <-time.After(2 * time.Second):
+	case <-time.After(10 * time.Second): // 50 ms when idle
 		t.Fatal("no keep-alive")
 	}
 	c.send(`{"type":"subscribe","id":"1","payload":` + payload(`subscription { item { id } }`, nil) + `}`)
@@ -150,7 +150,7 @@ func TestLegacyDuplicateIDAndLogs(t *testing.T) {
 	c.send(`{"type":"stop","id":"1"}`)
 	c.send(`{"type":"connection_terminate"}`)
 	c.closed()
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(logs.String(), `"type":"closed"`) {
 		if time.Now().After(deadline) {
 			t.Fatalf("logs: %s", logs.String())
