@@ -10,15 +10,72 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/vektah/gqlparser/v2/validator/core"
 	"github.com/vektah/gqlparser/v2/validator/rules"
 )
 
 // validationRules are the GraphQL validation rules Hasura applies: the
-// standard set, except that unused variables are allowed.
+// standard set, except that unused variables are allowed and that an
+// offset argument accepts a String (see offsetStringValues).
 func validationRules() *rules.Rules {
 	r := rules.NewDefaultRules()
 	r.RemoveRule(rules.NoUnusedVariablesRule.Name)
+	r.ReplaceRule(rules.ValuesOfCorrectTypeRule.Name, offsetStringValues(rules.ValuesOfCorrectTypeRule.RuleFunc))
 	return r
+}
+
+// offsetStringValues wraps the values-of-correct-type rule so that a String
+// literal given for a field argument named offset of type Int passes:
+// Hasura types offset as Int but also takes a 64-bit integer written as a
+// string. The planner parses the string and rejects one that is not a
+// non-negative integer. Every other value is checked as before.
+func offsetStringValues(inner core.RuleFunc) core.RuleFunc {
+	return func(observers *core.Events, addError core.AddErrFunc) {
+		var offsets map[*ast.Value]bool // the document's offset String literals
+		skip := false                   // the value being checked is one of them
+		observers.OnValue(func(w *core.Walker, v *ast.Value) {
+			if offsets == nil {
+				offsets = offsetStrings(w.Document)
+			}
+			skip = offsets[v] && v.ExpectedType != nil && v.ExpectedType.Elem == nil &&
+				v.Definition != nil && v.Definition.Name == "Int"
+		})
+		inner(observers, func(opts ...core.ErrorOption) {
+			if !skip {
+				addError(opts...)
+			}
+		})
+		observers.OnValue(func(*core.Walker, *ast.Value) { skip = false })
+	}
+}
+
+// offsetStrings finds the String literals given for field arguments named
+// offset anywhere in doc.
+func offsetStrings(doc *ast.QueryDocument) map[*ast.Value]bool {
+	out := map[*ast.Value]bool{}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				for _, a := range s.Arguments {
+					if a.Name == "offset" && a.Value != nil && a.Value.Kind == ast.StringValue {
+						out[a.Value] = true
+					}
+				}
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				walk(s.SelectionSet)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		walk(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		walk(f.SelectionSet)
+	}
+	return out
 }
 
 // parseQuery parses a query document, mapping syntax errors to Hasura's

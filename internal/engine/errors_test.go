@@ -125,6 +125,9 @@ func TestValueErrorsAsHasura(t *testing.T) {
 	admin := session.Admin()
 	cases := []struct{ query, path, message string }{
 		{`{ author(limit: "x") { id } }`, "$.selectionSet.author.args.limit", `expected a 32-bit integer for type "Int", but found a string`},
+		{`{ author(offset: "x") { id } }`, "$.selectionSet.author.args.offset", `expected a 32-bit integer, or a 64-bit integer represented as a string for type "Int", but found a string`},
+		{`{ author(offset: "-1") { id } }`, "$.selectionSet.author.args.offset", `expected a 32-bit integer, or a 64-bit integer represented as a string for type "Int", but found a string`},
+		{`{ author(where: {name: {_eq: "a"}}, limit: "1") { id } }`, "$.selectionSet.author.args.limit", `expected a 32-bit integer for type "Int", but found a string`},
 		{`{ author(where: {name: {_eq: 1}}) { id } }`, "$.selectionSet.author.args.where.name._eq", `expected a string for type "String", but found an integer`},
 		{`{ author(where: null) { id } articles: article(order_by: {id: up}) { id } }`, "$.selectionSet.articles.args.order_by.id",
 			`expected one of the values "asc", "asc_nulls_first", "asc_nulls_last", "desc", "desc_nulls_first", or "desc_nulls_last" for type "order_by", but found "up"`},

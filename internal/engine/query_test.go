@@ -49,6 +49,10 @@ func TestSelectionFeatures(t *testing.T) {
 			   b: article(distinct_on: author_id, order_by: [{author_id: asc}, {id: desc}]) { id }
 			   c: article(limit: null, order_by: {id: desc}) { id } }`,
 			`{"data":{"a":[{"id":2},{"id":3}],"b":[{"id":2},{"id":4}],"c":[{"id":4},{"id":3},{"id":2},{"id":1}]}}`, nil},
+		{"offset as a string, also through a fragment",
+			`{ a: article(order_by: {id: desc}, limit: 1, offset: "1") { id } ...f }
+			 fragment f on query_root { b: article(order_by: {id: asc}, offset: "3") { id } }`,
+			`{"data":{"a":[{"id":3}],"b":[{"id":4}]}}`, nil},
 		{"aggregates with nodes and relationship aggregates",
 			`{ article_aggregate(where: {author_id: {_eq: 1}}) { aggregate { count max { id title } sum { id } } nodes { id } }
 			   author(where: {id: {_eq: 2}}) { articles_aggregate { aggregate { count(columns: rating) } } } }`,

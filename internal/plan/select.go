@@ -87,16 +87,27 @@ func (p *planner) count(v any, path string) (ir.Value, error) {
 		}
 		return ir.Literal{Val: x, Type: "integer"}, nil
 	case string:
-		n, err := strconv.ParseInt(x, 10, 64)
-		if err != nil {
-			return nil, apierr.New(apierr.ValidationFailed, "expected an integer").WithPath(path)
-		}
-		if n < 0 {
-			return nil, apierr.New(apierr.NotSupported, "unexpected negative value").WithPath(path)
+		// Only offset gets here (validation rejects a String limit): Hasura
+		// takes a 64-bit integer written as a string of decimal digits.
+		if _, err := strconv.ParseInt(x, 10, 64); err != nil || !decimalDigits(x) {
+			return nil, apierr.New(apierr.ValidationFailed, `expected a 32-bit integer, or a 64-bit integer represented as a string for type "Int", but found a string`).WithPath(path)
 		}
 		return ir.Literal{Val: json.Number(x), Type: "integer"}, nil
 	}
 	return nil, apierr.New(apierr.ValidationFailed, "expected an integer").WithPath(path)
+}
+
+// decimalDigits reports whether s is a non-empty run of ASCII digits.
+func decimalDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *planner) distinctOn(t *schema.Table, v any, path string) ([]string, error) {
