@@ -53,6 +53,9 @@ func TestSelectionFeatures(t *testing.T) {
 			`{ a: article(order_by: {id: desc}, limit: 1, offset: "1") { id } ...f }
 			 fragment f on query_root { b: article(order_by: {id: asc}, offset: "3") { id } }`,
 			`{"data":{"a":[{"id":3}],"b":[{"id":4}]}}`, nil},
+		{"offset from an Int variable holding a string",
+			`query($o: Int) { article(order_by: {id: asc}, offset: $o) { id } }`,
+			`{"data":{"article":[{"id":3},{"id":4}]}}`, map[string]any{"o": "2"}},
 		{"aggregates with nodes and relationship aggregates",
 			`{ article_aggregate(where: {author_id: {_eq: 1}}) { aggregate { count max { id title } sum { id } } nodes { id } }
 			   author(where: {id: {_eq: 2}}) { articles_aggregate { aggregate { count(columns: rating) } } } }`,
