@@ -41,6 +41,10 @@ type opCtx struct {
 	bad []InconsistentObject
 	// changed is set when md was modified.
 	changed bool
+	// checked is the consistency check of md made by the last operation
+	// when nothing changed md since (nil otherwise), so that publishing the
+	// result does not check the whole metadata a second time.
+	checked *checkResult
 	// version is the stored resource_version the request started from.
 	version int64
 	// v2 is set for requests with "version": 2.
@@ -257,7 +261,12 @@ func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn fun
 		}
 	}
 	if o.changed || o.reloadCatalog {
-		snap := s.build(ctx, o.md, o.version, o.cat, s.data)
+		var snap *Snapshot
+		if c := o.checked; c != nil && c.md == o.md && c.cat == o.cat {
+			snap = s.snapshot(o.md, o.version, o.cat, c.good, c.bad)
+		} else {
+			snap = s.build(ctx, o.md, o.version, o.cat, s.data)
+		}
 		snap.fp = o.fp
 		s.publish(snap)
 	}
@@ -271,6 +280,7 @@ func (o *opCtx) dispatch(ops map[string]opFunc, typ string, args json.RawMessage
 	if !ok {
 		return nil, unknownCommand(typ)
 	}
+	o.checked = nil // the operation may change md before checking it
 	res, err := f(o, args)
 	if err != nil {
 		return nil, placeError(err, path)
@@ -297,13 +307,22 @@ func placeError(err error, path string) error {
 // made no object inconsistent; otherwise the change is refused with the
 // first new inconsistency, as Hasura does.
 func (o *opCtx) changedMetadata() error {
-	o.changed = true
-	fresh, all := o.newInconsistencies()
+	o.changed, o.checked = true, nil
+	good, fresh, all := o.check()
 	if len(fresh) > 0 {
 		return inconsistencyError(fresh)
 	}
 	o.bad = all
+	o.checked = &checkResult{md: o.md, cat: o.cat, good: good, bad: all}
 	return nil
+}
+
+// checkResult is a consistency check of md against cat: the consistent
+// part and the inconsistent objects.
+type checkResult struct {
+	md, good *Metadata
+	cat      *catalog.Catalog
+	bad      []InconsistentObject
 }
 
 // inconsistencyError is Hasura's error for a change that would make objects

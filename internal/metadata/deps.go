@@ -129,7 +129,13 @@ func (t *Table) hasPermission(kind, role string) bool {
 // newInconsistencies checks md and returns the objects that were not
 // inconsistent before (by name), with the full new list.
 func (o *opCtx) newInconsistencies() (fresh, all []InconsistentObject) {
-	_, all = checkConsistency(o.ctx, o.md, o.cat, o.s.sourceName(o.md), o.enums())
+	_, fresh, all = o.check()
+	return fresh, all
+}
+
+// check is newInconsistencies with the consistent part of md.
+func (o *opCtx) check() (good *Metadata, fresh, all []InconsistentObject) {
+	good, all = checkConsistency(o.ctx, o.md, o.cat, o.s.sourceName(o.md), o.enums())
 	before := map[string]bool{}
 	for _, b := range o.bad {
 		before[b.Name] = true
@@ -139,7 +145,7 @@ func (o *opCtx) newInconsistencies() (fresh, all []InconsistentObject) {
 			fresh = append(fresh, b)
 		}
 	}
-	return fresh, all
+	return good, fresh, all
 }
 
 // removeWithDependents applies drop (which removes some objects from the
@@ -157,7 +163,7 @@ func (o *opCtx) removeWithDependents(drop func(), cascade bool, self func(Incons
 			}
 		}
 		if len(deps) == 0 {
-			o.changed = true
+			o.changed, o.checked = true, nil
 			o.bad = all
 			return nil
 		}

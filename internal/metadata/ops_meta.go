@@ -224,7 +224,7 @@ func opReplaceMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 		}
 	}
 	o.md, o.raw = md, nil
-	o.changed = true
+	o.changed, o.checked = true, nil
 	_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.sourceName(o.md), o.enums())
 	o.bad = all
 	if len(all) > 0 && !allow {
@@ -291,7 +291,7 @@ func opClearMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 	}
 	o.md, o.raw = md, nil
 	o.bad = nil
-	o.changed = true
+	o.changed, o.checked = true, nil
 	return successMsg, nil
 }
 
@@ -310,7 +310,7 @@ func opDropInconsistentMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 		}
 	}
 	o.bad = nil
-	o.changed = true
+	o.changed, o.checked = true, nil
 	return successMsg, nil
 }
 

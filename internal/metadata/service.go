@@ -146,6 +146,12 @@ func (s *Service) reload(ctx context.Context) error {
 // build checks md against cat and makes a Snapshot.
 func (s *Service) build(ctx context.Context, md *Metadata, rv int64, cat *catalog.Catalog, qr catalog.Querier) *Snapshot {
 	good, bad := checkConsistency(ctx, md, cat, s.sourceName(md), fetchEnumValues(qr))
+	return s.snapshot(md, rv, cat, good, bad)
+}
+
+// snapshot makes a Snapshot of md checked against cat (good is its
+// consistent part, bad its inconsistent objects).
+func (s *Service) snapshot(md *Metadata, rv int64, cat *catalog.Catalog, good *Metadata, bad []InconsistentObject) *Snapshot {
 	return &Snapshot{Version: rv, Metadata: good, Stored: md, Catalog: cat, Inconsistent: bad, SourceName: s.sourceName(md)}
 }
 
