@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 
 	"github.com/postgate/postgate/internal/ir"
 	"github.com/postgate/postgate/internal/plan"
@@ -48,6 +49,10 @@ type compiled struct {
 	// only its shape and checks) and every statement in order.
 	mut   *plan.MutationPlan
 	steps []mutationStep
+	// env holds the response's fixed parts (set for a query); size is the
+	// length of the last response, the capacity given to the next one.
+	env  *envelope
+	size atomic.Int64
 
 	mu sync.Mutex
 	// intros holds introspection answers by field index, once computed.

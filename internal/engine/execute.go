@@ -165,6 +165,7 @@ func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
 		c.stmts[i] = &stmt
 	}
 	c.session = sessionVars(c.stmts)
+	c.env = newEnvelope(pl)
 	ent.add(c)
 	p.c = c
 	return p, nil
@@ -362,35 +363,7 @@ func (e *Engine) run(ctx context.Context, s session.Session, r *request) ([]byte
 	if e.queryLog {
 		e.logQuery(ctx, r, p, s)
 	}
-	results, err := e.query(ctx, p.c, p.vars, s)
-	if err != nil {
-		return nil, err
-	}
-	var out bytes.Buffer
-	out.WriteString(`{"data":{`)
-	for i, f := range p.c.plan.Fields {
-		if i > 0 {
-			out.WriteByte(',')
-		}
-		writeString(&out, f.Alias)
-		out.WriteByte(':')
-		switch {
-		case f.Root != nil:
-			out.Write(results[i])
-		case f.Typename != "":
-			writeString(&out, f.Typename)
-		case f.Text != "":
-			writeString(&out, f.Text)
-		case f.Introspect != nil:
-			b, err := e.introspect(p, i)
-			if err != nil {
-				return nil, err
-			}
-			out.Write(b)
-		}
-	}
-	out.WriteString("}}")
-	return out.Bytes(), nil
+	return e.respond(ctx, p, s)
 }
 
 func writeString(b *bytes.Buffer, s string) {
