@@ -45,6 +45,8 @@ type opCtx struct {
 	// when nothing changed md since (nil otherwise), so that publishing the
 	// result does not check the whole metadata a second time.
 	checked *checkResult
+	// base is checked as it was when the running operation started.
+	base *checkResult
 	// version is the stored resource_version the request started from.
 	version int64
 	// v2 is set for requests with "version": 2.
@@ -202,6 +204,10 @@ func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn fun
 		return nil, apierr.New(apierr.InvalidConfig, "the stored metadata could not be read; replace it with replace_metadata or clear_metadata").WithInternal(cur.unreadable.Error())
 	}
 	o := &opCtx{ctx: ctx, s: s, md: cur.Stored.Clone(), cat: cur.Catalog, bad: cur.Inconsistent, version: cur.Version, fp: cur.fp, raw: cur.raw}
+	if cur.unreadable == nil && cur.raw == nil && cur.Metadata != nil && cur.Stored != nil {
+		// The published snapshot is the check of md (a copy of Stored).
+		o.checked = &checkResult{md: o.md, cat: cur.Catalog, good: cur.Metadata, bad: cur.Inconsistent}
+	}
 	if freshCatalog {
 		// Schema changes made outside Postgate since the last request are
 		// seen at once, as Hasura sees them.
@@ -280,7 +286,9 @@ func (o *opCtx) dispatch(ops map[string]opFunc, typ string, args json.RawMessage
 	if !ok {
 		return nil, unknownCommand(typ)
 	}
-	o.checked = nil // the operation may change md before checking it
+	// The operation may change md before checking it; the check of md as
+	// it stands now is its base.
+	o.base, o.checked = o.checked, nil
 	res, err := f(o, args)
 	if err != nil {
 		return nil, placeError(err, path)

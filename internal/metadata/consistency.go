@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/postgate/postgate/internal/catalog"
@@ -59,6 +60,26 @@ type checker struct {
 	// (filled once its tables are pruned), so that lookups do not scan.
 	tables   map[TableName]*Table
 	tablesOf *Source
+	// counted, when the context carries one (tests), counts the tables
+	// whose own objects are checked.
+	counted *atomic.Int64
+}
+
+// checkCountKey is the context key of a counter of checked tables, with
+// which tests see how much of the metadata a change re-checks.
+type checkCountKey struct{}
+
+func newChecker(ctx context.Context, cat *catalog.Catalog, source string, enums enumFetcher) *checker {
+	c := &checker{ctx: ctx, cat: cat, source: source, enums: enums}
+	c.counted, _ = ctx.Value(checkCountKey{}).(*atomic.Int64)
+	return c
+}
+
+// count records that the objects of one table are checked.
+func (c *checker) count() {
+	if c.counted != nil {
+		c.counted.Add(1)
+	}
 }
 
 // findTable returns the tracked table named n in s, through the index when s
@@ -74,7 +95,7 @@ func (c *checker) findTable(s *Source, n TableName) *Table {
 // inconsistent objects. source names the one source backed by the data
 // database; every other source is reported as unavailable.
 func checkConsistency(ctx context.Context, md *Metadata, cat *catalog.Catalog, source string, enums enumFetcher) (*Metadata, []InconsistentObject) {
-	c := &checker{ctx: ctx, cat: cat, source: source, enums: enums}
+	c := newChecker(ctx, cat, source, enums)
 	good := md.Clone()
 	var sources []*Source
 	for _, s := range good.Sources {
@@ -106,6 +127,7 @@ func (c *checker) checkSource(s *Source) {
 	var tables []*Table
 	seen := map[TableName]bool{}
 	for _, t := range s.Tables {
+		c.count()
 		name := "table " + t.Table.display() + " in source " + s.Name
 		tn := t.Table
 		addTable := func(reason string) {
@@ -116,20 +138,9 @@ func (c *checker) checkSource(s *Source) {
 			continue
 		}
 		seen[t.Table] = true
-		ct := c.cat.Tables[t.Table.qname()]
-		if ct == nil {
-			addTable("no such table/view exists in source: " + t.Table.quoted())
-			continue
-		}
-		if reason := c.tableConfigProblem(t, ct); reason != "" {
+		if reason := c.tableProblem(t); reason != "" {
 			addTable(reason)
 			continue
-		}
-		if t.IsEnum {
-			if reason := c.enumProblem(t, ct); reason != "" {
-				addTable(reason)
-				continue
-			}
 		}
 		tables = append(tables, t)
 	}
@@ -222,6 +233,21 @@ func (c *checker) checkSource(s *Source) {
 		}
 		f.Permissions = perms
 	}
+}
+
+// tableProblem checks a table's own definition against the catalog.
+func (c *checker) tableProblem(t *Table) string {
+	ct := c.cat.Tables[t.Table.qname()]
+	if ct == nil {
+		return "no such table/view exists in source: " + t.Table.quoted()
+	}
+	if reason := c.tableConfigProblem(t, ct); reason != "" {
+		return reason
+	}
+	if t.IsEnum {
+		return c.enumProblem(t, ct)
+	}
+	return ""
 }
 
 // inTable prefixes a reason with the table, as Hasura does.

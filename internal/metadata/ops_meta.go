@@ -84,6 +84,9 @@ func opBulk(ops map[string]opFunc, keepGoing bool) opFunc {
 			return nil, err
 		}
 		results := make([]any, 0, len(list))
+		// Nothing changed md since this operation started: the check of md
+		// then still holds for the first operation of the list.
+		o.checked = o.base
 		for i, item := range list {
 			var r request
 			if err := decodeStrict(item, &r, fmt.Sprintf("$[%d]", i)); err != nil {

@@ -43,7 +43,7 @@ func opCreatePermission(kind string) opFunc {
 		case len(a.Permission) == 0:
 			return nil, required("permission")
 		}
-		_, t, err := o.table(a.Source, a.Table)
+		src, t, err := o.table(a.Source, a.Table)
 		if err != nil {
 			return nil, err
 		}
@@ -53,7 +53,7 @@ func opCreatePermission(kind string) opFunc {
 		if err := addPermission(t, kind, a); err != nil {
 			return nil, err
 		}
-		return successMsg, o.changedMetadata()
+		return successMsg, o.changedTable(src, t.Table, false)
 	}
 }
 

@@ -116,7 +116,7 @@ func (o *opCtx) trackTable(a trackTableArgs) error {
 		t.Extra = map[string]json.RawMessage{"apollo_federation_config": a.ApolloFederationConfig}
 	}
 	s.Tables = append(s.Tables, t)
-	return o.changedMetadata()
+	return o.changedTable(s, t.Table, true)
 }
 
 // rootFieldKeys are the custom root fields a table may rename.
