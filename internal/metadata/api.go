@@ -45,7 +45,9 @@ type opCtx struct {
 	// when nothing changed md since (nil otherwise), so that publishing the
 	// result does not check the whole metadata a second time.
 	checked *checkResult
-	// base is checked as it was when the running operation started.
+	// base is the check of md as it stands, for a change within the
+	// running operation (checked as it was when the operation started, or
+	// as the operation's last check left it; nil when md changed since).
 	base *checkResult
 	// version is the stored resource_version the request started from.
 	version int64
@@ -315,13 +317,15 @@ func placeError(err error, path string) error {
 // made no object inconsistent; otherwise the change is refused with the
 // first new inconsistency, as Hasura does.
 func (o *opCtx) changedMetadata() error {
-	o.changed, o.checked = true, nil
+	o.changed, o.checked, o.base = true, nil, nil
 	good, fresh, all := o.check()
 	if len(fresh) > 0 {
 		return inconsistencyError(fresh)
 	}
 	o.bad = all
 	o.checked = &checkResult{md: o.md, cat: o.cat, good: good, bad: all}
+	// A further change in the same operation starts from this check.
+	o.base = o.checked
 	return nil
 }
 

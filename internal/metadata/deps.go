@@ -163,7 +163,7 @@ func (o *opCtx) removeWithDependents(drop func(), cascade bool, self func(Incons
 			}
 		}
 		if len(deps) == 0 {
-			o.changed, o.checked = true, nil
+			o.changed, o.checked, o.base = true, nil, nil
 			o.bad = all
 			return nil
 		}

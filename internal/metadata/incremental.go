@@ -69,5 +69,6 @@ func (o *opCtx) changedTable(s *Source, n TableName, added bool) error {
 	o.changed = true
 	o.bad = nil
 	o.checked = &checkResult{md: o.md, cat: o.cat, good: &good, bad: nil}
+	o.base = o.checked
 	return nil
 }

@@ -15,7 +15,7 @@ import (
 func TestChangeChecksOnlyItsTable(t *testing.T) {
 	e := newEnv(t)
 	var ddl, track []string
-	for i := range 8 {
+	for i := range 10 {
 		ddl = append(ddl, fmt.Sprintf("CREATE TABLE u%d (id int PRIMARY KEY, owner_id int, parent_id int REFERENCES u%d(id));", i, max(i-1, 0)))
 		if i < 6 {
 			track = append(track, fmt.Sprintf(`{"type":"pg_track_table","args":{"table":"u%d"}}`, i))
@@ -53,6 +53,8 @@ func TestChangeChecksOnlyItsTable(t *testing.T) {
 		{body: `{"type":"pg_create_select_permission","args":{"table":"u3","role":"editor","permission":{"columns":["id"],"filter":{"parent":{"parent":{"id":{"_gt":1}}}}}}}`, want: 1},
 		{body: `{"type":"pg_create_insert_permission","args":{"table":"u6","role":"user","permission":{"columns":["id"],"check":{"owner_id":{"_eq":"X-Hasura-User-Id"}}}}}`, want: 1},
 		{body: `{"type":"bulk","args":[{"type":"pg_track_table","args":{"table":"u7"}},{"type":"pg_create_select_permission","args":{"table":"u7","role":"user","permission":{"columns":"*","filter":{}}}}]}`, want: 2},
+		// Several tables tracked by one operation.
+		{body: `{"type":"pg_track_tables","args":{"tables":[{"table":"u8"},{"table":"u9"}]}}`, want: 2},
 		// A wrong permission is found by the whole check, with its error.
 		{body: `{"type":"pg_create_select_permission","args":{"table":"u2","role":"viewer","permission":{"columns":"*","filter":{"nope":{"_eq":1}}}}}`,
 			err: `"nope" is not a column, relationship or computed field of table "u2"`},

@@ -241,7 +241,7 @@ func opAddInheritedRole(o *opCtx, raw json.RawMessage) (any, error) {
 		}
 	}
 	o.md.InheritedRoles = append(o.md.InheritedRoles, &a)
-	o.changed, o.checked = true, nil
+	o.changed, o.checked, o.base = true, nil, nil
 	return successMsg, nil
 }
 
@@ -260,6 +260,6 @@ func opDropInheritedRole(o *opCtx, raw json.RawMessage) (any, error) {
 	if n == len(o.md.InheritedRoles) {
 		return nil, apierr.Newf(apierr.NotExists, "inherited role %s does not exist", q(a.RoleName))
 	}
-	o.changed, o.checked = true, nil
+	o.changed, o.checked, o.base = true, nil, nil
 	return successMsg, nil
 }

@@ -80,7 +80,7 @@ func (o *opCtx) setExtra(section string, raw json.RawMessage) {
 	} else {
 		o.md.Extra[section] = raw
 	}
-	o.changed, o.checked = true, nil
+	o.changed, o.checked, o.base = true, nil, nil
 }
 
 // keptAdd adds args (which name themselves with key) to a top-level list.
@@ -288,7 +288,7 @@ func opCreateEventTrigger(o *opCtx, raw json.RawMessage) (any, error) {
 		t.Extra = map[string]json.RawMessage{}
 	}
 	t.Extra["event_triggers"] = l.raw()
-	o.changed, o.checked = true, nil
+	o.changed, o.checked, o.base = true, nil, nil
 	return successMsg, nil
 }
 
@@ -316,7 +316,7 @@ func opDeleteEventTrigger(o *opCtx, raw json.RawMessage) (any, error) {
 			} else {
 				t.Extra["event_triggers"] = r
 			}
-			o.changed, o.checked = true, nil
+			o.changed, o.checked, o.base = true, nil, nil
 			return successMsg, nil
 		}
 	}

@@ -227,7 +227,7 @@ func opReplaceMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 		}
 	}
 	o.md, o.raw = md, nil
-	o.changed, o.checked = true, nil
+	o.changed, o.checked, o.base = true, nil, nil
 	_, all := checkConsistency(o.ctx, o.md, o.cat, o.s.sourceName(o.md), o.enums())
 	o.bad = all
 	if len(all) > 0 && !allow {
@@ -294,7 +294,7 @@ func opClearMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 	}
 	o.md, o.raw = md, nil
 	o.bad = nil
-	o.changed, o.checked = true, nil
+	o.changed, o.checked, o.base = true, nil, nil
 	return successMsg, nil
 }
 
@@ -313,7 +313,7 @@ func opDropInconsistentMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 		}
 	}
 	o.bad = nil
-	o.changed, o.checked = true, nil
+	o.changed, o.checked, o.base = true, nil, nil
 	return successMsg, nil
 }
 

@@ -79,7 +79,7 @@ func opDropSource(o *opCtx, raw json.RawMessage) (any, error) {
 		return nil, dependencyError(deps)
 	}
 	o.md.Sources = slices.DeleteFunc(o.md.Sources, func(x *Source) bool { return x.Name == a.Name })
-	o.changed, o.checked = true, nil
+	o.changed, o.checked, o.base = true, nil, nil
 	_, o.bad = o.newInconsistencies()
 	return successMsg, nil
 }

@@ -103,10 +103,10 @@ func (o *opCtx) recheck(cat *catalog.Catalog, cascade bool) error {
 		before[b.Name] = true
 	}
 	if o.followRenames(cat) {
-		o.changed, o.checked = true, nil
+		o.changed, o.checked, o.base = true, nil, nil
 	}
 	if o.followColumnRenames(cat) {
-		o.changed, o.checked = true, nil
+		o.changed, o.checked, o.base = true, nil, nil
 	}
 	for range 100 {
 		_, all := checkConsistency(o.ctx, o.md, cat, o.s.sourceName(o.md), o.enums())
@@ -126,7 +126,7 @@ func (o *opCtx) recheck(cat *catalog.Catalog, cascade bool) error {
 			for _, d := range dropped {
 				o.md.remove(d)
 			}
-			o.changed, o.checked = true, nil
+			o.changed, o.checked, o.base = true, nil, nil
 			continue
 		}
 		if len(fresh) == 0 {
@@ -148,7 +148,7 @@ func (o *opCtx) recheck(cat *catalog.Catalog, cascade bool) error {
 		for _, f := range fresh {
 			o.md.remove(f)
 		}
-		o.changed, o.checked = true, nil
+		o.changed, o.checked, o.base = true, nil, nil
 	}
 	o.cat = cat
 	o.reloadCatalog = true
