@@ -3,12 +3,15 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,17 +39,51 @@ func testConfig(t *testing.T, args ...string) *config.Config {
 	return c
 }
 
-// waitHealthy polls /healthz until it answers OK.
-func waitHealthy(t *testing.T, base string) {
+// runOnFreePort builds an App for a free port with mk, starts a.Run (which
+// binds the configured port itself) and waits until it serves. A port found
+// free can be taken before Run binds it (packages test in parallel, and
+// every outgoing connection takes an ephemeral port from the same range),
+// so a failed bind is retried on another port. It returns the App, its base
+// URL and Run's result channel.
+func runOnFreePort(t *testing.T, ctx context.Context, mk func(port int) *App) (*App, string, <-chan error) {
 	t.Helper()
+	for attempt := 1; ; attempt++ {
+		port := freePort(t)
+		a := mk(port)
+		done := make(chan error, 1)
+		go func() { done <- a.Run(ctx) }()
+		base := "http://127.0.0.1:" + strconv.Itoa(port)
+		err := waitServing(t, base, done)
+		if err == nil {
+			return a, base, done
+		}
+		if attempt == 5 || !errors.Is(err, syscall.EADDRINUSE) {
+			t.Fatalf("Run: %v", err)
+		}
+		t.Logf("port %d was taken before Run bound it (%v); trying another", port, err)
+	}
+}
+
+// waitServing polls /healthz until it answers OK; it returns Run's error
+// if Run ends first.
+func waitServing(t *testing.T, base string, done <-chan error) error {
+	t.Helper()
+	// Each request has a timeout: whatever took the port may accept the
+	// connection and never answer.
+	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := http.Get(base + "/healthz")
+		select {
+		case err := <-done:
+			return fmt.Errorf("Run ended before serving: %w", err)
+		default:
+		}
+		resp, err := client.Get(base + "/healthz")
 		if err == nil {
 			b, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode == 200 && string(b) == "OK" {
-				return
+				return nil
 			}
 		}
 		if time.Now().After(deadline) {
@@ -57,21 +94,20 @@ func waitHealthy(t *testing.T, base string) {
 }
 
 func TestAppServesOnLoopback(t *testing.T) {
-	port := freePort(t)
-	cfg := testConfig(t, "--database-url", pgtest.URL(t), "--server-host", "127.0.0.1", "--server-port", strconv.Itoa(port))
+	url := pgtest.URL(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := New(ctx, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.MetadataPool != a.Pool {
-		t.Error("equal URLs should share one pool")
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	waitHealthy(t, base)
+	a, base, done := runOnFreePort(t, ctx, func(port int) *App {
+		cfg := testConfig(t, "--database-url", url, "--server-host", "127.0.0.1", "--server-port", strconv.Itoa(port))
+		a, err := New(ctx, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.MetadataPool != a.Pool {
+			t.Error("equal URLs should share one pool")
+		}
+		return a
+	})
 
 	resp, err := http.Get(base + "/v1/version")
 	if err != nil {

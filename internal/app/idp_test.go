@@ -23,25 +23,26 @@ import (
 // JWT mode without any JWT secret, verifies it in-process and applies the
 // user role's row filter on X-Hasura-User-Id.
 func TestEngineTrustsBuiltInIdP(t *testing.T) {
-	port := freePort(t)
-	base := "http://127.0.0.1:" + strconv.Itoa(port)
-	env := map[string]string{
-		"HASURA_GRAPHQL_DATABASE_URL": pgtest.URL(t), "HASURA_GRAPHQL_SERVER_HOST": "127.0.0.1",
-		"HASURA_GRAPHQL_SERVER_PORT": strconv.Itoa(port), "HASURA_GRAPHQL_ADMIN_SECRET": "adm1n",
-		"POSTGATE_AUTH_ENABLED": "true", "POSTGATE_AUTH_SECRET_KEY": "k3y", "POSTGATE_AUTH_ISSUER": base + "/auth/",
-	}
-	cfg, _, err := config.Load(nil, func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
+	dbURL := pgtest.URL(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := New(ctx, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
+	_, base, done := runOnFreePort(t, ctx, func(port int) *App {
+		env := map[string]string{
+			"HASURA_GRAPHQL_DATABASE_URL": dbURL, "HASURA_GRAPHQL_SERVER_HOST": "127.0.0.1",
+			"HASURA_GRAPHQL_SERVER_PORT": strconv.Itoa(port), "HASURA_GRAPHQL_ADMIN_SECRET": "adm1n",
+			"POSTGATE_AUTH_ENABLED": "true", "POSTGATE_AUTH_SECRET_KEY": "k3y",
+			"POSTGATE_AUTH_ISSUER": "http://127.0.0.1:" + strconv.Itoa(port) + "/auth/",
+		}
+		cfg, _, err := config.Load(nil, func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := New(ctx, cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	})
 	defer func() {
 		cancel()
 		select {
@@ -49,7 +50,6 @@ func TestEngineTrustsBuiltInIdP(t *testing.T) {
 		case <-time.After(10 * time.Second):
 		}
 	}()
-	waitHealthy(t, base)
 
 	call := func(method, path, authz string, body any) (int, map[string]any) {
 		t.Helper()
