@@ -80,10 +80,26 @@ func freePort(t *testing.T) int {
 }
 
 // serveUntilHealthy runs `postgate serve args...` and waits for /healthz.
+// A port found free can be taken before serve binds it (packages test in
+// parallel, and outgoing connections take ephemeral ports from the same
+// range), so a failed bind is retried on another port.
 func serveUntilHealthy(t *testing.T, args []string, env map[string]string) (base string, stop func() int, logs *syncBuffer) {
 	t.Helper()
+	for attempt := 1; ; attempt++ {
+		base, stop, logs, inUse := serveOnFreePort(t, args, env, attempt < 5)
+		if !inUse {
+			return base, stop, logs
+		}
+		t.Logf("the port was taken before serve bound it; trying another")
+	}
+}
+
+// serveOnFreePort is one attempt of serveUntilHealthy; with retry, a serve
+// that exits because its port is in use reports inUse instead of failing.
+func serveOnFreePort(t *testing.T, args []string, env map[string]string, retry bool) (base string, stop func() int, logs *syncBuffer, inUse bool) {
+	t.Helper()
 	port := freePort(t)
-	args = append(args, "--server-host", "127.0.0.1", "--server-port", strconv.Itoa(port))
+	args = append(args[:len(args):len(args)], "--server-host", "127.0.0.1", "--server-port", strconv.Itoa(port))
 	ctx, cancel := context.WithCancel(context.Background())
 	logs = &syncBuffer{}
 	var errb syncBuffer
@@ -92,15 +108,21 @@ func serveUntilHealthy(t *testing.T, args []string, env map[string]string) (base
 		done <- run(ctx, append([]string{"serve"}, args...), func(k string) string { return env[k] }, logs, &errb)
 	}()
 	base = "http://127.0.0.1:" + strconv.Itoa(port)
+	// Each request has a timeout: whatever took the port may accept the
+	// connection and never answer.
+	client := &http.Client{Timeout: 5 * time.Second}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
 		case status := <-done:
 			cancel()
+			if retry && strings.Contains(errb.String()+logs.String(), "address already in use") {
+				return "", nil, nil, true
+			}
 			t.Fatalf("serve exited with %d: %s %s", status, errb.String(), logs.String())
 		default:
 		}
-		resp, err := http.Get(base + "/healthz")
+		resp, err := client.Get(base + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -123,7 +145,7 @@ func serveUntilHealthy(t *testing.T, args []string, env map[string]string) (base
 			return -1
 		}
 	}
-	return base, stop, logs
+	return base, stop, logs, false
 }
 
 func get(t *testing.T, url string) string {
