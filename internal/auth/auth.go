@@ -111,7 +111,7 @@ const (
 // Authenticator turns requests into sessions. It is safe for concurrent use.
 type Authenticator struct {
 	mode             mode
-	secrets          [][64]byte // SHA-512 digests of the admin secrets
+	secrets          [][32]byte // SHA-256 digests of the admin secrets
 	unauthorizedRole string
 	verifiers        []*verifier
 	hook             *webhook

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/postgate/postgate/internal/apierr"
 	"github.com/postgate/postgate/internal/session"
@@ -16,6 +17,9 @@ import (
 type foundToken struct {
 	v     *verifier
 	token string
+	key   [32]byte // tokenKey(token), when hashed is set
+	// hashed is set when key holds the token's sig cache key.
+	hashed bool
 }
 
 // authenticateJWT is Hasura's processJwt: every configured secret looks
@@ -25,18 +29,21 @@ type foundToken struct {
 func (a *Authenticator) authenticateJWT(r *http.Request) (session.Session, error) {
 	var matches []foundToken
 	mismatched := false
+	var last tokenIssuer // the last token looked at, read once for every secret
 	for _, v := range a.verifiers {
 		tokens, err := tokensAt(r, v.spec.header)
 		if err != nil {
 			return session.Session{}, err
 		}
 		for _, tok := range tokens {
-			iss, hasIss := unverifiedIssuer(tok)
-			if v.spec.hasIssuer && hasIss && iss != v.spec.issuer {
+			if !last.read || last.token != tok {
+				last = a.issuerOf(tok)
+			}
+			if v.spec.hasIssuer && last.hasIss && last.iss != v.spec.issuer {
 				mismatched = true
 				continue
 			}
-			matches = append(matches, foundToken{v: v, token: tok})
+			matches = append(matches, foundToken{v: v, token: tok, key: last.key, hashed: last.hashed})
 		}
 	}
 	switch {
@@ -54,7 +61,14 @@ func (a *Authenticator) authenticateJWT(r *http.Request) (session.Session, error
 }
 
 func (a *Authenticator) sessionFromToken(ctx context.Context, r *http.Request, m foundToken) (session.Session, error) {
-	claims, exp, err := m.v.verify(ctx, m.token)
+	var claims map[string]any
+	var exp time.Time
+	var err *apierr.Error
+	if m.hashed {
+		claims, exp, err = m.v.verifyKeyed(ctx, m.token, m.key)
+	} else {
+		claims, exp, err = m.v.verify(ctx, m.token)
+	}
 	if err != nil {
 		return session.Session{}, err
 	}
@@ -100,6 +114,33 @@ func tokensAt(r *http.Request, loc tokenLocation) ([]string, *apierr.Error) {
 		out = append(out, r.Header.Values(loc.name)...)
 	}
 	return out, nil
+}
+
+// tokenIssuer is a token's unverified issuer and its sig cache key.
+type tokenIssuer struct {
+	token        string
+	iss          string
+	hasIss       bool
+	key          [32]byte
+	hashed, read bool
+}
+
+// issuerOf reads a token's issuer without verifying it. A token some
+// secret verified before is not decoded again: that secret's cache holds
+// its issuer, and the cache key is kept for verify.
+func (a *Authenticator) issuerOf(tok string) tokenIssuer {
+	t := tokenIssuer{token: tok, read: true}
+	if len(tok) <= maxTokenBytes {
+		t.key, t.hashed = tokenKey(tok), true
+		for _, v := range a.verifiers {
+			if e, ok := v.verified.get(t.key); ok {
+				t.iss, t.hasIss = e.iss, e.hasIss
+				return t
+			}
+		}
+	}
+	t.iss, t.hasIss = unverifiedIssuer(tok)
+	return t
 }
 
 // unverifiedIssuer reads "iss" from a token without verifying it; used only

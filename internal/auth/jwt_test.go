@@ -375,3 +375,26 @@ func TestAuthenticateHeaders(t *testing.T) {
 	_, err = a.AuthenticateHeaders(context.Background(), http.Header{})
 	wantError(t, err, 400, "invalid-headers", msgMissingJWT)
 }
+
+// TestJWTIssuerFromCache: a token already verified is matched to secrets
+// by the issuer its cache entry keeps, with the same answers as the first
+// time (which decoded the token).
+func TestJWTIssuerFromCache(t *testing.T) {
+	clock := newClock()
+	now := clock.Now()
+	rk, rk2 := testRSA(t)
+	secrets := `[` + secretJSON(t, map[string]any{"type": "RS256", "key": pubPEM(t, &rk.PublicKey)}) + `,` +
+		secretJSON(t, map[string]any{"type": "RS256", "key": pubPEM(t, &rk2.PublicKey), "issuer": "https://two/"}) + `]`
+	a := mustNew(t, Config{AdminSecret: "x", JWTSecrets: secrets}, WithClock(clock.Now))
+	one := sign(t, jwa.RS256(), rk, "", userClaims(now, map[string]any{"iss": "https://one/"}))
+	noIss := sign(t, jwa.RS256(), rk, "", userClaims(now, nil))
+	for i := 0; i < 3; i++ {
+		// Only the first secret (no issuer) takes a token from another issuer.
+		if s, err := a.Authenticate(request(bearer(one)), nil); err != nil || s.Role != "user" {
+			t.Fatalf("request %d, issuer one: %+v %v", i, s, err)
+		}
+		// A token without iss matches both secrets.
+		_, err := a.Authenticate(request(bearer(noIss)), nil)
+		wantError(t, err, 400, "invalid-headers", "Could not verify JWT: Multiple JWTs found")
+	}
+}

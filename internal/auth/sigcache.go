@@ -19,6 +19,10 @@ type sigEntry struct {
 	claims  map[string]any // never modified once stored
 	kid     string
 	version uint64
+	// iss and hasIss are unverifiedIssuer's answer for the token, which
+	// picks the secrets that should verify it.
+	iss    string
+	hasIss bool
 }
 
 func newSigCache(max int) *sigCache {

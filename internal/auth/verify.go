@@ -36,7 +36,15 @@ func (v *verifier) verify(ctx context.Context, token string) (map[string]any, ti
 	if len(token) > maxTokenBytes {
 		return nil, time.Time{}, invalidJWT("JWSError (CompactDecodeError token too large)")
 	}
-	cacheKey := tokenKey(token)
+	return v.verifyKeyed(ctx, token, tokenKey(token))
+}
+
+// verifyKeyed is verify for a token whose cache key, tokenKey(token), is
+// already known.
+func (v *verifier) verifyKeyed(ctx context.Context, token string, cacheKey [32]byte) (map[string]any, time.Time, *apierr.Error) {
+	if len(token) > maxTokenBytes {
+		return nil, time.Time{}, invalidJWT("JWSError (CompactDecodeError token too large)")
+	}
 	if e, ok := v.verified.get(cacheKey); ok {
 		// Keep the key set maintained (expiry, reloads) as a full check would.
 		if ver := v.store.version(); len(v.store.keys(ctx, e.kid)) > 0 && ver == e.version && ver == v.store.version() {
@@ -96,7 +104,8 @@ func (v *verifier) verify(ctx context.Context, token string) (map[string]any, ti
 	if err != nil {
 		return nil, time.Time{}, invalidJWT(fmt.Sprintf("JWTClaimsSetDecodeError %q", err.Error()))
 	}
-	v.verified.put(cacheKey, sigEntry{claims: claims, kid: hdr.Kid, version: version})
+	iss, hasIss := unverifiedIssuer(token)
+	v.verified.put(cacheKey, sigEntry{claims: claims, kid: hdr.Kid, version: version, iss: iss, hasIss: hasIss})
 	exp, aerr := v.checkClaims(ctx, claims)
 	if aerr != nil {
 		return nil, time.Time{}, aerr
