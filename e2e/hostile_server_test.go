@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -15,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postgate/postgate/internal/app"
-	"github.com/postgate/postgate/internal/config"
 	"github.com/postgate/postgate/internal/pgtest"
 )
 
@@ -87,30 +84,8 @@ func startHostileServer(t testing.TB, name string, idp bool, env map[string]stri
 	for k, v := range env {
 		all[k] = v
 	}
-	cfg, _, err := config.Load(nil, func(k string) string { return all[k] })
-	if err != nil {
-		ln.Close()
-		t.Fatalf("config: %v", err)
-	}
 	logs := &hostileLog{}
-	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, logger)
-	if err != nil {
-		cancel()
-		ln.Close()
-		t.Fatalf("app.New: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Log("the server did not stop within 15s")
-		}
-	})
+	a := serveOn(t, ln, all, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	s := &hostileServer{name: name, base: base, admin: all["HASURA_GRAPHQL_ADMIN_SECRET"], handler: a.Handler(), log: logs}
 	deadline := time.Now().Add(20 * time.Second)
 	for !s.healthy() {

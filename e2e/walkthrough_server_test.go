@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
@@ -23,8 +22,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/postgate/postgate/internal/app"
-	"github.com/postgate/postgate/internal/config"
 	"github.com/postgate/postgate/internal/pgtest"
 )
 
@@ -86,28 +83,7 @@ func startLiveServer(t *testing.T, admin string, extra map[string]string) *liveS
 	for k, v := range extra {
 		env[k] = v
 	}
-	cfg, _, err := config.Load(nil, func(k string) string { return env[k] })
-	if err != nil {
-		ln.Close()
-		t.Fatalf("config: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := app.New(ctx, cfg, nil)
-	if err != nil {
-		cancel()
-		ln.Close()
-		t.Fatalf("app.New: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Log("the server did not stop within 15s")
-		}
-	})
+	serveOn(t, ln, env, nil)
 	s := &liveServer{t: t, base: base, issuer: base + "/auth/", admin: admin}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
