@@ -58,6 +58,9 @@ type Options struct {
 	// MaxBatch bounds the number of operations in a batched request
 	// (default 100).
 	MaxBatch int
+	// NoCoalesce turns off the sharing of one database round trip between
+	// identical queries that wait at the same time (POSTGATE_QUERY_COALESCING=false).
+	NoCoalesce bool
 }
 
 // Engine answers GraphQL requests against one Postgres source.
