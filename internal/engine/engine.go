@@ -73,6 +73,8 @@ type Engine struct {
 	stats counters
 	// queryLog is true when the logger takes query-log lines.
 	queryLog bool
+	// flights shares executions between identical concurrent queries.
+	flights flights
 }
 
 // counters count what requests cost; tests and metrics read them.
