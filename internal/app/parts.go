@@ -45,6 +45,7 @@ func (a *App) assemble(ctx context.Context) error {
 	}
 	eng := engine.New(a.Pool, engine.Options{
 		StringifyNumeric: cfg.StringifyNumeric,
+		NoCoalesce:       !cfg.QueryCoalescing,
 		DevMode:          cfg.DevMode,
 		Logger:           a.Logger,
 		MapError:         pg.MapError,

@@ -51,6 +51,9 @@ type Config struct {
 
 	// DataDir is the embedded cluster's directory (POSTGATE_DATA_DIR).
 	DataDir string
+	// QueryCoalescing lets identical queries that wait at the same time
+	// share one database execution (POSTGATE_QUERY_COALESCING, default true).
+	QueryCoalescing bool
 	// MaxBodyBytes limits request bodies.
 	MaxBodyBytes int64
 	// GracefulShutdownTimeout bounds the drain of in-flight requests on exit.

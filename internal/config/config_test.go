@@ -30,7 +30,7 @@ func TestLoadDefaults(t *testing.T) {
 	if c.LogTypeEnabled("query-log") {
 		t.Error("query-log enabled by default")
 	}
-	if c.LogLevel != slog.LevelInfo || c.DevMode || c.StringifyNumeric || c.EnableConsole {
+	if c.LogLevel != slog.LevelInfo || c.DevMode || c.StringifyNumeric || c.EnableConsole || !c.QueryCoalescing {
 		t.Errorf("unexpected defaults: %+v", c)
 	}
 	if !c.CORS.AllowAll || c.CORS.Disabled {
@@ -85,10 +85,11 @@ func TestLoadValues(t *testing.T) {
 				eq(t, c.StringifyNumeric, true)
 				eq(t, c.CORS.Disabled, true)
 			}},
-		{"bool spellings", nil, map[string]string{"HASURA_GRAPHQL_DEV_MODE": "T", "HASURA_GRAPHQL_USE_PREPARED_STATEMENTS": "no"},
+		{"bool spellings", nil, map[string]string{"HASURA_GRAPHQL_DEV_MODE": "T", "HASURA_GRAPHQL_USE_PREPARED_STATEMENTS": "no", "POSTGATE_QUERY_COALESCING": "false"},
 			func(t *testing.T, c *Config) {
 				eq(t, c.DevMode, true)
 				eq(t, c.Pool.UsePreparedStatements, false)
+				eq(t, c.QueryCoalescing, false)
 			}},
 		{"log types and level", nil, map[string]string{"HASURA_GRAPHQL_ENABLED_LOG_TYPES": "startup,query-log", "HASURA_GRAPHQL_LOG_LEVEL": "DEBUG"},
 			func(t *testing.T, c *Config) {

@@ -70,6 +70,7 @@ func Load(args []string, getenv func(string) string) (*Config, []string, error) 
 		{envEnableAllowlist, &c.EnableAllowlist},
 		{envWSReadCookie, &c.WebSocket.ReadCookie},
 		{envWSCloseOnMetadata, &c.WebSocket.CloseOnMetadataChange},
+		{envQueryCoalescing, &c.QueryCoalescing},
 	}
 	for _, b := range bools {
 		if *b.dst, err = r.boolean(b.env); err != nil {

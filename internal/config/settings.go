@@ -51,6 +51,7 @@ const (
 	envSQRefetch           = "HASURA_GRAPHQL_STREAMING_QUERIES_MULTIPLEXED_REFETCH_INTERVAL"
 	envDataDir             = "POSTGATE_DATA_DIR"
 	envMaxBodyBytes        = "POSTGATE_MAX_BODY_BYTES"
+	envQueryCoalescing     = "POSTGATE_QUERY_COALESCING"
 	envMetricsSecret       = "HASURA_GRAPHQL_METRICS_SECRET"
 	envWSKeepAlive         = "HASURA_GRAPHQL_WEBSOCKET_KEEPALIVE"
 	envWSInitTimeout       = "HASURA_GRAPHQL_WEBSOCKET_CONNECTION_INIT_TIMEOUT"
@@ -99,6 +100,7 @@ var settings = []setting{
 	{env: envSQRefetch, flag: "streaming-queries-multiplexed-refetch-interval", def: "1000"},
 	{env: envDataDir, flag: "data-dir", def: "./postgate-data"},
 	{env: envMaxBodyBytes, flag: "max-body-bytes", def: "10485760"},
+	{env: envQueryCoalescing, flag: "query-coalescing", def: "true"},
 	{env: envMetricsSecret, flag: "metrics-secret"},
 	{env: envWSKeepAlive, flag: "websocket-keepalive", def: "5"},
 	{env: envWSInitTimeout, flag: "websocket-connection-init-timeout", def: "3"},

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/postgate/postgate/internal/apierr"
 )
@@ -65,6 +66,8 @@ type flights struct {
 	// limit is how many executions of one key may run at once (0:
 	// GOMAXPROCS, at least 2).
 	limit int
+	// waited counts the requests answered by a shared execution.
+	waited atomic.Int64
 }
 
 // slot is the state of one key.
@@ -117,6 +120,7 @@ func (f *flights) do(ctx context.Context, key flightKey, run func(context.Contex
 		sl.next = fl
 	}
 	f.mu.Unlock()
+	f.waited.Add(1)
 	select {
 	case <-fl.done:
 		// A full slice expression: a caller appending to the shared
