@@ -161,6 +161,13 @@ postgate_env "$PG8PORT" "$TMP/postgate" serve >"$TMP/postgate.log" 2>&1 &
 PG8=$!
 PIDS+=($PG8)
 for _ in $(seq 1 100); do curl -fs http://127.0.0.1:$PG8PORT/healthz >/dev/null && break; sleep 0.2; done
+# A second instance with query coalescing off: every request runs its own
+# statements, as in an engine that does not share executions. It serves the
+# same metadata (read from the same database).
+NCPORT=$(free_port)
+POSTGATE_QUERY_COALESCING=false postgate_env "$NCPORT" "$TMP/postgate" serve >"$TMP/postgate-nc.log" 2>&1 &
+PGNC=$!
+PIDS+=($PGNC)
 
 meta() {
 	local out
@@ -361,16 +368,24 @@ print(round(t * 1000 / max(${n:-0}, 1), 3))")
 
 ADMIN="x-hasura-admin-secret: $SECRET"
 GQL=http://127.0.0.1:$PG8PORT/v1/graphql
+NCGQL=http://127.0.0.1:$NCPORT/v1/graphql
+for _ in $(seq 1 100); do curl -fs http://127.0.0.1:$NCPORT/healthz >/dev/null && break; sleep 0.2; done
+for q in q1 q2; do
+	[ "$(post "$NCGQL" bench/queries/$q.json "$ADMIN" | python3 bench/normalize.py)" = "$(cat "$TMP/$q.norm")" ] ||
+		{ echo "error: $q differs between the two Postgate instances" >&2; exit 1; }
+done
 for c in $CONNS; do
 	for q in q1 q2; do
 		Q=${q^^}
 		run_wrk "$Q" postgate "$c" "$GQL" bench/queries/$q.json "$ADMIN" $PG8
+		run_wrk "$Q" "postgate (no coalescing)" "$c" "$NCGQL" bench/queries/$q.json "$ADMIN" $PGNC
 		run_wrk "$Q" go+pgx "$c" http://127.0.0.1:$BASEPORT/$q bench/queries/$q.json "" $BASEPID
 		for name in "${MEASURED[@]}"; do
 			run_wrk "$Q" "${PEER_LABEL[$name]}" "$c" "${PEER_URL[$name]}" "${PEER_QDIR[$name]}/$q.json" "" "${PEER_PID[$name]}"
 		done
 	done
 	run_wrk Q3 "postgate (JWT, role user)" "$c" "$GQL" bench/queries/q2.json "Authorization: Bearer $(cat "$TMP/token")" $PG8
+	run_wrk Q3 "postgate (JWT, role user, no coalescing)" "$c" "$NCGQL" bench/queries/q2.json "Authorization: Bearer $(cat "$TMP/token")" $PGNC
 	run_wrk Q3 "postgate (admin secret as role user)" "$c" "$GQL" bench/queries/q2.json "x-hasura-role: user" $PG8
 	run_wrk Q3 go+pgx "$c" http://127.0.0.1:$BASEPORT/q3 bench/queries/q2.json "" $BASEPID
 	run_wrk Q4 postgate "$c" "$GQL" bench/queries/q4.json "$ADMIN" $PG8
