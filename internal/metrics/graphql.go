@@ -71,32 +71,41 @@ func (i *instrumented) Execute(ctx context.Context, s session.Session, body []by
 		var reqs []gqlRequest
 		var resps []json.RawMessage
 		if json.Unmarshal(trimmed, &reqs) != nil || json.Unmarshal(resp, &resps) != nil || len(resps) != len(reqs) {
-			i.record(OpUnknown, false, d)
+			i.m.record(OpUnknown, false, d)
 			return status, resp
 		}
 		share := d / time.Duration(max(len(reqs), 1))
 		for k, r := range reqs {
-			i.record(OperationType(r.Query, r.OperationName), succeeded(http.StatusOK, resps[k]), share)
+			i.m.record(OperationType(r.Query, r.OperationName), succeeded(http.StatusOK, resps[k]), share)
 		}
 		return status, resp
 	}
-	var r gqlRequest
-	op := OpUnknown
-	if json.Unmarshal(trimmed, &r) == nil {
-		op = OperationType(r.Query, r.OperationName)
-	}
-	i.record(op, succeeded(status, resp), d)
+	i.m.record(requestOperation(trimmed), succeeded(status, resp), d)
 	return status, resp
 }
 
-// record counts one operation and times it when it succeeded.
-func (i *instrumented) record(op string, ok bool, d time.Duration) {
-	st := statusFailed
-	if ok {
-		st = statusSuccess
-		i.m.gqlExecution.WithLabelValues(op).Observe(d.Seconds())
+// opIndex numbers the operation types for the pre-resolved instruments.
+func opIndex(op string) int {
+	switch op {
+	case OpQuery:
+		return 0
+	case OpMutation:
+		return 1
+	case OpSubscription:
+		return 2
 	}
-	i.m.gqlRequests.WithLabelValues(op, st).Inc()
+	return 3
+}
+
+// record counts one operation and times it when it succeeded.
+func (m *Metrics) record(op string, ok bool, d time.Duration) {
+	k := opIndex(op)
+	if ok {
+		m.gqlExecByOp[k].Observe(d.Seconds())
+		m.gqlOK[k].Inc()
+		return
+	}
+	m.gqlFailed[k].Inc()
 }
 
 // succeeded reports whether a GraphQL response carries no errors: the
@@ -152,12 +161,12 @@ func OperationType(query, operationName string) string {
 				switch name {
 				case OpQuery, OpMutation, OpSubscription:
 					count++
+					kind, expectName = opName(name), true
 					if operationName == "" {
-						found = name
+						found = kind
 					}
-					kind, expectName = name, true
 				case "fragment":
-					kind, expectName = name, true
+					kind, expectName = "fragment", true
 				}
 			case expectName:
 				expectName = false
@@ -194,6 +203,18 @@ func OperationType(query, operationName string) string {
 			}
 		}
 	}
+}
+
+// opName returns the constant naming operation keyword k, so that the
+// result of OperationType never refers to the document it scanned.
+func opName(k string) string {
+	switch k {
+	case OpMutation:
+		return OpMutation
+	case OpSubscription:
+		return OpSubscription
+	}
+	return OpQuery
 }
 
 // Tokens of the document scanner.

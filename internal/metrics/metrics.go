@@ -17,6 +17,8 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -93,7 +95,28 @@ type Metrics struct {
 	httpDuration  *prometheus.HistogramVec
 	gqlRequests   *prometheus.CounterVec
 	gqlExecution  *prometheus.HistogramVec
+
+	// The GraphQL instruments resolved once per operation type (by
+	// opIndex), so that recording a request looks no labels up.
+	gqlOK, gqlFailed [4]prometheus.Counter
+	gqlExecByOp      [4]prometheus.Observer
+
+	// durations caches httpDuration's observers by route and status: a
+	// copy-on-write map read without locking; durationsMu serialises
+	// additions.
+	durations   atomic.Pointer[map[routeStatus]prometheus.Observer]
+	durationsMu sync.Mutex
 }
+
+// routeStatus is the label pair of postgate_http_request_duration_seconds.
+type routeStatus struct {
+	route  string
+	status int
+}
+
+// maxCachedDurations bounds the route/status pairs whose observers are
+// cached; further pairs are looked up on each request.
+const maxCachedDurations = 512
 
 // New returns Metrics with a fresh registry holding Hasura's metrics, the
 // sources in o, and the Go runtime and process collectors.
@@ -132,9 +155,10 @@ func New(o Options) *Metrics {
 		}, []string{"operation_type"}),
 	}
 	for _, op := range []string{OpQuery, OpMutation, OpSubscription, OpUnknown} {
-		for _, st := range []string{statusSuccess, statusFailed} {
-			m.gqlRequests.WithLabelValues(op, st)
-		}
+		k := opIndex(op)
+		m.gqlOK[k] = m.gqlRequests.WithLabelValues(op, statusSuccess)
+		m.gqlFailed[k] = m.gqlRequests.WithLabelValues(op, statusFailed)
+		m.gqlExecByOp[k] = m.gqlExecution.WithLabelValues(op)
 	}
 	m.reg.MustRegister(
 		m.httpConns, m.wsConns, m.requestBytes, m.responseBytes,
@@ -192,7 +216,46 @@ func (m *Metrics) ObserveRequest(route string, status int, d time.Duration, requ
 	if status == http.StatusSwitchingProtocols {
 		return
 	}
-	m.httpDuration.WithLabelValues(route, strconv.Itoa(status)).Observe(d.Seconds())
+	m.durationObserver(route, status).Observe(d.Seconds())
+}
+
+// durationObserver returns httpDuration's observer for route and status.
+func (m *Metrics) durationObserver(route string, status int) prometheus.Observer {
+	k := routeStatus{route, status}
+	cached := m.durations.Load()
+	if cached != nil {
+		if o, ok := (*cached)[k]; ok {
+			return o
+		}
+	}
+	o := m.httpDuration.WithLabelValues(route, strconv.Itoa(status))
+	if cached != nil && len(*cached) >= maxCachedDurations {
+		return o
+	}
+	m.durationsMu.Lock()
+	defer m.durationsMu.Unlock()
+	cur := m.durations.Load()
+	if cur != nil {
+		if _, ok := (*cur)[k]; ok {
+			return o
+		}
+	}
+	next := make(map[routeStatus]prometheus.Observer, 1+lenOf(cur))
+	if cur != nil {
+		for kk, v := range *cur {
+			next[kk] = v
+		}
+	}
+	next[k] = o
+	m.durations.Store(&next)
+	return o
+}
+
+func lenOf(m *map[routeStatus]prometheus.Observer) int {
+	if m == nil {
+		return 0
+	}
+	return len(*m)
 }
 
 // ConnState is an http.Server ConnState hook keeping hasura_http_connections:
