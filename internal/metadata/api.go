@@ -33,8 +33,13 @@ type opFunc func(o *opCtx, args json.RawMessage) (any, error)
 type opCtx struct {
 	ctx context.Context
 	s   *Service
-	// md is the working copy of the stored metadata.
+	// md is the working copy of the stored metadata. Its tables are
+	// shared with the published snapshot until owned (see own).
 	md *Metadata
+	// owned holds the tables of md this request made (clones or new
+	// tables), which it may modify; ownsAll is set when every table is.
+	owned   map[*Table]bool
+	ownsAll bool
 	// cat is the data database's catalog.
 	cat *catalog.Catalog
 	// bad lists md's inconsistent objects as last checked.
@@ -205,7 +210,7 @@ func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn fun
 	if cur.unreadable != nil && !unreadableOK[r.Type] {
 		return nil, apierr.New(apierr.InvalidConfig, "the stored metadata could not be read; replace it with replace_metadata or clear_metadata").WithInternal(cur.unreadable.Error())
 	}
-	o := &opCtx{ctx: ctx, s: s, md: cur.Stored.Clone(), cat: cur.Catalog, bad: cur.Inconsistent, version: cur.Version, fp: cur.fp, raw: cur.raw}
+	o := &opCtx{ctx: ctx, s: s, md: cur.Stored.share(), cat: cur.Catalog, bad: cur.Inconsistent, version: cur.Version, fp: cur.fp, raw: cur.raw}
 	if cur.unreadable == nil && cur.raw == nil && cur.Metadata != nil && cur.Stored != nil {
 		// The published snapshot is the check of md (a copy of Stored).
 		o.checked = &checkResult{md: o.md, cat: cur.Catalog, good: cur.Metadata, bad: cur.Inconsistent}
@@ -249,12 +254,14 @@ func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn fun
 		}
 		return rawJSON(res), nil
 	}
+	var enc encoding
 	if o.changed {
-		doc, err := json.Marshal(o.md)
+		var err error
+		enc, err = s.enc.encode(ctx, o.md)
 		if err != nil {
 			return nil, apierr.Internalf("metadata: encode: %v", err)
 		}
-		rv, err := s.store.save(ctx, mtx, doc, o.version)
+		rv, err := s.store.save(ctx, mtx, enc.doc, o.version)
 		if err != nil {
 			if e := apierr.As(err); e != nil {
 				return nil, e
@@ -267,6 +274,10 @@ func (s *Service) run(ctx context.Context, r *request, freshCatalog bool, fn fun
 		if err := mtx.Commit(ctx); err != nil {
 			return nil, apierr.Internalf("metadata: commit: %v", err)
 		}
+	}
+	if o.changed {
+		// o.md is published below and never modified again.
+		s.enc.commit(enc)
 	}
 	if o.changed || o.reloadCatalog {
 		var snap *Snapshot
@@ -287,6 +298,9 @@ func (o *opCtx) dispatch(ops map[string]opFunc, typ string, args json.RawMessage
 	f, ok := ops[typ]
 	if !ok {
 		return nil, unknownCommand(typ)
+	}
+	if !sharesTables(typ) {
+		o.ownAll()
 	}
 	// The operation may change md before checking it; the check of md as
 	// it stands now is its base.

@@ -10,11 +10,25 @@ import (
 // Extra sections) are shared: they are never modified in place, only
 // replaced.
 func (m *Metadata) Clone() *Metadata {
+	return m.copyWith(true)
+}
+
+// share returns a copy of m that shares its tables with m: the metadata,
+// each source, the lists of sources and tables, the functions and the
+// inherited roles are copied, the *Table values are not. A table reachable
+// from a published Snapshot is never modified; an operation that changes a
+// table first replaces it in its own copy (see opCtx.own), so that a
+// change costs one table, not the whole metadata.
+func (m *Metadata) share() *Metadata {
+	return m.copyWith(false)
+}
+
+func (m *Metadata) copyWith(deep bool) *Metadata {
 	if m == nil {
 		return nil
 	}
 	c := *m
-	c.Sources = cloneList(m.Sources, (*Source).clone)
+	c.Sources = cloneList(m.Sources, func(s *Source) *Source { return s.clone(deep) })
 	c.InheritedRoles = cloneList(m.InheritedRoles, func(r *InheritedRole) *InheritedRole {
 		x := *r
 		x.RoleSet = slices.Clone(r.RoleSet)
@@ -38,9 +52,13 @@ func cloneList[T any](l []*T, f func(*T) *T) []*T {
 	return out
 }
 
-func (s *Source) clone() *Source {
+func (s *Source) clone(deep bool) *Source {
 	c := *s
-	c.Tables = cloneList(s.Tables, (*Table).clone)
+	if deep {
+		c.Tables = cloneList(s.Tables, (*Table).clone)
+	} else if s.Tables != nil {
+		c.Tables = slices.Clone(s.Tables)
+	}
 	c.Functions = cloneList(s.Functions, func(f *Function) *Function {
 		x := *f
 		if f.Configuration != nil {

@@ -171,6 +171,7 @@ func (o *opCtx) removeWithDependents(drop func(), cascade bool, self func(Incons
 			return dependencyError(deps)
 		}
 		for _, d := range deps {
+			o.ownObject(d)
 			o.md.remove(d)
 		}
 	}

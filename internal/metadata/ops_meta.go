@@ -96,14 +96,18 @@ func opBulk(ops map[string]opFunc, keepGoing bool) opFunc {
 			var saved *Metadata
 			var savedBad []InconsistentObject
 			if keepGoing {
-				saved, savedBad = o.md.Clone(), o.bad
+				// saved shares the tables of md: neither may modify them
+				// from now on.
+				saved, savedBad = o.md.share(), o.bad
+				o.shareWorking(o.md)
 			}
 			res, err := o.dispatch(ops, r.Type, r.Args, path)
 			if err != nil {
 				if !keepGoing {
 					return nil, err
 				}
-				o.md, o.bad = saved, savedBad
+				o.shareWorking(saved)
+				o.bad = savedBad
 				e := apierr.From(err)
 				results = append(results, map[string]any{"code": e.Code, "error": e.Message, "path": "$.args" + strings.TrimPrefix(e.Path, "$")})
 				continue
@@ -124,7 +128,7 @@ func opExportMetadata(o *opCtx, raw json.RawMessage) (any, error) {
 	var doc any = o.md
 	if o.raw != nil {
 		doc = o.raw
-	} else if b, err := json.Marshal(o.md); err == nil {
+	} else if b, err := o.s.enc.document(o.ctx, o.md); err == nil {
 		doc = withoutEmptySections(b)
 	}
 	if o.v2 {

@@ -22,7 +22,8 @@ func (o *opCtx) source(name string) (*Source, error) {
 }
 
 // table returns the tracked table n of the named source (the default one
-// when source is empty), and that source.
+// when source is empty), and that source; the table is the request's own
+// (see own), which it may modify.
 func (o *opCtx) table(source string, n TableName) (*Source, *Table, error) {
 	s, err := o.source(source)
 	if err != nil {
@@ -31,7 +32,7 @@ func (o *opCtx) table(source string, n TableName) (*Source, *Table, error) {
 	if n.Name == "" {
 		return nil, nil, required("table")
 	}
-	t := s.FindTable(n)
+	t := o.own(s, s.FindTable(n))
 	if t == nil {
 		if o.legacy {
 			return nil, nil, apierr.Newf(apierr.NotExists, "table %s does not exist", n.quoted())
@@ -116,6 +117,7 @@ func (o *opCtx) trackTable(a trackTableArgs) error {
 		t.Extra = map[string]json.RawMessage{"apollo_federation_config": a.ApolloFederationConfig}
 	}
 	s.Tables = append(s.Tables, t)
+	o.markOwned(t)
 	return o.changedTable(s, t.Table, true)
 }
 

@@ -60,6 +60,8 @@ type Service struct {
 
 	mu  sync.Mutex // serialises writers within this instance
 	cur atomic.Pointer[Snapshot]
+	// enc encodes the stored document, re-encoding only changed tables.
+	enc docEncoder
 
 	lmu       sync.Mutex
 	listeners []func(*Snapshot)
