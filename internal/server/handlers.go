@@ -11,7 +11,7 @@ import (
 
 // graphql serves /v1/graphql (legacy=false) and /v1alpha1/graphql.
 func (s *server) graphql(legacy bool) func(http.ResponseWriter, *http.Request, *reqState) {
-	return func(w http.ResponseWriter, r *http.Request, rs *reqState) {
+	return func(w http.ResponseWriter, _ *http.Request, rs *reqState) {
 		if s.opts.GraphQL == nil {
 			s.notFound(w, rs)
 			return
@@ -20,7 +20,7 @@ func (s *server) graphql(legacy bool) func(http.ResponseWriter, *http.Request, *
 			s.fail(w, rs, true, legacy, err)
 			return
 		}
-		status, body := s.opts.GraphQL.Execute(r.Context(), *rs.session, rs.body, legacy)
+		status, body := s.opts.GraphQL.Execute(rs.ctx, *rs.session, rs.body, legacy)
 		writeJSON(w, status, body)
 	}
 }

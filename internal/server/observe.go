@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -15,8 +14,9 @@ type Observer interface {
 	ObserveRequest(route string, status int, d time.Duration, requestBytes, responseBytes int64)
 }
 
-// observe reports the request to the Observer, if any.
-func (s *server) observe(r *http.Request, rec *recorder, rs *reqState, start time.Time) {
+// observe reports the request to the Observer, if any, under route: the
+// route table's path or the mount's key that served it, or "other".
+func (s *server) observe(r *http.Request, rec *recorder, rs *reqState, route string, took time.Duration) {
 	if s.opts.Observer == nil {
 		return
 	}
@@ -28,26 +28,5 @@ func (s *server) observe(r *http.Request, rec *recorder, rs *reqState, start tim
 	if reqBytes == 0 && r.ContentLength > 0 {
 		reqBytes = r.ContentLength
 	}
-	s.opts.Observer.ObserveRequest(s.routeName(r.URL.Path), status, time.Since(start), reqBytes, int64(rec.size))
-}
-
-// routeName names the route serving path: the mount's key (mounts take
-// precedence), the route table's path, or "other".
-func (s *server) routeName(path string) string {
-	if _, ok := s.opts.Mounts[path]; ok {
-		return path
-	}
-	best := ""
-	for prefix := range s.opts.Mounts {
-		if strings.HasSuffix(prefix, "/") && strings.HasPrefix(path, prefix) && len(prefix) > len(best) {
-			best = prefix
-		}
-	}
-	if best != "" {
-		return best
-	}
-	if _, ok := s.routes[path]; ok {
-		return path
-	}
-	return "other"
+	s.opts.Observer.ObserveRequest(route, status, took, reqBytes, int64(rec.size))
 }

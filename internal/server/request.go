@@ -3,11 +3,11 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -19,9 +19,35 @@ import (
 	"github.com/postgate/postgate/internal/session"
 )
 
-// readBody reads the request body up to the configured limit.
+// readBody reads the request body up to the configured limit. A body of
+// known length is read into one buffer of that size; a longer one is
+// refused without being read.
 func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	limit := s.cfg.MaxBodyBytes
+	if n := r.ContentLength; n > 0 && r.Body != nil && r.Body != http.NoBody {
+		if n > limit {
+			return nil, apierr.ErrBodyTooLarge
+		}
+		body := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, body); err != nil {
+			return nil, apierr.New(apierr.BadRequest, "could not read the request body").Wrap(err)
+		}
+		// The body should end here; a request whose body runs on (one
+		// built in-process with a wrong length) is read to its end.
+		var one [1]byte
+		if m, _ := r.Body.Read(one[:]); m == 0 {
+			return body, nil
+		}
+		rest, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max(limit-n-1, 0)))
+		if err != nil {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				return nil, apierr.ErrBodyTooLarge
+			}
+			return nil, apierr.New(apierr.BadRequest, "could not read the request body").Wrap(err)
+		}
+		return append(append(body, one[0]), rest...), nil
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
@@ -115,11 +141,6 @@ func (s *server) authenticate(w http.ResponseWriter, r *http.Request, body []byt
 // requestIDKey is the context key of the request id.
 type requestIDKey struct{}
 
-// withRequestID returns ctx carrying the request id.
-func withRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
-}
-
 // RequestID returns the id of the request whose context ctx is (its
 // X-Request-Id, or the one the server generated), or "". Handlers behind
 // the server use it for log lines, such as the engine's query-log
@@ -187,7 +208,7 @@ func (s *server) handleCORS(w http.ResponseWriter, r *http.Request) bool {
 
 // logRequest writes the request's http-log line.
 func (s *server) logRequest(r *http.Request, rec *recorder, rs *reqState, took time.Duration) {
-	if !logging.Enabled(s.log, "http-log") {
+	if !s.httpLog {
 		return
 	}
 	status := rec.status
@@ -217,12 +238,24 @@ func (s *server) logRequest(r *http.Request, rec *recorder, rs *reqState, took t
 	logging.Request(s.log, d)
 }
 
-// newRequestID returns a random UUID (version 4).
+// newRequestID returns a random UUID (version 4), from the runtime's
+// ChaCha8 generator.
 func newRequestID() string {
+	const hexDigits = "0123456789abcdef"
 	var b [16]byte
-	_, _ = rand.Read(b[:])
+	binary.LittleEndian.PutUint64(b[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(b[8:], rand.Uint64())
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	var out [36]byte
+	j := 0
+	for i, c := range b {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			out[j] = '-'
+			j++
+		}
+		out[j], out[j+1] = hexDigits[c>>4], hexDigits[c&0x0f]
+		j += 2
+	}
+	return string(out[:])
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -23,20 +24,53 @@ type reqState struct {
 	body    []byte
 	session *session.Session
 	err     json.RawMessage // the error object answered, for the log
+	// ctx is the request's context carrying its id: handlers pass it on
+	// rather than r.Context(), which does not carry the id on the GraphQL
+	// routes (the request is not copied to change its context).
+	ctx context.Context
+}
+
+// exchange holds everything the server keeps for one request, allocated
+// together once.
+type exchange struct {
+	rs       reqState
+	rec      recorder
+	ctx      idContext
+	sess     session.Session
+	idHeader [1]string // the X-Request-Id response header's value
 }
 
 // ServeHTTP routes a request through request ids, CORS, panic recovery,
 // authentication and the admin check, then logs it.
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rs := &reqState{id: r.Header.Get("X-Request-Id")}
-	if rs.id == "" || len(rs.id) > 128 {
+	ex := &exchange{}
+	rs, rec := &ex.rs, &ex.rec
+	if v := r.Header["X-Request-Id"]; len(v) > 0 && v[0] != "" && len(v[0]) <= 128 {
+		rs.id = v[0]
+	} else {
 		rs.id = newRequestID()
 	}
-	w.Header().Set("X-Request-Id", rs.id)
-	r = r.WithContext(withRequestID(r.Context(), rs.id))
-	rec := &recorder{ResponseWriter: w}
-	rt, known := s.routes[r.URL.Path]
+	ex.idHeader[0] = rs.id
+	w.Header()["X-Request-Id"] = ex.idHeader[:]
+	ex.ctx = idContext{Context: r.Context(), id: rs.id}
+	rs.ctx = &ex.ctx
+	rec.ResponseWriter = w
+	path := r.URL.Path
+	rt, known := s.routes[path]
+	mountKey, mounted := s.mount(path)
+	routeName := "other"
+	switch {
+	case mounted != nil:
+		routeName = mountKey
+	case known:
+		routeName = path
+	}
+	// Only the GraphQL routes' handlers take the context from rs; the
+	// others (and mounted handlers) read it from the request.
+	if mounted != nil || !known || !rt.graphql || r.Method != http.MethodPost {
+		r = r.WithContext(rs.ctx)
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("panic while serving a request", "request_id", rs.id, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
@@ -44,12 +78,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				s.fail(rec, rs, known && rt.graphql, false, apierr.New(apierr.Unexpected, "internal error").WithStatus(http.StatusInternalServerError))
 			}
 		}
-		s.logRequest(r, rec, rs, time.Since(start))
-		s.observe(r, rec, rs, start)
+		took := time.Since(start)
+		s.logRequest(r, rec, rs, took)
+		s.observe(r, rec, rs, routeName, took)
 	}()
 
-	if h := s.mount(r.URL.Path); h != nil {
-		h.ServeHTTP(rec, r)
+	if mounted != nil {
+		mounted.ServeHTTP(rec, r)
 		return
 	}
 	if known && rt.graphql && r.Method == http.MethodGet && strings.EqualFold(r.Header.Get("Upgrade"), "websocket") {
@@ -78,7 +113,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(rec, rs, false, false, apierr.New("method-not-allowed", "method not allowed").WithStatus(http.StatusMethodNotAllowed))
 		return
 	}
-	legacy := r.URL.Path == "/v1alpha1/graphql"
+	legacy := path == "/v1alpha1/graphql"
 	if rt.auth {
 		body, err := s.readBody(rec, r)
 		if err != nil {
@@ -91,10 +126,11 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(rec, rs, rt.graphql, legacy, err)
 			return
 		}
-		rs.session = &sess
+		ex.sess = sess
+		rs.session = &ex.sess
 		if rt.admin && !sess.IsAdmin() {
 			denied := apierr.New(apierr.AccessDenied, "restricted access : admin only")
-			switch r.URL.Path {
+			switch path {
 			case "/v1/query", "/v2/query", "/v1/metadata":
 				// Hasura reports the refusal at the command's arguments.
 				denied.Path = "$.args"
@@ -104,6 +140,20 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	rt.handle(rec, r, rs)
+}
+
+// idContext is a request's context carrying its request id (what
+// context.WithValue would build, kept inside the exchange).
+type idContext struct {
+	context.Context
+	id string
+}
+
+func (c *idContext) Value(key any) any {
+	if _, ok := key.(requestIDKey); ok {
+		return c.id
+	}
+	return c.Context.Value(key)
 }
 
 // recorder remembers the status and size of a response.
@@ -153,21 +203,21 @@ func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return h.Hijack()
 }
 
-// mount returns the mounted handler for path, or nil.
-func (s *server) mount(path string) http.Handler {
-	if h, ok := s.opts.Mounts[path]; ok {
-		return h
+// mount returns the mounted handler for path and the key it is mounted
+// at, or nil: an exact key, else the longest "/"-ending key prefixing path.
+func (s *server) mount(path string) (string, http.Handler) {
+	if len(s.opts.Mounts) == 0 {
+		return "", nil
 	}
-	best := ""
-	for prefix := range s.opts.Mounts {
-		if strings.HasSuffix(prefix, "/") && strings.HasPrefix(path, prefix) && len(prefix) > len(best) {
-			best = prefix
+	if h, ok := s.opts.Mounts[path]; ok {
+		return path, h
+	}
+	for _, prefix := range s.mountPrefixes {
+		if strings.HasPrefix(path, prefix) {
+			return prefix, s.opts.Mounts[prefix]
 		}
 	}
-	if best == "" {
-		return nil
-	}
-	return s.opts.Mounts[best]
+	return "", nil
 }
 
 // fail answers err in the format of the endpoint: Hasura's API error object,
@@ -192,10 +242,15 @@ func (s *server) notFound(w http.ResponseWriter, rs *reqState) {
 	s.fail(w, rs, false, false, apierr.New(apierr.NotFound, "resource does not exist").WithStatus(http.StatusNotFound))
 }
 
+// contentTypeJSON is the Content-Type header's value for JSON answers,
+// shared by every response (net/http copies the header map when it writes
+// it; Add would append to a copy, as the slice is full).
+var contentTypeJSON = []string{"application/json; charset=utf-8"}
+
 // writeJSON writes a JSON body with Hasura's content type.
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
+	h["Content-Type"] = contentTypeJSON[:1:1]
 	// With the length known, net/http writes the body as it is rather
 	// than in chunks through its buffer.
 	h.Set("Content-Length", strconv.Itoa(len(body)))

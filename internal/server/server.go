@@ -6,13 +6,17 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/postgate/postgate/internal/config"
+	"github.com/postgate/postgate/internal/logging"
 	"github.com/postgate/postgate/internal/session"
 )
 
@@ -105,8 +109,15 @@ func New(o Options) http.Handler {
 	if o.Version == "" {
 		o.Version = Version
 	}
-	s := &server{opts: o, cfg: o.Config, log: o.Logger}
+	s := &server{opts: o, cfg: o.Config, log: o.Logger, httpLog: logging.Enabled(o.Logger, "http-log")}
 	s.routes = s.routeTable()
+	for key := range o.Mounts {
+		if strings.HasSuffix(key, "/") {
+			s.mountPrefixes = append(s.mountPrefixes, key)
+		}
+	}
+	// Longest first: the first prefix matching a path is the longest.
+	slices.SortFunc(s.mountPrefixes, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
 	return s
 }
 
@@ -115,6 +126,10 @@ type server struct {
 	cfg    *config.Config
 	log    *slog.Logger
 	routes map[string]route
+	// mountPrefixes are the keys of Mounts ending in "/", longest first.
+	mountPrefixes []string
+	// httpLog is whether the logger writes http-log lines.
+	httpLog bool
 }
 
 // route is one endpoint: its method, whether it speaks GraphQL's error
