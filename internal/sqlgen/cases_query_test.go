@@ -231,6 +231,19 @@ func queryCases() []goldenCase {
 			ir.Field{Alias: "is_me", Value: ir.ComputedScalarField{Op: ir.ComputedOp{Function: tbl("is_me"), Args: []ir.Arg{{RowArg: true}, {Name: "hasura_session", Value: ir.SessionJSON{}}}}}}),
 			Where: ir.Compare{Left: ir.ComputedOp{Function: tbl("is_me"), Args: []ir.Arg{{RowArg: true}, {Value: ir.SessionJSON{}}}}, Op: ir.OpEq, Right: lit(false, "boolean")}}),
 			sess: map[string]string{"x-hasura-user-id": "2", "x-hasura-role": "user"}},
+		// Keys a composite row cannot hold: longer than 63 bytes, the
+		// object falls back to json_build_object (its children do not).
+		{name: "long_alias_fallback", root: list(&ir.Select{From: from("author"), OrderBy: []ir.OrderBy{asc("id")}, Fields: fields(
+			"id", ir.ColumnField{Name: "id"},
+			alias70, ir.ColumnField{Name: "name"},
+			"articles", ir.ArrayRelField{Rel: rel("article", "id", "author_id"), Select: &ir.Select{From: from("article"), OrderBy: []ir.OrderBy{asc("id")},
+				Fields: fields("id", ir.ColumnField{Name: "id"}, alias63, ir.ColumnField{Name: "title"})}})})},
+		{name: "long_alias_by_pk_many_fields", root: &ir.Root{Alias: "author_by_pk", Select: &ir.Select{From: from("author"), Single: true,
+			Where: eq("id", lit(num("1"), "integer")), Fields: append(manyFields(60), ir.Field{Alias: alias70, Value: ir.ColumnField{Name: "name"}})}}},
+		{name: "long_alias_aggregate", root: &ir.Root{Alias: "a", Aggregate: &ir.Aggregate{From: from("article"), OrderBy: []ir.OrderBy{asc("id")},
+			Fields: []ir.AggregateField{{Alias: "aggregate", Summary: []ir.SummaryField{{Alias: alias70, Count: true},
+				{Alias: "max", Op: "max", Columns: []ir.OpColumn{{Alias: alias70, Name: "rating"}, {Alias: "id", Name: "id"}}}}},
+				{Alias: "nodes", Nodes: fields(alias70, ir.ColumnField{Name: "id"})}}}}},
 		{name: "hostile_identifiers", root: func() *ir.Root {
 			weird := ir.Table{Schema: `My "Schema"`, Name: `we"ird; table`}
 			r := ir.Relationship{Target: weird, Mapping: []ir.ColumnPair{{Outer: "parent", Inner: `co"l`}}}
@@ -241,6 +254,13 @@ func queryCases() []goldenCase {
 		}()},
 	}
 }
+
+// alias70 and alias63 are GraphQL names of 70 and 63 bytes: PostgreSQL keeps
+// column names of at most 63 bytes.
+const (
+	alias70 = "a_seventy_character_long_alias_for_a_field_of_the_selection_set_xxxxxx"
+	alias63 = "a_sixty_three_character_alias_for_a_field_of_the_selection_xxxx"
+)
 
 func manyFields(n int) []ir.Field {
 	out := make([]ir.Field, n)

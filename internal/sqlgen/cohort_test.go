@@ -52,7 +52,7 @@ func TestQueryCohort(t *testing.T) {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"s1": `[{"id" : 1}, {"id" : 2}]`, "s2": `[{"id" : 4}]`, `s"3`: `[]`}
+	want := map[string]string{"s1": `[{"id":1}, {"id":2}]`, "s2": `[{"id":4}]`, `s"3`: `[]`}
 	for k, v := range want {
 		if got[k] != v {
 			t.Errorf("subscriber %s: got %s, want %s", k, got[k], v)

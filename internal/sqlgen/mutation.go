@@ -152,13 +152,9 @@ func (m *mutation) writeOutput(b *strings.Builder) {
 		b.WriteString("), 'null'::json)")
 		return
 	}
-	b.WriteString("json_build_object(")
-	for i, f := range out.Response {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		writeLiteral(b, f.Alias)
-		b.WriteString(", ")
+	g := m.gen
+	g.jsonRow(b, len(out.Response), func(i int) string { return out.Response[i].Alias }, func(b *strings.Builder, i int) {
+		f := out.Response[i]
 		switch {
 		case f.AffectedRows:
 			m.affectedRows(b)
@@ -170,8 +166,7 @@ func (m *mutation) writeOutput(b *strings.Builder) {
 			m.rowsFrom(b, &ir.Select{Fields: f.Returning}, parentRow{}, m.rootRows())
 			b.WriteByte(')')
 		}
-	}
-	b.WriteByte(')')
+	})
 }
 
 // affectedRows counts the rows of every data-modifying CTE.

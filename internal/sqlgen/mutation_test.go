@@ -50,8 +50,8 @@ func TestMutationStepsUpdateMany(t *testing.T) {
 		results = append(results, res)
 	}
 	want := []string{
-		`{"affected_rows" : 1, "returning" : [{"id" : 2, "title" : "Renamed", "rating" : 3}], "__typename" : "mutation_response"}`,
-		`{"affected_rows" : 1, "returning" : [{"id" : 2, "title" : "Renamed", "rating" : 4}], "__typename" : "mutation_response"}`,
+		`{"affected_rows":1,"returning":[{"id":2,"title":"Renamed","rating":3}],"__typename":"mutation_response"}`,
+		`{"affected_rows":1,"returning":[{"id":2,"title":"Renamed","rating":4}],"__typename":"mutation_response"}`,
 	}
 	for i := range want {
 		if results[i] != want[i] {

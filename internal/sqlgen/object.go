@@ -10,15 +10,125 @@ import (
 // (PostgreSQL functions take at most 100 arguments).
 const maxPairs = 50
 
-// object writes a json_build_object of fields for the row under alias a.
+// maxRowKey is the longest column name PostgreSQL keeps: names are
+// truncated to NAMEDATALEN-1 bytes.
+const maxRowKey = 63
+
+// maxRowColumns is how many entries a select list may hold.
+const maxRowColumns = 1664
+
+// rowKeys reports whether the n keys key(i) can be the column names of a
+// composite row whose JSON (row_to_json, json_agg) is the object: each is
+// non-empty and at most maxRowKey bytes (as written by writeIdent, which
+// drops NUL bytes), and no two are equal. Otherwise the object is built
+// with json_build_object.
+func rowKeys(n int, key func(i int) string) bool {
+	if n == 0 || n > maxRowColumns {
+		return false
+	}
+	var seen map[string]struct{}
+	if n > 16 {
+		seen = make(map[string]struct{}, n)
+	}
+	for i := 0; i < n; i++ {
+		k := rowKey(key(i))
+		if k == "" || len(k) > maxRowKey {
+			return false
+		}
+		if seen != nil {
+			if _, dup := seen[k]; dup {
+				return false
+			}
+			seen[k] = struct{}{}
+			continue
+		}
+		for j := 0; j < i; j++ {
+			if rowKey(key(j)) == k {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// rowKey is key as writeIdent writes it: without NUL bytes.
+func rowKey(k string) string {
+	if strings.IndexByte(k, 0) >= 0 {
+		return strings.ReplaceAll(k, "\x00", "")
+	}
+	return k
+}
+
+// object writes the JSON object of fields for the row under alias a.
 // Relationships add LEFT JOIN LATERAL items to joins; their value is the
 // joined item's j column.
+//
+// The object is a composite row whose column names are the response keys:
+// a CROSS JOIN LATERAL (SELECT value AS "key", ...) item added to joins
+// after the relationships it reads, turned to JSON by row_to_json. The
+// planner pulls the FROM-less subquery up into the query, so the row is
+// built in place; row_to_json renders each value as json_build_object
+// would (the same datum-to-JSON rules), without spaces around the colon.
+// Keys a composite row cannot hold (see rowKeys) fall back to
+// json_build_object.
 func (g *gen) object(b, joins *strings.Builder, fields []ir.Field, a string) {
-	jsonObject(b, len(fields), func(i int) {
-		writeLiteral(b, fields[i].Alias)
-		b.WriteString(", ")
-		g.fieldValue(b, joins, fields[i].Value, a)
-	})
+	if !rowKeys(len(fields), func(i int) string { return fields[i].Alias }) {
+		jsonObject(b, len(fields), func(i int) {
+			writeLiteral(b, fields[i].Alias)
+			b.WriteString(", ")
+			g.fieldValue(b, joins, fields[i].Value, a)
+		})
+		return
+	}
+	e := g.alias()
+	var row strings.Builder
+	row.WriteString(" CROSS JOIN LATERAL (SELECT ")
+	for i, f := range fields {
+		if i > 0 {
+			row.WriteString(", ")
+		}
+		g.fieldValue(&row, joins, f.Value, a)
+		row.WriteString(" AS ")
+		writeIdent(&row, f.Alias)
+	}
+	row.WriteString(") AS ")
+	row.WriteString(e)
+	// after the relationship joins, whose j columns the row reads
+	joins.WriteString(row.String())
+	b.WriteString("row_to_json(")
+	b.WriteString(e)
+	b.WriteByte(')')
+}
+
+// jsonRow writes the JSON object of n pairs whose values read no row of the
+// enclosing query (no aggregate, no column): a scalar subquery turning the
+// composite row (SELECT value AS "key", ...) into JSON, or json_build_object
+// when the keys cannot be column names (see rowKeys). val(b, i) writes the
+// i-th value into b.
+func (g *gen) jsonRow(b *strings.Builder, n int, key func(i int) string, val func(b *strings.Builder, i int)) {
+	if !rowKeys(n, key) {
+		jsonObject(b, n, func(i int) {
+			writeLiteral(b, key(i))
+			b.WriteString(", ")
+			val(b, i)
+		})
+		return
+	}
+	e := g.alias()
+	b.WriteString("(SELECT row_to_json(")
+	b.WriteString(e)
+	b.WriteString(") FROM (SELECT ")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		val(b, i)
+		b.WriteString(" AS ")
+		writeIdent(b, key(i))
+	}
+	b.WriteString(") AS ")
+	b.WriteString(e)
+	b.WriteByte(')')
 }
 
 // jsonObject writes a json object of n pairs; pair(i) writes the i-th key

@@ -1,1 +1,1 @@
-SELECT json_build_object('aggregate', json_build_object('count', count(*), 'max', json_build_object('id', max(_0."id"))), 'nodes', coalesce(json_agg(json_build_object('id', _0."id")), '[]'::json)) AS j FROM "public"."article" AS _0 WHERE false
+SELECT json_build_object('aggregate', json_build_object('count', count(*), 'max', json_build_object('id', max(_0."id"))), 'nodes', coalesce(json_agg(row_to_json(_1)), '[]'::json)) AS j FROM "public"."article" AS _0 CROSS JOIN LATERAL (SELECT _0."id" AS "id") AS _1 WHERE false

@@ -1,1 +1,1 @@
-SELECT coalesce((SELECT json_build_object('id', _0."id", 'name', _0."name") AS j FROM "public"."author" AS _0 WHERE (_0."id" = $1::text::integer)), 'null'::json) AS root
+SELECT coalesce((SELECT row_to_json(_1) AS j FROM "public"."author" AS _0 CROSS JOIN LATERAL (SELECT _0."id" AS "id", _0."name" AS "name") AS _1 WHERE (_0."id" = $1::text::integer)), 'null'::json) AS root

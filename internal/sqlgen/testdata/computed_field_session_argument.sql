@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('id', _0."id", 'is_me', "public"."is_me"(_0, "hasura_session" => $1::text::json)) ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0 WHERE ("public"."is_me"(_0, $1::text::json) = $2::text::boolean)
+SELECT coalesce(json_agg(row_to_json(_1) ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0 CROSS JOIN LATERAL (SELECT _0."id" AS "id", "public"."is_me"(_0, "hasura_session" => $1::text::json) AS "is_me") AS _1 WHERE ("public"."is_me"(_0, $1::text::json) = $2::text::boolean)

@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('id', _0."id", 'geom', ST_AsGeoJSON(_0."geom", 15, 4)::json, 'geog', ST_AsGeoJSON(_0."geog", 15, 4)::json) ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."place" AS _0
+SELECT coalesce(json_agg(row_to_json(_1) ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."place" AS _0 CROSS JOIN LATERAL (SELECT _0."id" AS "id", ST_AsGeoJSON(_0."geom", 15, 4)::json AS "geom", ST_AsGeoJSON(_0."geog", 15, 4)::json AS "geog") AS _1

@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('id', _0."id", 'city', (_0."info" #> $1::text::text[]), 'tag', (_0."info" #> $2::text::text[]), 'age', (_0."info" #> $3::text::text[])) ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0
+SELECT coalesce(json_agg(row_to_json(_1) ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0 CROSS JOIN LATERAL (SELECT _0."id" AS "id", (_0."info" #> $1::text::text[]) AS "city", (_0."info" #> $2::text::text[]) AS "tag", (_0."info" #> $3::text::text[]) AS "age") AS _1

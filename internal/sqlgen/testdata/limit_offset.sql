@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('id', _0."id") ORDER BY _0."id" ASC), '[]'::json) AS j FROM (SELECT _0.* FROM "public"."article" AS _0 ORDER BY _0."id" ASC LIMIT 2 OFFSET 1) AS _0
+SELECT coalesce(json_agg(row_to_json(_1) ORDER BY _0."id" ASC), '[]'::json) AS j FROM (SELECT _0.* FROM "public"."article" AS _0 ORDER BY _0."id" ASC LIMIT 2 OFFSET 1) AS _0 CROSS JOIN LATERAL (SELECT _0."id" AS "id") AS _1

@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('id', _0."id") ORDER BY (SELECT count(*) FROM "public"."author_published"(_0) AS _1) DESC, _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0
+SELECT coalesce(json_agg(row_to_json(_1) ORDER BY (SELECT count(*) FROM "public"."author_published"(_0) AS _2) DESC, _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0 CROSS JOIN LATERAL (SELECT _0."id" AS "id") AS _1

@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('id', _0."id") ORDER BY (SELECT _1."name" FROM "public"."author" AS _1 WHERE _1."id" = _0."author_id" LIMIT 1) DESC NULLS LAST, _0."id" ASC), '[]'::json) AS j FROM "public"."article" AS _0
+SELECT coalesce(json_agg(row_to_json(_1) ORDER BY (SELECT _2."name" FROM "public"."author" AS _2 WHERE _2."id" = _0."author_id" LIMIT 1) DESC NULLS LAST, _0."id" ASC), '[]'::json) AS j FROM "public"."article" AS _0 CROSS JOIN LATERAL (SELECT _0."id" AS "id") AS _1

@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('id', _0."id")), '[]'::json) AS j FROM "public"."author" AS _0 WHERE false
+SELECT coalesce(json_agg(row_to_json(_1)), '[]'::json) AS j FROM "public"."author" AS _0 CROSS JOIN LATERAL (SELECT _0."id" AS "id") AS _1 WHERE false

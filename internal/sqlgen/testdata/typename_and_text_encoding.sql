@@ -1,1 +1,1 @@
-SELECT coalesce(json_agg(json_build_object('__typename', 'author'::text, 'id', _0."id", 'big', (_0."big")::text, 'price', (_0."price")::text, 'quote', E'it''s \\ "q"'::text) ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0
+SELECT coalesce(json_agg(row_to_json(_1) ORDER BY _0."id" ASC), '[]'::json) AS j FROM "public"."author" AS _0 CROSS JOIN LATERAL (SELECT 'author'::text AS "__typename", _0."id" AS "id", (_0."big")::text AS "big", (_0."price")::text AS "price", E'it''s \\ "q"'::text AS "quote") AS _1

@@ -1,1 +1,1 @@
-WITH _u0 AS (UPDATE "public"."author" AS _t SET "info" = $1::text::jsonb WHERE (_t."id" = $2::text::integer) RETURNING _t AS r) SELECT coalesce((SELECT json_build_object('info', _0."info") AS j FROM (SELECT (r).* FROM _u0) AS _0), 'null'::json) AS result, true AS check_ok
+WITH _u0 AS (UPDATE "public"."author" AS _t SET "info" = $1::text::jsonb WHERE (_t."id" = $2::text::integer) RETURNING _t AS r) SELECT coalesce((SELECT row_to_json(_1) AS j FROM (SELECT (r).* FROM _u0) AS _0 CROSS JOIN LATERAL (SELECT _0."info" AS "info") AS _1), 'null'::json) AS result, true AS check_ok
