@@ -4,7 +4,10 @@
 # to the first served query, idle RSS, RSS under Q1-like load, and the time of
 # one pg_track_table and one pg_create_select_permission, both at a small
 # schema (SMALL tables) and at the large one (N tables), so that the results
-# show whether a change costs in proportion to the change or to the schema.
+# show whether a change costs in proportion to the change or to the schema,
+# and, at both sizes, the time from one change's response until a query as
+# each of roles user, editor and viewer is served (their GraphQL schemas are
+# rebuilt after a change).
 # Writes bench/results/scale.md.
 #
 # Environment: N (default 1000), SMALL (default 100), REPEAT (changes timed
@@ -104,15 +107,63 @@ changes() {
 	echo "$size tables: pg_track_table ${TRACK[$size]} ms, pg_create_select_permission ${PERM[$size]} ms (median of $REPEAT)" >&2
 }
 
+# role_query ROLE: runs RQ as ROLE; prints ok, or the start of the reply.
+RQ='{"query":"query R { t0001(limit: 1, order_by: {id: asc}) { id name } }"}'
+role_query() {
+	local out
+	out=$(curl -s -H "x-hasura-admin-secret: $SECRET" -H "x-hasura-role: $1" -H 'x-hasura-user-id: 1' \
+		-H 'Content-Type: application/json' --data-binary "$RQ" "$URL/v1/graphql" || true)
+	case $out in *'"data"'*'"t0001"'*) echo ok ;; *) echo "${out:0:200}" ;; esac
+}
+# roles_after_change SIZE X: with the schemas of roles user, editor and
+# viewer built (a query as each served), makes one change (a select
+# permission for editor on table X) and times, from its response, until a
+# query as each of the three roles (sent at once, in parallel) is served:
+# the lazy rebuild of each role's GraphQL schema after a change.
+declare -A ROLE_MS
+ROLES=(user editor viewer)
+roles_after_change() {
+	local size=$1 x=$2 r t0 pids=() res
+	for r in "${ROLES[@]}"; do
+		res=$(role_query "$r")
+		[ "$res" = ok ] || { echo "error: query as $r failed: $res" >&2; exit 1; }
+	done
+	meta "{\"type\":\"pg_create_select_permission\",\"args\":{\"table\":\"$x\",\"role\":\"editor\",\"permission\":{\"columns\":\"*\",\"filter\":{}}}}" >/dev/null
+	t0=$(now_ms)
+	for r in "${ROLES[@]}"; do
+		(
+			res=$(role_query "$r")
+			if [ "$res" = ok ]; then echo $(($(now_ms) - t0)) >"$TMP/role-$r"; else echo "error: $res" >"$TMP/role-$r"; fi
+		) &
+		pids+=($!)
+	done
+	for r in "${pids[@]}"; do wait "$r"; done
+	for r in "${ROLES[@]}"; do
+		ROLE_MS[$size,$r]=$(cat "$TMP/role-$r")
+		case ${ROLE_MS[$size,$r]} in error*) echo "${ROLE_MS[$size,$r]}" >&2; exit 1 ;; esac
+	done
+	echo "$size tables: first query after one change as user ${ROLE_MS[$size,user]} ms, editor ${ROLE_MS[$size,editor]} ms, viewer ${ROLE_MS[$size,viewer]} ms" >&2
+}
+role_cell() { # SIZE
+	local r m=0 out=()
+	for r in "${ROLES[@]}"; do
+		out+=("${ROLE_MS[$1,$r]}")
+		[ "${ROLE_MS[$1,$r]}" -gt "$m" ] && m=${ROLE_MS[$1,$r]}
+	done
+	echo "$(IFS=/; echo "${out[*]}") ms (slowest $m ms)"
+}
+
 python3 bench/scale.py metadata "$SMALL" "$TMP/exported.json" >"$TMP/small.json"
 REPLACE_SMALL=$(meta "@$TMP/small.json")
 changes "$SMALL" 1
+roles_after_change "$SMALL" x0001
 python3 bench/scale.py metadata "$N" "$TMP/exported.json" >"$TMP/large.json"
 REPLACE_LARGE=$(meta "@$TMP/large.json")
 kill -USR1 "$PG8"
 changes "$N" $((REPEAT + 1))
 kill -USR2 "$PG8"
 sleep 1
+roles_after_change "$N" "$(printf 'x%04d' $((REPEAT + 1)))"
 go tool pprof -top -cum -nodecount=45 "$TMP/first-1.pprof" >bench/results/scale-change-cpu.txt 2>/dev/null || true
 RSS_BEFORE_RESTART=$(rss_mb)
 
@@ -174,6 +225,8 @@ mkdir -p bench/results
 	echo "| pg_track_table with $N tables tracked (median of $REPEAT) | ${TRACK[$N]} ms | ≤ 200 ms | $(verdict "${TRACK[$N]}" 200) |"
 	echo "| pg_create_select_permission with $SMALL tables tracked | ${PERM[$SMALL]} ms | | |"
 	echo "| pg_create_select_permission with $N tables tracked | ${PERM[$N]} ms | ≤ 200 ms | $(verdict "${PERM[$N]}" 200) |"
+	echo "| first query as user/editor/viewer after one change, $SMALL tables tracked (ms from the change's response) | $(role_cell "$SMALL") | | |"
+	echo "| first query as user/editor/viewer after one change, $N tables tracked (ms from the change's response) | $(role_cell "$N") | | |"
 	echo
 	echo "Heap in use after the load (bench/results/scale-heap.txt): $(awk '/^Showing nodes/ {print $(NF-1)}' bench/results/scale-heap.txt 2>/dev/null) total; the server ran as bench/profile (postgate serve plus signal-driven pprof)."
 	echo
