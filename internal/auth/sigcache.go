@@ -29,7 +29,13 @@ func newSigCache(max int) *sigCache {
 	return &sigCache{max: max, entries: make(map[[32]byte]sigEntry)}
 }
 
-func tokenKey(token string) [32]byte { return sha256.Sum256([]byte(token)) }
+func tokenKey(token string) [32]byte {
+	var buf [2048]byte
+	if len(token) <= len(buf) {
+		return sha256.Sum256(append(buf[:0], token...))
+	}
+	return sha256.Sum256([]byte(token))
+}
 
 func (c *sigCache) get(k [32]byte) (sigEntry, bool) {
 	if c == nil || c.max <= 0 {

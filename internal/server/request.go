@@ -162,7 +162,7 @@ func headerSession(h http.Header) session.Session {
 	vars := map[string]string{}
 	for name, values := range h {
 		if session.IsSessionVar(name) && len(values) > 0 {
-			vars[strings.ToLower(name)] = values[0]
+			vars[session.VarName(name)] = values[0]
 		}
 	}
 	role := strings.TrimSpace(vars["x-hasura-role"])

@@ -162,6 +162,8 @@ type recorder struct {
 	status int
 	size   int
 	wrote  bool
+	// lengthHeader holds the Content-Length header's value (writeJSON).
+	lengthHeader [1]string
 }
 
 func (r *recorder) WriteHeader(status int) {
@@ -253,7 +255,12 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h["Content-Type"] = contentTypeJSON[:1:1]
 	// With the length known, net/http writes the body as it is rather
 	// than in chunks through its buffer.
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if rec, ok := w.(*recorder); ok {
+		rec.lengthHeader[0] = strconv.Itoa(len(body))
+		h["Content-Length"] = rec.lengthHeader[:]
+	} else {
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+	}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

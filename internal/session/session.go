@@ -43,3 +43,24 @@ func (s Session) Get(name string) (string, bool) {
 func IsSessionVar(name string) bool {
 	return len(name) >= 9 && strings.EqualFold(name[:9], "x-hasura-")
 }
+
+// VarName returns the session variable name for header or claim name:
+// name lower-cased. The canonical header forms of the common variables
+// map to constants, so that naming them allocates nothing.
+func VarName(name string) string {
+	switch name {
+	case "X-Hasura-Role":
+		return "x-hasura-role"
+	case "X-Hasura-User-Id":
+		return "x-hasura-user-id"
+	case "X-Hasura-Admin-Secret":
+		return "x-hasura-admin-secret"
+	case "X-Hasura-Access-Key":
+		return "x-hasura-access-key"
+	case "X-Hasura-Use-Backend-Only-Permissions":
+		return "x-hasura-use-backend-only-permissions"
+	case "X-Hasura-Org-Id":
+		return "x-hasura-org-id"
+	}
+	return strings.ToLower(name)
+}
