@@ -244,6 +244,10 @@ func queryCases() []goldenCase {
 			Fields: []ir.AggregateField{{Alias: "aggregate", Summary: []ir.SummaryField{{Alias: alias70, Count: true},
 				{Alias: "max", Op: "max", Columns: []ir.OpColumn{{Alias: alias70, Name: "rating"}, {Alias: "id", Name: "id"}}}}},
 				{Alias: "nodes", Nodes: fields(alias70, ir.ColumnField{Name: "id"})}}}}},
+		// An aggregate selecting no aggregate is still one object.
+		{name: "aggregate_typename_only", root: &ir.Root{Alias: "a", Aggregate: &ir.Aggregate{From: from("article"),
+			Fields: []ir.AggregateField{{Alias: "__typename", Const: ptr("article_aggregate")},
+				{Alias: "aggregate", Summary: []ir.SummaryField{{Alias: "__typename", Const: ptr("article_aggregate_fields")}}}}}}},
 		{name: "hostile_identifiers", root: func() *ir.Root {
 			weird := ir.Table{Schema: `My "Schema"`, Name: `we"ird; table`}
 			r := ir.Relationship{Target: weird, Mapping: []ir.ColumnPair{{Outer: "parent", Inner: `co"l`}}}

@@ -6,10 +6,14 @@
 // # Statements
 //
 // Query compiles one root query field into one statement that returns one row
-// with one json column: the field's value, built by PostgreSQL with
-// json_build_object and json_agg over LATERAL joins. Lists are [] when
-// empty; a single-row field (by_pk) is the JSON null when no row matches.
-// The engine writes these bytes into the response without decoding them.
+// with one json column: the field's value, built by PostgreSQL over LATERAL
+// joins. Each object of selected fields is a composite row whose column
+// names are the response keys, (SELECT value AS "key", ...), turned to JSON
+// by row_to_json (lists: json_agg(row_to_json(row) ORDER BY ...)); objects
+// whose keys a row cannot hold (longer than 63 bytes) use json_build_object.
+// Lists are [] when empty; a single-row field (by_pk) is the JSON null when
+// no row matches. The engine writes these bytes into the response without
+// decoding them.
 //
 // Mutation compiles one root mutation field into one statement (data
 // modifying CTEs plus the result) returning one row with two columns:

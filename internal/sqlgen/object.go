@@ -63,41 +63,54 @@ func rowKey(k string) string {
 // Relationships add LEFT JOIN LATERAL items to joins; their value is the
 // joined item's j column.
 //
-// The object is a composite row whose column names are the response keys:
-// a CROSS JOIN LATERAL (SELECT value AS "key", ...) item added to joins
-// after the relationships it reads, turned to JSON by row_to_json. The
-// planner pulls the FROM-less subquery up into the query, so the row is
-// built in place; row_to_json renders each value as json_build_object
-// would (the same datum-to-JSON rules), without spaces around the colon.
-// Keys a composite row cannot hold (see rowKeys) fall back to
-// json_build_object.
+// The object is a composite row whose column names are the response keys
+// (see rowObject), turned to JSON by row_to_json; row_to_json renders each
+// value as json_build_object would (the same datum-to-JSON rules), without
+// spaces around the colon.
 func (g *gen) object(b, joins *strings.Builder, fields []ir.Field, a string) {
-	if !rowKeys(len(fields), func(i int) string { return fields[i].Alias }) {
-		jsonObject(b, len(fields), func(i int) {
-			writeLiteral(b, fields[i].Alias)
+	g.rowObject(b, joins, len(fields), func(i int) string { return fields[i].Alias }, func(b *strings.Builder, i int) {
+		g.fieldValue(b, joins, fields[i].Value, a)
+	}, true)
+}
+
+// rowObject writes the object of n pairs, key(i) and the value val(b, i)
+// writes. When the keys can be column names (see rowKeys) the object is a
+// composite row: a CROSS JOIN LATERAL (SELECT value AS "key", ...) item
+// appended to joins after the items the values add to it (relationships,
+// nested objects), which the planner pulls up into the query so that the
+// row is built in place. rowObject then writes the row's alias, or with
+// asJSON row_to_json of it; a row nested in another row is rendered as an
+// object by row_to_json and json_agg. Otherwise it writes a json_build_object.
+func (g *gen) rowObject(b, joins *strings.Builder, n int, key func(i int) string, val func(b *strings.Builder, i int), asJSON bool) {
+	if !rowKeys(n, key) {
+		jsonObject(b, n, func(i int) {
+			writeLiteral(b, key(i))
 			b.WriteString(", ")
-			g.fieldValue(b, joins, fields[i].Value, a)
+			val(b, i)
 		})
 		return
 	}
 	e := g.alias()
 	var row strings.Builder
 	row.WriteString(" CROSS JOIN LATERAL (SELECT ")
-	for i, f := range fields {
+	for i := 0; i < n; i++ {
 		if i > 0 {
 			row.WriteString(", ")
 		}
-		g.fieldValue(&row, joins, f.Value, a)
+		val(&row, i)
 		row.WriteString(" AS ")
-		writeIdent(&row, f.Alias)
+		writeIdent(&row, key(i))
 	}
 	row.WriteString(") AS ")
 	row.WriteString(e)
-	// after the relationship joins, whose j columns the row reads
 	joins.WriteString(row.String())
-	b.WriteString("row_to_json(")
-	b.WriteString(e)
-	b.WriteByte(')')
+	if asJSON {
+		b.WriteString("row_to_json(")
+		b.WriteString(e)
+		b.WriteByte(')')
+	} else {
+		b.WriteString(e)
+	}
 }
 
 // jsonRow writes the JSON object of n pairs whose values read no row of the

@@ -1,1 +1,1 @@
-SELECT json_build_object('aggregate', json_build_object('count', count(*))) AS j FROM "public"."search_articles"($1::text) AS _0
+SELECT row_to_json(_2) AS j FROM (SELECT count(*) AS _c0 FROM "public"."search_articles"($1::text) AS _0) AS _1 CROSS JOIN LATERAL (SELECT _1._c0 AS "count") AS _3 CROSS JOIN LATERAL (SELECT _3 AS "aggregate") AS _2

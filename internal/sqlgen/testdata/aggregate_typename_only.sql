@@ -1,0 +1,1 @@
+SELECT row_to_json(_2) AS j FROM (SELECT count(*) AS _c0 FROM "public"."article" AS _0) AS _1 CROSS JOIN LATERAL (SELECT 'article_aggregate_fields'::text AS "__typename") AS _3 CROSS JOIN LATERAL (SELECT 'article_aggregate'::text AS "__typename", _3 AS "aggregate") AS _2
