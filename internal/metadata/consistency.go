@@ -166,54 +166,7 @@ func (c *checker) checkSource(s *Source) {
 	s.Functions = funcs
 	// 3. Relationships and computed fields.
 	for _, t := range s.Tables {
-		ct := c.cat.Tables[t.Table.qname()]
-		fields := map[string]bool{}
-		for _, col := range ct.Columns {
-			fields[col.Name] = true
-		}
-		var objs []*ObjectRelationship
-		for _, r := range t.ObjectRelationships {
-			if reason := c.relProblem(s, t, ct, r.Name, true, r.Using.ForeignKeyConstraintOn, r.Using.ManualConfiguration, fields); reason != "" {
-				def := relDefinition(t.Table, r.Name, r.Using, r.Comment)
-				c.tableObj(t, "object_relation", r.Name, inTable(t, "in relationship "+q(r.Name)+": "+reason), def)
-				continue
-			}
-			fields[r.Name] = true
-			objs = append(objs, r)
-		}
-		t.ObjectRelationships = objs
-		var arrs []*ArrayRelationship
-		for _, r := range t.ArrayRelationships {
-			var fk json.RawMessage
-			if r.Using.ForeignKeyConstraintOn != nil {
-				fk = rawJSON(r.Using.ForeignKeyConstraintOn)
-			}
-			if reason := c.relProblem(s, t, ct, r.Name, false, fk, r.Using.ManualConfiguration, fields); reason != "" {
-				def := relDefinition(t.Table, r.Name, r.Using, r.Comment)
-				c.tableObj(t, "array_relation", r.Name, inTable(t, "in relationship "+q(r.Name)+": "+reason), def)
-				continue
-			}
-			fields[r.Name] = true
-			arrs = append(arrs, r)
-		}
-		t.ArrayRelationships = arrs
-		var cfs []*ComputedField
-		for _, cf := range t.ComputedFields {
-			reason := ""
-			if fields[cf.Name] {
-				reason = fmt.Sprintf("column/relationship %s of table %s already exists", q(cf.Name), t.Table.quoted())
-			} else {
-				reason = c.computedFieldProblem(t, cf)
-			}
-			if reason != "" {
-				def := rawJSON(map[string]any{"table": t.Table, "name": cf.Name, "definition": cf.Definition, "comment": cf.Comment})
-				c.tableObj(t, "computed_field", cf.Name, inTable(t, "in computed field "+q(cf.Name)+": "+reason), def)
-				continue
-			}
-			fields[cf.Name] = true
-			cfs = append(cfs, cf)
-		}
-		t.ComputedFields = cfs
+		c.checkFields(s, t)
 	}
 	// 4. Permissions (they may traverse relationships of other tables).
 	for _, t := range s.Tables {
@@ -233,6 +186,59 @@ func (c *checker) checkSource(s *Source) {
 		}
 		f.Permissions = perms
 	}
+}
+
+// checkFields prunes the inconsistent relationships and computed fields of
+// t, a table of s (whose tables and functions are pruned).
+func (c *checker) checkFields(s *Source, t *Table) {
+	ct := c.cat.Tables[t.Table.qname()]
+	fields := map[string]bool{}
+	for _, col := range ct.Columns {
+		fields[col.Name] = true
+	}
+	var objs []*ObjectRelationship
+	for _, r := range t.ObjectRelationships {
+		if reason := c.relProblem(s, t, ct, r.Name, true, r.Using.ForeignKeyConstraintOn, r.Using.ManualConfiguration, fields); reason != "" {
+			def := relDefinition(t.Table, r.Name, r.Using, r.Comment)
+			c.tableObj(t, "object_relation", r.Name, inTable(t, "in relationship "+q(r.Name)+": "+reason), def)
+			continue
+		}
+		fields[r.Name] = true
+		objs = append(objs, r)
+	}
+	t.ObjectRelationships = objs
+	var arrs []*ArrayRelationship
+	for _, r := range t.ArrayRelationships {
+		var fk json.RawMessage
+		if r.Using.ForeignKeyConstraintOn != nil {
+			fk = rawJSON(r.Using.ForeignKeyConstraintOn)
+		}
+		if reason := c.relProblem(s, t, ct, r.Name, false, fk, r.Using.ManualConfiguration, fields); reason != "" {
+			def := relDefinition(t.Table, r.Name, r.Using, r.Comment)
+			c.tableObj(t, "array_relation", r.Name, inTable(t, "in relationship "+q(r.Name)+": "+reason), def)
+			continue
+		}
+		fields[r.Name] = true
+		arrs = append(arrs, r)
+	}
+	t.ArrayRelationships = arrs
+	var cfs []*ComputedField
+	for _, cf := range t.ComputedFields {
+		reason := ""
+		if fields[cf.Name] {
+			reason = fmt.Sprintf("column/relationship %s of table %s already exists", q(cf.Name), t.Table.quoted())
+		} else {
+			reason = c.computedFieldProblem(t, cf)
+		}
+		if reason != "" {
+			def := rawJSON(map[string]any{"table": t.Table, "name": cf.Name, "definition": cf.Definition, "comment": cf.Comment})
+			c.tableObj(t, "computed_field", cf.Name, inTable(t, "in computed field "+q(cf.Name)+": "+reason), def)
+			continue
+		}
+		fields[cf.Name] = true
+		cfs = append(cfs, cf)
+	}
+	t.ComputedFields = cfs
 }
 
 // tableProblem checks a table's own definition against the catalog.

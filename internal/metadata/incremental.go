@@ -3,13 +3,14 @@ package metadata
 import "slices"
 
 // changedTable is changedMetadata for an operation that changed one table of
-// source s and nothing else: tracking it (added) or adding a permission to
-// it. When the metadata was wholly consistent before the operation and the
-// check of that table finds nothing wrong, the rest of the metadata needs no
-// new check: a new table or a new permission cannot make another object
-// inconsistent (permissions, relationships and computed fields of other
-// tables do not depend on a table's permissions, and tracking a table only
-// lets more references resolve). Then only that table is checked and the
+// source s and nothing else: tracking it (added), adding or dropping a
+// permission, or adding a relationship. When the metadata was wholly
+// consistent before the operation and the check of that table finds
+// nothing wrong, the rest of the metadata needs no new check: such a change
+// cannot make another object inconsistent (nothing depends on a table's
+// permissions; tracking a table or adding a relationship, whose name
+// clashes with no field of its table, only lets more references resolve).
+// Then only that table is checked and the
 // consistent metadata is the previous one with that table replaced (or
 // appended); otherwise, or when anything is found wrong, the whole metadata
 // is checked as before, which also gives the errors Hasura's order.
@@ -59,6 +60,7 @@ func (o *opCtx) changedTable(s *Source, n TableName, added bool) error {
 			return o.changedMetadata()
 		}
 	}
+	c.checkFields(&nsrc, nt)
 	c.checkPermissions(&nsrc, nt)
 	if len(c.out) > 0 {
 		return o.changedMetadata()

@@ -58,8 +58,19 @@ func TestChangeChecksOnlyItsTable(t *testing.T) {
 		// A wrong permission is found by the whole check, with its error.
 		{body: `{"type":"pg_create_select_permission","args":{"table":"u2","role":"viewer","permission":{"columns":"*","filter":{"nope":{"_eq":1}}}}}`,
 			err: `"nope" is not a column, relationship or computed field of table "u2"`},
+		// Dropping a permission, adding a relationship: that table only.
+		{body: `{"type":"pg_drop_select_permission","args":{"table":"u4","role":"user"}}`, want: 1},
+		{body: `{"type":"pg_create_array_relationship","args":{"table":"u3","name":"children","using":{"foreign_key_constraint_on":{"table":"u4","column":"parent_id"}}}}`, want: 1},
+		{body: `{"type":"pg_create_object_relationship","args":{"table":"u7","name":"owner","using":{"manual_configuration":{"remote_table":"u3","column_mapping":{"owner_id":"id"}}}}}`, want: 1},
+		{body: `{"type":"pg_create_select_permission","args":{"table":"u2","role":"viewer","permission":{"columns":"*","filter":{"children":{"owner":{"id":{"_gt":1}}}}}}}`,
+			err: `"children" is not a column, relationship or computed field of table "u2"`},
+		{body: `{"type":"pg_create_select_permission","args":{"table":"u7","role":"viewer","permission":{"columns":"*","filter":{"owner":{"children":{"id":{"_gt":1}}}}}}}`, want: 1},
+		// A wrong relationship is found by the whole check, with its error.
+		{body: `{"type":"pg_create_object_relationship","args":{"table":"u5","name":"bad","using":{"foreign_key_constraint_on":"nope"}}}`,
+			err: `column "nope" does not exist`},
 		// Operations of other kinds still check everything.
-		{body: `{"type":"pg_drop_select_permission","args":{"table":"u4","role":"user"}}`},
+		{body: `{"type":"pg_drop_relationship","args":{"table":"u3","relationship":"children","cascade":true}}`},
+		{body: `{"type":"pg_set_table_is_enum","args":{"table":"u1","is_enum":false}}`},
 	} {
 		n, err := checked(c.body)
 		switch {

@@ -122,7 +122,7 @@ func opDropPermission(kind string) opFunc {
 		if a.Role == "" {
 			return nil, required("role")
 		}
-		_, t, err := o.table(a.Source, a.Table)
+		src, t, err := o.table(a.Source, a.Table)
 		if err != nil {
 			return nil, err
 		}
@@ -130,7 +130,7 @@ func opDropPermission(kind string) opFunc {
 			return nil, permissionMissing(kind, a.Table, a.Role)
 		}
 		t.dropPermission(kind, a.Role)
-		return successMsg, o.changedMetadata()
+		return successMsg, o.changedTable(src, t.Table, false)
 	}
 }
 

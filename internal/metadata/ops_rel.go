@@ -65,7 +65,7 @@ func opCreateObjectRelationship(o *opCtx, raw json.RawMessage) (any, error) {
 			return nil, apierr.New(apierr.ParseFailed, err.Error()).WithPath("$.using.foreign_key_constraint_on")
 		}
 	}
-	_, t, err := o.table(a.Source, a.Table)
+	src, t, err := o.table(a.Source, a.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func opCreateObjectRelationship(o *opCtx, raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	t.ObjectRelationships = append(t.ObjectRelationships, &ObjectRelationship{Name: a.Name, Using: using, Comment: a.Comment})
-	return successMsg, o.changedMetadata()
+	return successMsg, o.changedTable(src, t.Table, false)
 }
 
 func opCreateArrayRelationship(o *opCtx, raw json.RawMessage) (any, error) {
@@ -93,7 +93,7 @@ func opCreateArrayRelationship(o *opCtx, raw json.RawMessage) (any, error) {
 			return nil, apierr.New(apierr.ParseFailed, err.Error()).WithPath("$.using.foreign_key_constraint_on")
 		}
 	}
-	_, t, err := o.table(a.Source, a.Table)
+	src, t, err := o.table(a.Source, a.Table)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +101,7 @@ func opCreateArrayRelationship(o *opCtx, raw json.RawMessage) (any, error) {
 		return nil, err
 	}
 	t.ArrayRelationships = append(t.ArrayRelationships, &ArrayRelationship{Name: a.Name, Using: using, Comment: a.Comment})
-	return successMsg, o.changedMetadata()
+	return successMsg, o.changedTable(src, t.Table, false)
 }
 
 // relRef names a relationship of a table.
