@@ -138,6 +138,12 @@ func succeeded(status int, resp []byte) bool {
 // operation. The document is scanned, not parsed: invalid documents may get
 // any type, and the engine reports their errors.
 func OperationType(query, operationName string) string {
+	return operationType(query, operationName, true)
+}
+
+// operationType is OperationType; skipNested=false scans nested tokens one
+// by one too (the reference the tests compare the skipping against).
+func operationType(query, operationName string, skipNested bool) string {
 	found, count := "", 0
 	depth := 0
 	kind := ""          // keyword of the definition being read ("" between definitions)
@@ -145,7 +151,7 @@ func OperationType(query, operationName string) string {
 	inBody := false     // the definition's selection set has begun
 	sc := scanner{src: query}
 	for {
-		tok, name := sc.next()
+		tok, name := sc.next(skipNested && depth > 0)
 		switch tok {
 		case tokEOF:
 			if operationName == "" && count != 1 || found == "" {
@@ -234,7 +240,15 @@ type scanner struct {
 	pos int
 }
 
-func (s *scanner) next() (int, string) {
+// next returns the next token. Inside a selection set or arguments
+// (nested), names and other punctuation do not matter to OperationType and
+// are skipped up to the next brace, bracket, parenthesis, string or comment.
+func (s *scanner) next(nested bool) (int, string) {
+	if nested {
+		for s.pos < len(s.src) && !structural[s.src[s.pos]] {
+			s.pos++
+		}
+	}
 	for s.pos < len(s.src) {
 		c := s.src[s.pos]
 		switch {
@@ -305,6 +319,10 @@ func (s *scanner) skipString() {
 		s.pos++
 	}
 }
+
+// structural marks the bytes that start a token mattering inside nested
+// braces: brackets, strings and comments.
+var structural = [256]bool{'{': true, '}': true, '(': true, ')': true, '[': true, ']': true, '"': true, '#': true}
 
 func isNameChar(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'

@@ -238,6 +238,12 @@ func (s *jsonScanner) str() (strSpan, bool) {
 	s.i++
 	sp := strSpan{start: s.i, plain: true, set: true}
 	for s.i < len(s.b) {
+		for s.i < len(s.b) && plainByte[s.b[s.i]] {
+			s.i++
+		}
+		if s.i == len(s.b) {
+			break
+		}
 		c := s.b[s.i]
 		switch {
 		case c == '"':
@@ -387,3 +393,12 @@ func (s *jsonScanner) digits() bool {
 	}
 	return s.i > start
 }
+
+// plainByte marks the bytes a JSON string holds as they are: ASCII other
+// than control characters, the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()

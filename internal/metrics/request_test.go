@@ -74,6 +74,24 @@ func FuzzRequestOperation(f *testing.F) {
 	})
 }
 
+func FuzzOperationTypeSkipsNested(f *testing.F) {
+	for _, q := range []string{
+		`{ users { id } }`, `query Q($w: users_bool_exp = {id: {_eq: 1}}) @cached { users(where: $w) { id } }`,
+		"# mutation in a comment\nquery { a }", `query A { a } mutation B { b }`,
+		`fragment F on users { id } subscription { users { ...F } }`,
+		`query { a(s: "mutation { x }", b: """ subscription { } """) }`, `mutation @dir(a: {b: "}"}) { x }`,
+		"query { a(x: -1.5e3, y: [1, {z: \"#\"}]) # }\n } mutation M { b }",
+	} {
+		f.Add(q, "")
+		f.Add(q, "M")
+	}
+	f.Fuzz(func(t *testing.T, q, name string) {
+		if got, want := operationType(q, name, true), operationType(q, name, false); got != want {
+			t.Errorf("operationType(%q, %q) = %q skipping nested tokens, %q scanning them", q, name, got, want)
+		}
+	})
+}
+
 func BenchmarkRequestOperation(b *testing.B) {
 	body := []byte(`{"query":"query Q1 { artist(limit: 10, order_by: {artist_id: asc}) { artist_id name } }"}`)
 	b.Run("fast", func(b *testing.B) {
