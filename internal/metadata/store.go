@@ -119,7 +119,7 @@ func (s store) save(ctx context.Context, tx pgx.Tx, doc []byte, expected int64) 
 	var rv int64
 	err := tx.QueryRow(ctx, `UPDATE hdb_catalog.hdb_metadata
 		SET metadata = $1::json, resource_version = resource_version + 1
-		WHERE resource_version = $2 RETURNING resource_version`, string(doc), expected).Scan(&rv)
+		WHERE resource_version = $2 RETURNING resource_version`, json.RawMessage(doc), expected).Scan(&rv)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, conflict(expected)
 	}
