@@ -7,39 +7,38 @@ import "github.com/vektah/gqlparser/v2/ast"
 // with _and/_or/_not.
 func (b *builder) boolExpType(t *Table) string {
 	name := t.TypeName("_bool_exp")
-	if b.types[name] != nil {
+	return b.frame(fBoolExp, t, name, func() string {
+		d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name,
+			Description: `Boolean expression to filter rows from the table "` + t.QuotedName + `". All fields are combined with a logical 'AND'.`})
+		d.Fields = ast.FieldList{
+			field("_and", listOf(nonNull(name)), ""),
+			field("_not", named(name), ""),
+			field("_or", listOf(nonNull(name)), ""),
+		}
+		for _, f := range b.selectableColumns(t) {
+			d.Fields = append(d.Fields, field(f.Name, named(b.comparisonExp(f)), ""))
+		}
+		for _, r := range b.relationships(t) {
+			if r.Target == nil {
+				continue
+			}
+			d.Fields = append(d.Fields, field(r.Name, named(b.boolExpType(r.Target)), ""))
+			if !r.Object && r.Target.aggregatable() {
+				d.Fields = append(d.Fields, field(r.Name+"_aggregate", named(b.aggregateBoolExpType(r.Target)), ""))
+			}
+		}
+		for _, c := range b.computed(t) {
+			if hasExtraArgs(c) {
+				continue
+			}
+			if c.Returns != nil {
+				d.Fields = append(d.Fields, field(c.Name, named(b.boolExpType(c.Returns)), ""))
+			} else {
+				d.Fields = append(d.Fields, field(c.Name, named(b.scalarComparisonExp(b.scalar(scalarName(c.ReturnType)))), ""))
+			}
+		}
 		return name
-	}
-	d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name,
-		Description: `Boolean expression to filter rows from the table "` + t.QuotedName + `". All fields are combined with a logical 'AND'.`})
-	d.Fields = ast.FieldList{
-		field("_and", listOf(nonNull(name)), ""),
-		field("_not", named(name), ""),
-		field("_or", listOf(nonNull(name)), ""),
-	}
-	for _, f := range b.selectableColumns(t) {
-		d.Fields = append(d.Fields, field(f.Name, named(b.comparisonExp(f)), ""))
-	}
-	for _, r := range b.relationships(t) {
-		if r.Target == nil {
-			continue
-		}
-		d.Fields = append(d.Fields, field(r.Name, named(b.boolExpType(r.Target)), ""))
-		if !r.Object && r.Target.aggregatable() {
-			d.Fields = append(d.Fields, field(r.Name+"_aggregate", named(b.aggregateBoolExpType(r.Target)), ""))
-		}
-	}
-	for _, c := range b.computed(t) {
-		if hasExtraArgs(c) {
-			continue
-		}
-		if c.Returns != nil {
-			d.Fields = append(d.Fields, field(c.Name, named(b.boolExpType(c.Returns)), ""))
-		} else {
-			d.Fields = append(d.Fields, field(c.Name, named(b.scalarComparisonExp(b.scalar(scalarName(c.ReturnType)))), ""))
-		}
-	}
-	return name
+	})
 }
 
 // hasExtraArgs reports whether a computed field's function takes arguments
@@ -56,15 +55,22 @@ func hasExtraArgs(c *Computed) bool {
 // comparisonExp declares the comparison input of a column field.
 func (b *builder) comparisonExp(f *Field) string {
 	if f.EnumTable != nil {
-		en := b.enumType(f.EnumTable)
-		name := en + "_comparison_exp"
-		if b.types[name] == nil {
-			d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name, Description: comparisonDesc(en)})
-			d.Fields = equalityOps(en)
-		}
-		return name
+		return b.enumComparisonExp(f.EnumTable)
 	}
 	return b.scalarComparisonExp(b.scalar(f.Type))
+}
+
+// enumComparisonExp declares the comparison input of the enum of enum
+// table et.
+func (b *builder) enumComparisonExp(et *Table) string {
+	defer b.shared(op{kind: opEnumCmp, q: et.Name})()
+	en := b.enumType(et)
+	name := en + "_comparison_exp"
+	if b.types[name] == nil {
+		d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name, Description: comparisonDesc(en)})
+		d.Fields = equalityOps(en)
+	}
+	return name
 }
 
 // comparisonDesc is the description of <T>_comparison_exp.
@@ -86,6 +92,7 @@ func equalityOps(t string) ast.FieldList {
 // scalarComparisonExp declares <Scalar>_comparison_exp with Hasura's
 // operators for the scalar.
 func (b *builder) scalarComparisonExp(s string) string {
+	defer b.shared(op{kind: opScalarCmp, name: s})()
 	name := s + "_comparison_exp"
 	if b.types[name] != nil {
 		return name

@@ -32,6 +32,11 @@ type Options struct {
 	// (HASURA_GRAPHQL_INFER_FUNCTION_PERMISSIONS=false); by default a role
 	// may call every function returning a table it can select from.
 	ExplicitFunctionPermissions bool
+	// Cache, when set, lets Build reuse the definitions of tables whose
+	// inputs did not change since a previous Build with the same cache
+	// (for any role). Keep one per engine across metadata changes and
+	// call its Advance on each change.
+	Cache *Cache
 }
 
 // EnumValue is one row of an enum table.
@@ -62,12 +67,56 @@ type builder struct {
 	cols  map[*Table][]*Field
 	rels  map[*Table][]*Relationship
 	comps map[*Table][]*Computed
+	// objRels and objComps are the relationships and computed fields of
+	// each selectable table's object type, in field order.
+	objRels  map[*Table][]*Relationship
+	objComps map[*Table][]*Computed
+	// query, sub and mutation are the root types being built.
+	query, sub, mutation *ast.Definition
+	// fresh are the definitions this Build created (not replayed from
+	// the cache); assemble sorts them.
+	fresh []*ast.Definition
+	// overwrote is set when a definition replaced another of the same name.
+	overwrote bool
+
+	// Incremental builds (incremental.go): the cache, the frame being
+	// recorded, table fingerprints and cache entries, the frames recorded
+	// for the cache, the built-in scalars used by replayed frames, and
+	// whether a replay met a state its recording did not expect.
+	cache    *Cache
+	rec      *recorder
+	fps      *fingerprints
+	entries  map[*Table]*cacheEntry
+	recorded []recorded
+	uses     uint8
+	diverged bool
 }
 
 // Build generates the GraphQL schema role sees for the tracked tables and
 // functions of src, as Hasura v2 would with its default naming convention.
-// The result is immutable and safe for concurrent use.
+// The result is immutable and safe for concurrent use. With o.Cache, the
+// definitions of tables whose inputs did not change since a previous Build
+// using the same cache are reused (incremental.go); the schema is the same
+// as without the cache.
 func Build(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.InheritedRole, role string, o Options) (*Schema, error) {
+	b, err := buildSchema(cat, src, inherited, role, o, o.Cache)
+	if err != nil {
+		return nil, err
+	}
+	if b.diverged {
+		// A replay met a state its recording did not expect: build
+		// from scratch.
+		if b, err = buildSchema(cat, src, inherited, role, o, nil); err != nil {
+			return nil, err
+		}
+	}
+	if b.cache != nil {
+		b.publish()
+	}
+	return b.out, nil
+}
+
+func buildSchema(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.InheritedRole, role string, o Options, cache *Cache) (*builder, error) {
 	b := &builder{
 		cat:        cat,
 		src:        src,
@@ -80,6 +129,8 @@ func Build(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.Inh
 		cols:       map[*Table][]*Field{},
 		rels:       map[*Table][]*Relationship{},
 		comps:      map[*Table][]*Computed{},
+		objRels:    map[*Table][]*Relationship{},
+		objComps:   map[*Table][]*Computed{},
 		out: &Schema{
 			Role:         role,
 			Query:        map[string]*RootField{},
@@ -100,6 +151,16 @@ func Build(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.Inh
 		b.custom = c
 	}
 	if src != nil {
+		// About 30 types per table with every kind of permission: a map
+		// sized once instead of grown step by step.
+		b.types = make(map[string]*ast.Definition, 32*len(src.Tables)+64)
+	}
+	if cache != nil && src != nil {
+		b.cache = cache
+		b.fps = newFingerprints(b)
+		b.entries = map[*Table]*cacheEntry{}
+	}
+	if src != nil {
 		b.resolveTables()
 		for _, t := range b.tables {
 			if t.Perm.Select != nil {
@@ -109,24 +170,30 @@ func Build(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.Inh
 		}
 		for _, t := range b.tables {
 			if t.Perm.Select != nil {
+				b.objectFields(t)
+			}
+		}
+		for _, t := range b.tables {
+			if t.Perm.Select != nil {
 				b.objectType(t)
 			}
 		}
 	}
-	query := &ast.Definition{Kind: ast.Object, Name: "query_root"}
-	sub := &ast.Definition{Kind: ast.Object, Name: "subscription_root"}
+	b.query = &ast.Definition{Kind: ast.Object, Name: "query_root"}
+	b.sub = &ast.Definition{Kind: ast.Object, Name: "subscription_root"}
 	for _, t := range b.tables {
 		if t.Perm.Select != nil {
-			b.selectRootFields(t, query, sub)
+			b.selectRootFields(t)
 		}
 	}
-	mutation := &ast.Definition{Kind: ast.Object, Name: "mutation_root", Description: "mutation root"}
+	b.mutation = &ast.Definition{Kind: ast.Object, Name: "mutation_root", Description: "mutation root"}
 	for _, t := range b.tables {
-		b.mutationRootFields(t, mutation)
+		b.mutationRootFields(t)
 	}
 	if src != nil {
-		b.functionRootFields(query, sub, mutation)
+		b.functionRootFields()
 	}
+	query, sub, mutation := b.query, b.sub, b.mutation
 	if len(query.Fields) == 0 {
 		query.Fields = append(query.Fields, field("no_queries_available", nonNull("String"), ""))
 		sub = nil
@@ -141,7 +208,19 @@ func Build(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.Inh
 		b.namespace(mutation, "_mutation_frontend")
 	}
 	b.out.AST = b.assemble(query, mutation, sub)
-	return b.out, nil
+	return b, nil
+}
+
+// publish hands the frames this Build recorded to the cache.
+func (b *builder) publish() {
+	for _, r := range b.recorded {
+		for i := range r.frame.ops {
+			if o := &r.frame.ops[i]; o.kind == opAdd {
+				r.frame.uses |= typeUses(o.def)
+			}
+		}
+	}
+	b.cache.publish(b.fps.tables, b.recorded)
 }
 
 // namespace moves the fields of a root type into <namespace><suffix> and
@@ -155,14 +234,36 @@ func (b *builder) namespace(root *ast.Definition, suffix string) {
 
 // add registers a generated type definition.
 func (b *builder) add(d *ast.Definition) *ast.Definition {
-	b.types[d.Name] = d
+	b.addRaw(d)
+	b.fresh = append(b.fresh, d)
+	if b.rec != nil {
+		b.rec.add(op{kind: opAdd, def: d})
+	}
 	return d
+}
+
+// addRaw declares d.
+func (b *builder) addRaw(d *ast.Definition) {
+	if b.types[d.Name] != nil {
+		b.overwrote = true
+	}
+	b.types[d.Name] = d
 }
 
 // scalar makes sure the scalar name is declared and returns it.
 func (b *builder) scalar(name string) string {
+	if r := b.rec; r != nil && !r.scalars[name] {
+		if r.scalars == nil {
+			r.scalars = map[string]bool{}
+		}
+		r.scalars[name] = true
+		r.add(op{kind: opScalar, name: name})
+	}
 	if !builtinScalars[name] && b.types[name] == nil {
+		saved := b.rec
+		b.rec = nil
 		b.add(&ast.Definition{Kind: ast.Scalar, Name: name})
+		b.rec = saved
 	}
 	return name
 }
@@ -173,39 +274,70 @@ func (b *builder) scalar(name string) string {
 // lists them.
 func (b *builder) assemble(query, mutation, sub *ast.Definition) *ast.Schema {
 	prelude := validator.PreludeDocument()
+	// The generated types take precedence over the prelude's.
 	s := &ast.Schema{
-		Types:         make(map[string]*ast.Definition, len(b.types)+len(prelude.Definitions)+3),
+		Types:         b.types,
 		Directives:    map[string]*ast.DirectiveDefinition{},
-		PossibleTypes: map[string][]*ast.Definition{},
+		PossibleTypes: make(map[string][]*ast.Definition, len(b.types)+len(prelude.Definitions)+3),
 		Implements:    map[string][]*ast.Definition{},
+	}
+	for _, d := range b.fresh {
+		sortDefinition(d)
 	}
 	for _, d := range prelude.Definitions {
 		d.BuiltIn = true
-		s.Types[d.Name] = d
+		if s.Types[d.Name] == nil {
+			s.Types[d.Name] = d
+		} else {
+			b.overwrote = true
+		}
 	}
 	for _, d := range prelude.Directives {
 		s.Directives[d.Name] = d
 	}
 	s.Directives["cached"] = cachedDirective()
-	for _, d := range b.types {
-		sortDefinition(d)
-		s.Types[d.Name] = d
-	}
 	for _, root := range []*ast.Definition{query, mutation, sub} {
 		if root == nil {
 			continue
 		}
 		sortDefinition(root)
+		if s.Types[root.Name] != nil {
+			b.overwrote = true
+		}
 		s.Types[root.Name] = root
 	}
 	s.Query = query
 	s.Mutation = mutation
 	s.Subscription = sub
 	query.Fields = append(query.Fields, validator.QueryIntrospectionFields()...)
-	pruneBuiltinScalars(s)
+	if b.cache == nil || b.overwrote {
+		pruneBuiltinScalars(s)
+	} else {
+		// Replayed definitions were scanned when they were recorded.
+		uses := b.uses
+		for _, d := range b.fresh {
+			uses |= typeUses(d)
+		}
+		for _, d := range prelude.Definitions {
+			uses |= typeUses(d)
+		}
+		for _, root := range []*ast.Definition{query, mutation, sub} {
+			if root != nil {
+				uses |= typeUses(root)
+			}
+		}
+		for _, d := range s.Directives {
+			for _, a := range d.Arguments {
+				uses |= namedUses(a.Type)
+			}
+		}
+		pruneUnused(s, uses)
+	}
+	possible := make([]*ast.Definition, 0, len(s.Types))
 	for _, d := range s.Types {
 		if d.Kind == ast.Object || d.Kind == ast.InputObject {
-			s.PossibleTypes[d.Name] = []*ast.Definition{d}
+			possible = append(possible, d)
+			s.PossibleTypes[d.Name] = possible[len(possible)-1 : len(possible) : len(possible)]
 		}
 	}
 	return s
@@ -236,7 +368,9 @@ func sortDefinition(d *ast.Definition) {
 		}
 	}
 	for _, f := range d.Fields {
-		if len(f.Arguments) > 1 {
+		// Root fields replayed from a Cache are shared, already sorted:
+		// leave them untouched.
+		if len(f.Arguments) > 1 && !sort.SliceIsSorted(f.Arguments, func(i, j int) bool { return f.Arguments[i].Name < f.Arguments[j].Name }) {
 			sort.Slice(f.Arguments, func(i, j int) bool { return f.Arguments[i].Name < f.Arguments[j].Name })
 		}
 	}
@@ -249,35 +383,22 @@ func sortDefinition(d *ast.Definition) {
 // they are there. Every generated type is reachable from a root, so a scan
 // of all definitions finds the uses.
 func pruneBuiltinScalars(s *ast.Schema) {
-	var useInt, useFloat, useID bool
-	note := func(t *ast.Type) {
-		for t.Elem != nil {
-			t = t.Elem
-		}
-		switch t.NamedType {
-		case "Int":
-			useInt = true
-		case "Float":
-			useFloat = true
-		case "ID":
-			useID = true
-		}
-	}
+	var uses uint8
 	for _, d := range s.Types {
-		for _, f := range d.Fields {
-			note(f.Type)
-			for _, a := range f.Arguments {
-				note(a.Type)
-			}
-		}
+		uses |= typeUses(d)
 	}
 	for _, d := range s.Directives {
 		for _, a := range d.Arguments {
-			note(a.Type)
+			uses |= namedUses(a.Type)
 		}
 	}
-	for name, used := range map[string]bool{"Int": useInt, "Float": useFloat, "ID": useID} {
-		if !used {
+	pruneUnused(s, uses)
+}
+
+// pruneUnused removes those of Int, Float and ID that uses lacks.
+func pruneUnused(s *ast.Schema, uses uint8) {
+	for name, bit := range map[string]uint8{"Int": usesInt, "Float": usesFloat, "ID": usesID} {
+		if uses&bit == 0 {
 			delete(s.Types, name)
 		}
 	}

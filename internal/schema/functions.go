@@ -61,12 +61,10 @@ func (b *builder) function(q catalog.QName) *catalog.Function {
 	return nil
 }
 
-// computedFields adds the role's computed fields to t's object type.
+// computedFields adds the role's computed fields (objectFields) to t's
+// object type.
 func (b *builder) computedFields(t *Table, def *ast.Definition) {
-	for _, c := range b.computed(t) {
-		if t.Fields[c.Name] != nil {
-			continue
-		}
+	for _, c := range b.objComps[t] {
 		desc := c.Function.Description
 		if desc == "" {
 			desc = `A computed field, executes function "` + quotedName(c.Function.Name) + `"`
@@ -82,13 +80,11 @@ func (b *builder) computedFields(t *Table, def *ast.Definition) {
 			args = append(args, a)
 		}
 		if c.Returns != nil {
-			t.Fields[c.Name] = &Field{Name: c.Name, Kind: FieldComputedSet, Computed: c}
 			args = append(args, b.selectArgs(c.Returns)...)
 			def.Fields = append(def.Fields, field(c.Name, nonNullList(nonNull(c.Returns.TypeName(""))), desc, args...))
 			continue
 		}
 		st := b.scalar(scalarName(c.ReturnType))
-		t.Fields[c.Name] = &Field{Name: c.Name, Kind: FieldComputedScalar, Computed: c, Type: st}
 		def.Fields = append(def.Fields, field(c.Name, named(st), desc, args...))
 	}
 }
@@ -138,7 +134,7 @@ func (b *builder) argsInput(fn *catalog.Function, tn string, skip map[int]bool, 
 	if len(fields) == 0 {
 		return nil
 	}
-	if b.types[tn] == nil {
+	if b.absent(tn) {
 		b.add(&ast.Definition{Kind: ast.InputObject, Name: tn, Fields: fields})
 	}
 	if required {
@@ -151,7 +147,8 @@ func (b *builder) argsInput(fn *catalog.Function, tn string, skip map[int]bool, 
 // rows of a table the role can select from: to query_root and
 // subscription_root, or to mutation_root for functions exposed as
 // mutations (VOLATILE by default; no _aggregate there).
-func (b *builder) functionRootFields(query, sub, mutation *ast.Definition) {
+func (b *builder) functionRootFields() {
+	query, sub, mutation := b.query, b.sub, b.mutation
 	for _, mf := range b.src.Functions {
 		q := qname(mf.Function)
 		fn := b.function(q)

@@ -92,15 +92,22 @@ func (b *builder) inputColumnType(t *Table, c *catalog.Column) string {
 }
 
 // mutationRootFields adds the insert, update and delete root fields of t.
-func (b *builder) mutationRootFields(t *Table, m *ast.Definition) {
+func (b *builder) mutationRootFields(t *Table) {
+	b.frame(fMutationRoots, t, "", func() string {
+		b.mutationRootFieldsOf(t)
+		return ""
+	})
+}
+
+func (b *builder) mutationRootFieldsOf(t *Table) {
 	q := t.QuotedName
 	add := func(key, def string, kind RootKind, desc string, ty *ast.Type, args ...*ast.ArgumentDefinition) {
 		name, comment, ok := b.rootName(t.Meta, key, def)
 		if ok {
 			desc = comment
 		}
-		m.Fields = append(m.Fields, field(name, ty, desc, args...))
-		b.out.Mutation[name] = &RootField{Name: name, Kind: kind, Table: t}
+		b.appendRoot(rootMutation, field(name, ty, desc, args...))
+		b.register(rootMutation, name, kind, t)
 	}
 	byPK := t.pkSelectable()
 	if ip := b.insertPermOf(t); ip != nil {
@@ -157,67 +164,66 @@ func copyArgs(as []*ast.ArgumentDefinition) []*ast.ArgumentDefinition {
 // mutationResponseType declares <t>_mutation_response.
 func (b *builder) mutationResponseType(t *Table) string {
 	name := t.TypeName("_mutation_response")
-	if b.types[name] != nil {
+	return b.frame(fMutationResponse, t, name, func() string {
+		d := b.add(&ast.Definition{Kind: ast.Object, Name: name, Description: `response of any mutation on the table "` + t.QuotedName + `"`,
+			Fields: ast.FieldList{field("affected_rows", nonNull("Int"), "number of rows affected by the mutation")}})
+		if t.Perm.Select != nil {
+			d.Fields = append(d.Fields, field("returning", nonNullList(nonNull(t.TypeName(""))), "data from the rows affected by the mutation"))
+		}
+		b.setObject(name, t)
 		return name
-	}
-	d := b.add(&ast.Definition{Kind: ast.Object, Name: name, Description: `response of any mutation on the table "` + t.QuotedName + `"`,
-		Fields: ast.FieldList{field("affected_rows", nonNull("Int"), "number of rows affected by the mutation")}})
-	if t.Perm.Select != nil {
-		d.Fields = append(d.Fields, field("returning", nonNullList(nonNull(t.TypeName(""))), "data from the rows affected by the mutation"))
-	}
-	b.out.Objects[name] = t
-	return name
+	})
 }
 
 // insertInputType declares <t>_insert_input with the role's insertable
 // columns and nested inserts through relationships.
 func (b *builder) insertInputType(t *Table) string {
 	name := t.TypeName("_insert_input")
-	if b.types[name] != nil {
+	return b.frame(fInsertInput, t, name, func() string {
+		ip := b.insertPermOf(t)
+		d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name, Description: `input type for inserting data into table "` + t.QuotedName + `"`})
+		for _, c := range mutableColumns(t, ip.Columns, ip.Set) {
+			d.Fields = append(d.Fields, field(t.ColumnField[c.Name], named(b.inputColumnType(t, c)), columnDescription(t, c)))
+		}
+		for _, r := range b.relationships(t) {
+			// Manual relationships take nested inserts only with an
+			// insertion_order.
+			target := b.all[r.TargetName]
+			if target == nil || b.insertPermOf(target) == nil || r.InsertionOrder == "" {
+				continue
+			}
+			if r.Object {
+				d.Fields = append(d.Fields, field(r.Name, named(b.relInsertInput(target, true)), ""))
+			} else {
+				d.Fields = append(d.Fields, field(r.Name, named(b.relInsertInput(target, false)), ""))
+			}
+		}
+		if len(d.Fields) == 0 {
+			// An input object needs a field; Hasura's placeholder keeps the type valid.
+			d.Fields = ast.FieldList{field("_PLACEHOLDER", named("String"), "")}
+		}
 		return name
-	}
-	ip := b.insertPermOf(t)
-	d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name, Description: `input type for inserting data into table "` + t.QuotedName + `"`})
-	for _, c := range mutableColumns(t, ip.Columns, ip.Set) {
-		d.Fields = append(d.Fields, field(t.ColumnField[c.Name], named(b.inputColumnType(t, c)), columnDescription(t, c)))
-	}
-	for _, r := range b.relationships(t) {
-		// Manual relationships take nested inserts only with an
-		// insertion_order.
-		target := b.all[r.TargetName]
-		if target == nil || b.insertPermOf(target) == nil || r.InsertionOrder == "" {
-			continue
-		}
-		if r.Object {
-			d.Fields = append(d.Fields, field(r.Name, named(b.relInsertInput(target, true)), ""))
-		} else {
-			d.Fields = append(d.Fields, field(r.Name, named(b.relInsertInput(target, false)), ""))
-		}
-	}
-	if len(d.Fields) == 0 {
-		// An input object needs a field; Hasura's placeholder keeps the type valid.
-		d.Fields = ast.FieldList{field("_PLACEHOLDER", named("String"), "")}
-	}
-	return name
+	})
 }
 
 // relInsertInput declares <t>_obj_rel_insert_input or
 // <t>_arr_rel_insert_input.
 func (b *builder) relInsertInput(t *Table, object bool) string {
 	name, kind, data := t.TypeName("_arr_rel_insert_input"), "array", nonNullList(nonNull(b.insertInputType(t)))
+	fk := fArrRelInsert
 	if object {
 		name, kind, data = t.TypeName("_obj_rel_insert_input"), "object", nonNull(b.insertInputType(t))
+		fk = fObjRelInsert
 	}
-	if b.types[name] != nil {
+	return b.frame(fk, t, name, func() string {
+		d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name,
+			Description: "input type for inserting " + kind + ` relation for remote table "` + t.QuotedName + `"`,
+			Fields:      ast.FieldList{field("data", data, "")}})
+		if c := b.onConflictType(t); c != "" {
+			d.Fields = append(d.Fields, field("on_conflict", named(c), "upsert condition"))
+		}
 		return name
-	}
-	d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name,
-		Description: "input type for inserting " + kind + ` relation for remote table "` + t.QuotedName + `"`,
-		Fields:      ast.FieldList{field("data", data, "")}})
-	if c := b.onConflictType(t); c != "" {
-		d.Fields = append(d.Fields, field("on_conflict", named(c), "upsert condition"))
-	}
-	return name
+	})
 }
 
 // onConflictType declares <t>_on_conflict, <t>_constraint and
@@ -225,41 +231,40 @@ func (b *builder) relInsertInput(t *Table, object bool) string {
 // role cannot update it.
 func (b *builder) onConflictType(t *Table) string {
 	name := t.TypeName("_on_conflict")
-	if b.types[name] != nil {
+	return b.frame(fOnConflict, t, name, func() string {
+		var cons []*catalog.Constraint
+		if t.Catalog.PrimaryKey != nil {
+			cons = append(cons, t.Catalog.PrimaryKey)
+		}
+		cons = append(cons, t.Catalog.Uniques...)
+		up := b.updatePermOf(t)
+		if len(cons) == 0 || up == nil {
+			return ""
+		}
+		cname := t.TypeName("_constraint")
+		ce := b.add(&ast.Definition{Kind: ast.Enum, Name: cname, Description: `unique or primary key constraints on table "` + t.QuotedName + `"`})
+		for _, c := range cons {
+			ce.EnumValues = append(ce.EnumValues, &ast.EnumValueDefinition{Name: c.Name,
+				Description: `unique or primary key constraint on columns "` + strings.Join(c.Columns, `", "`) + `"`})
+		}
+		empty := &ast.Value{Kind: ast.ListValue, Raw: ""}
+		uc := field("update_columns", nonNullList(nonNull(b.updateColumnType(t, up))), "")
+		uc.DefaultValue = empty
+		b.add(&ast.Definition{Kind: ast.InputObject, Name: name, Description: `on_conflict condition type for table "` + t.QuotedName + `"`,
+			Fields: ast.FieldList{
+				field("constraint", nonNull(cname), ""),
+				uc,
+				field("where", named(b.boolExpType(t)), ""),
+			}})
 		return name
-	}
-	var cons []*catalog.Constraint
-	if t.Catalog.PrimaryKey != nil {
-		cons = append(cons, t.Catalog.PrimaryKey)
-	}
-	cons = append(cons, t.Catalog.Uniques...)
-	up := b.updatePermOf(t)
-	if len(cons) == 0 || up == nil {
-		return ""
-	}
-	cname := t.TypeName("_constraint")
-	ce := b.add(&ast.Definition{Kind: ast.Enum, Name: cname, Description: `unique or primary key constraints on table "` + t.QuotedName + `"`})
-	for _, c := range cons {
-		ce.EnumValues = append(ce.EnumValues, &ast.EnumValueDefinition{Name: c.Name,
-			Description: `unique or primary key constraint on columns "` + strings.Join(c.Columns, `", "`) + `"`})
-	}
-	empty := &ast.Value{Kind: ast.ListValue, Raw: ""}
-	uc := field("update_columns", nonNullList(nonNull(b.updateColumnType(t, up))), "")
-	uc.DefaultValue = empty
-	b.add(&ast.Definition{Kind: ast.InputObject, Name: name, Description: `on_conflict condition type for table "` + t.QuotedName + `"`,
-		Fields: ast.FieldList{
-			field("constraint", nonNull(cname), ""),
-			uc,
-			field("where", named(b.boolExpType(t)), ""),
-		}})
-	return name
+	})
 }
 
 // updateColumnType declares <t>_update_column (with Hasura's _PLACEHOLDER
 // when the role may update no column).
 func (b *builder) updateColumnType(t *Table, up *metadata.UpdatePermission) string {
 	name := t.TypeName("_update_column")
-	if b.types[name] != nil {
+	if !b.absent(name) {
 		return name
 	}
 	d := b.add(&ast.Definition{Kind: ast.Enum, Name: name, Description: `update columns of table "` + t.QuotedName + `"`})
@@ -283,7 +288,7 @@ func (b *builder) updateOps(t *Table, up *metadata.UpdatePermission) []*ast.Argu
 	var args []*ast.ArgumentDefinition
 	input := func(suffix, desc string, fields ast.FieldList) string {
 		n := t.TypeName(suffix)
-		if b.types[n] == nil {
+		if b.absent(n) {
 			b.add(&ast.Definition{Kind: ast.InputObject, Name: n, Description: desc, Fields: fields})
 		}
 		return n
@@ -333,20 +338,20 @@ func (b *builder) updateOps(t *Table, up *metadata.UpdatePermission) []*ast.Argu
 // pkColumnsInput declares <t>_pk_columns_input.
 func (b *builder) pkColumnsInput(t *Table) string {
 	name := t.TypeName("_pk_columns_input")
-	if b.types[name] == nil {
+	return b.frame(fPKColumns, t, name, func() string {
 		d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name, Description: "primary key columns input for table: " + t.GQLName})
 		for _, c := range t.Catalog.PrimaryKey.Columns {
 			f := t.Fields[t.ColumnField[c]]
 			d.Fields = append(d.Fields, field(f.Name, nonNull(b.columnTypeName(f)), columnDescription(t, f.Column)))
 		}
-	}
-	return name
+		return name
+	})
 }
 
 // updatesType declares <t>_updates, one element of update_<t>_many.
 func (b *builder) updatesType(t *Table, ops []*ast.ArgumentDefinition) string {
 	name := t.TypeName("_updates")
-	if b.types[name] == nil {
+	if b.absent(name) {
 		d := b.add(&ast.Definition{Kind: ast.InputObject, Name: name})
 		for _, a := range ops {
 			d.Fields = append(d.Fields, field(a.Name, a.Type, a.Description))

@@ -5,49 +5,78 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// objectType builds the object type of a table the role can select from,
-// filling t.Fields.
-func (b *builder) objectType(t *Table) {
-	def := b.add(&ast.Definition{Kind: ast.Object, Name: t.TypeName(""), Description: t.Description})
-	b.out.Objects[def.Name] = t
-	for _, f := range b.selectableColumns(t) {
-		c := f.Column
-		ty := b.columnOutType(f, c)
-		if redacted(t, c.Name) {
-			ty.NonNull = false
-		}
-		fd := field(f.Name, ty, columnDescription(t, c))
-		if k := kindOf(f.Type); k.json || k.jsonb {
-			fd.Arguments = ast.ArgumentDefinitionList{arg("path", named("String"), "JSON select path")}
-		}
-		def.Fields = append(def.Fields, fd)
-	}
+// objectFields records in t.Fields the relationships and computed fields
+// of the object type of a table the role can select from (columns come
+// first, from columnFields).
+func (b *builder) objectFields(t *Table) {
 	for _, r := range b.relationships(t) {
 		// A relationship named like a column is inconsistent metadata;
 		// the column wins.
 		if r.Target == nil || r.Target.Perm.Select == nil || t.Fields[r.Name] != nil {
 			continue
 		}
+		b.objRels[t] = append(b.objRels[t], r)
 		if r.Object {
 			t.Fields[r.Name] = &Field{Name: r.Name, Kind: FieldObjectRel, Rel: r}
-			ty := named(r.Target.TypeName(""))
-			if !r.Nullable {
-				ty = nonNull(r.Target.TypeName(""))
-			}
-			def.Fields = append(def.Fields, field(r.Name, ty, b.relComment(t, r.Name, "An object relationship")))
 			continue
 		}
 		t.Fields[r.Name] = &Field{Name: r.Name, Kind: FieldArrayRel, Rel: r}
-		def.Fields = append(def.Fields, field(r.Name, nonNullList(nonNull(r.Target.TypeName(""))),
-			b.relComment(t, r.Name, "An array relationship"), b.selectArgs(r.Target)...))
 		if r.Target.aggregatable() {
 			n := r.Name + "_aggregate"
 			t.Fields[n] = &Field{Name: n, Kind: FieldArrayAggregate, Rel: r}
-			def.Fields = append(def.Fields, field(n, nonNull(b.aggregateType(r.Target)),
-				b.relComment(t, r.Name, "An aggregate relationship"), b.selectArgs(r.Target)...))
 		}
 	}
-	b.computedFields(t, def)
+	for _, c := range b.computed(t) {
+		if t.Fields[c.Name] != nil {
+			continue
+		}
+		b.objComps[t] = append(b.objComps[t], c)
+		if c.Returns != nil {
+			t.Fields[c.Name] = &Field{Name: c.Name, Kind: FieldComputedSet, Computed: c}
+			continue
+		}
+		t.Fields[c.Name] = &Field{Name: c.Name, Kind: FieldComputedScalar, Computed: c, Type: scalarName(c.ReturnType)}
+	}
+}
+
+// objectType builds the object type of a table the role can select from,
+// with the fields objectFields recorded.
+func (b *builder) objectType(t *Table) {
+	b.frame(fObject, t, "", func() string {
+		def := b.add(&ast.Definition{Kind: ast.Object, Name: t.TypeName(""), Description: t.Description})
+		b.setObject(def.Name, t)
+		for _, f := range b.selectableColumns(t) {
+			c := f.Column
+			ty := b.columnOutType(f, c)
+			if redacted(t, c.Name) {
+				ty.NonNull = false
+			}
+			fd := field(f.Name, ty, columnDescription(t, c))
+			if k := kindOf(f.Type); k.json || k.jsonb {
+				fd.Arguments = ast.ArgumentDefinitionList{arg("path", named("String"), "JSON select path")}
+			}
+			def.Fields = append(def.Fields, fd)
+		}
+		for _, r := range b.objRels[t] {
+			if r.Object {
+				ty := named(r.Target.TypeName(""))
+				if !r.Nullable {
+					ty = nonNull(r.Target.TypeName(""))
+				}
+				def.Fields = append(def.Fields, field(r.Name, ty, b.relComment(t, r.Name, "An object relationship")))
+				continue
+			}
+			def.Fields = append(def.Fields, field(r.Name, nonNullList(nonNull(r.Target.TypeName(""))),
+				b.relComment(t, r.Name, "An array relationship"), b.selectArgs(r.Target)...))
+			if r.Target.aggregatable() {
+				n := r.Name + "_aggregate"
+				def.Fields = append(def.Fields, field(n, nonNull(b.aggregateType(r.Target)),
+					b.relComment(t, r.Name, "An aggregate relationship"), b.selectArgs(r.Target)...))
+			}
+		}
+		b.computedFields(t, def)
+		return ""
+	})
 }
 
 // redacted reports whether an inherited role reads column col of t only
@@ -129,6 +158,7 @@ func (b *builder) enumReference(t *Table, c *catalog.Column) *Table {
 
 // enumType declares the GraphQL enum of an enum table.
 func (b *builder) enumType(et *Table) string {
+	defer b.shared(op{kind: opEnumType, q: et.Name})()
 	if b.types[et.EnumType] == nil {
 		d := b.add(&ast.Definition{Kind: ast.Enum, Name: et.EnumType})
 		for _, v := range b.opts.EnumValues[et.Name] {
@@ -173,21 +203,20 @@ func (b *builder) selectArgs(t *Table) ast.ArgumentDefinitionList {
 // can select no column.
 func (b *builder) selectColumnType(t *Table) string {
 	name := t.TypeName("_select_column")
-	if b.types[name] != nil {
-		return name
-	}
-	var vals []string
-	for _, c := range t.Catalog.Columns {
-		if t.selectable(c.Name) && isGraphQLName(t.ColumnField[c.Name]) {
-			vals = append(vals, t.ColumnField[c.Name])
+	return b.frame(fSelectColumn, t, name, func() string {
+		var vals []string
+		for _, c := range t.Catalog.Columns {
+			if t.selectable(c.Name) && isGraphQLName(t.ColumnField[c.Name]) {
+				vals = append(vals, t.ColumnField[c.Name])
+			}
 		}
-	}
-	if len(vals) == 0 {
-		return ""
-	}
-	b.add(&ast.Definition{Kind: ast.Enum, Name: name, Description: `select columns of table "` + t.QuotedName + `"`,
-		EnumValues: enumValues("column name", vals...)})
-	return name
+		if len(vals) == 0 {
+			return ""
+		}
+		b.add(&ast.Definition{Kind: ast.Enum, Name: name, Description: `select columns of table "` + t.QuotedName + `"`,
+			EnumValues: enumValues("column name", vals...)})
+		return name
+	})
 }
 
 // columnFields records the fields of the columns the role can select from

@@ -1,0 +1,304 @@
+package schema
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"hash/maphash"
+	"math"
+	"reflect"
+	"sort"
+
+	"github.com/postgate/postgate/internal/catalog"
+	"github.com/postgate/postgate/internal/metadata"
+)
+
+// A table's fingerprint summarises everything the definitions Build
+// generates for the table can depend on, so that a Cache can hand them to
+// a later Build whose inputs for the table are the same:
+//
+//   - the source's type and root field name customisation and the
+//     options that shape definitions (NoStreaming, BackendOnly,
+//     HideUpdateMany);
+//   - the table's own state (see selfState);
+//   - the state of every table it names: the targets of its foreign keys
+//     (relationships and enum references), of its relationships (whether
+//     or not they resolve today) and the tables its computed fields
+//     return;
+//   - the catalog functions behind its computed fields.
+//
+// The state of a table is its catalog entry, its metadata (all of it:
+// every role's permissions, relationships, computed fields, customisation),
+// whether Build tracks it (a table whose GraphQL name an earlier table
+// took is not), its GraphQL name, the role's resolved permissions on it,
+// and, for an enum table, its rows. Values are hashed by reflection over
+// every field, so a field added to the catalog or metadata models later is
+// covered without changes here. The role name itself is not part of the
+// fingerprint: roles with the same resolved permissions share definitions.
+
+// fpKey is a 128-bit fingerprint.
+type fpKey [2]uint64
+
+// fpSeeds seed the two halves of a fingerprint; fingerprints are only
+// compared within one process.
+var fpSeeds = [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}
+
+// fpVersion changes whenever what a fingerprint covers changes meaning.
+const fpVersion = 1
+
+// hasher serialises values into a buffer whose hash is the fingerprint.
+type hasher struct {
+	buf []byte
+}
+
+func (h *hasher) sum() fpKey {
+	return fpKey{maphash.Bytes(fpSeeds[0], h.buf), maphash.Bytes(fpSeeds[1], h.buf)}
+}
+
+func (h *hasher) u64(v uint64) { h.buf = binary.LittleEndian.AppendUint64(h.buf, v) }
+
+func (h *hasher) byte(c byte) { h.buf = append(h.buf, c) }
+
+func (h *hasher) str(s string) {
+	h.u64(uint64(len(s)))
+	h.buf = append(h.buf, s...)
+}
+
+func (h *hasher) key(k fpKey) {
+	h.u64(k[0])
+	h.u64(k[1])
+}
+
+func (h *hasher) qname(q catalog.QName) {
+	h.str(q.Schema)
+	h.str(q.Name)
+}
+
+// value writes v (any Go value) with its structure, so that different
+// values never serialise alike.
+func (h *hasher) value(v any) { h.reflect(reflect.ValueOf(v), 0) }
+
+func (h *hasher) reflect(v reflect.Value, depth int) {
+	if depth > 64 {
+		// Deeper than any catalog or metadata value: give up on
+		// precision, not on correctness (the marker never matches a
+		// shallower value, and equal deep values still hash alike).
+		h.byte('!')
+		return
+	}
+	if !v.IsValid() {
+		h.byte('0')
+		return
+	}
+	switch v.Kind() {
+	case reflect.Bool:
+		if v.Bool() {
+			h.byte('T')
+		} else {
+			h.byte('F')
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		h.byte('i')
+		h.u64(uint64(v.Int()))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		h.byte('u')
+		h.u64(v.Uint())
+	case reflect.Float32, reflect.Float64:
+		h.byte('f')
+		h.u64(math.Float64bits(v.Float()))
+	case reflect.String:
+		h.byte('s')
+		h.str(v.String())
+	case reflect.Pointer:
+		if v.IsNil() {
+			h.byte('n')
+			return
+		}
+		h.byte('p')
+		h.reflect(v.Elem(), depth+1)
+	case reflect.Interface:
+		if v.IsNil() {
+			h.byte('n')
+			return
+		}
+		e := v.Elem()
+		h.byte('I')
+		h.str(e.Type().String())
+		h.reflect(e, depth+1)
+	case reflect.Struct:
+		h.byte('{')
+		for i := 0; i < v.NumField(); i++ {
+			h.reflect(v.Field(i), depth+1)
+		}
+		h.byte('}')
+	case reflect.Slice:
+		if v.IsNil() {
+			h.byte('n')
+			return
+		}
+		if v.Type().Elem().Kind() == reflect.Uint8 {
+			h.byte('b')
+			h.str(string(v.Bytes()))
+			return
+		}
+		fallthrough
+	case reflect.Array:
+		h.byte('[')
+		h.u64(uint64(v.Len()))
+		for i := 0; i < v.Len(); i++ {
+			h.reflect(v.Index(i), depth+1)
+		}
+	case reflect.Map:
+		if v.IsNil() {
+			h.byte('n')
+			return
+		}
+		h.byte('m')
+		h.u64(uint64(v.Len()))
+		if v.Len() == 0 {
+			return
+		}
+		if v.Len() == 1 {
+			it := v.MapRange()
+			it.Next()
+			h.reflect(it.Key(), depth+1)
+			h.reflect(it.Value(), depth+1)
+			return
+		}
+		keys := v.MapKeys()
+		// Entries in a canonical order: keys by their serialisation.
+		type kv struct {
+			k string
+			v reflect.Value
+		}
+		entries := make([]kv, len(keys))
+		for i, k := range keys {
+			var kh hasher
+			kh.reflect(k, depth+1)
+			entries[i] = kv{string(kh.buf), v.MapIndex(k)}
+		}
+		sort.Slice(entries, func(i, j int) bool { return entries[i].k < entries[j].k })
+		for _, e := range entries {
+			h.str(e.k)
+			h.reflect(e.v, depth+1)
+		}
+	default:
+		// Functions, channels and unsafe pointers do not occur in the
+		// models; hash their kind so that the fingerprint stays defined.
+		h.byte('?')
+		h.str(v.Kind().String())
+	}
+}
+
+// fingerprints computes and remembers, for one Build, table fingerprints.
+type fingerprints struct {
+	b      *builder
+	global []byte
+	self   map[catalog.QName]fpKey
+	tables map[*Table]fpKey
+	// h and scratch are the buffers of of and selfState.
+	h, scratch hasher
+}
+
+func newFingerprints(b *builder) *fingerprints {
+	var g hasher
+	g.u64(fpVersion)
+	c := b.custom
+	for _, s := range []string{c.namespace, c.rootPrefix, c.rootSuffix, c.typePrefix, c.typeSuffix} {
+		g.str(s)
+	}
+	for _, f := range []bool{b.opts.NoStreaming, b.opts.BackendOnly, b.opts.HideUpdateMany} {
+		g.reflect(reflect.ValueOf(f), 0)
+	}
+	return &fingerprints{b: b, global: g.buf, self: map[catalog.QName]fpKey{}, tables: map[*Table]fpKey{}}
+}
+
+// selfState is the hash of the state of the relation named q (see the
+// package comment above).
+func (f *fingerprints) selfState(q catalog.QName) fpKey {
+	if k, ok := f.self[q]; ok {
+		return k
+	}
+	h := &f.scratch
+	h.buf = h.buf[:0]
+	h.qname(q)
+	h.value(f.b.cat.Tables[q])
+	if t := f.b.all[q]; t != nil {
+		h.byte('t')
+		h.str(t.GQLName)
+		h.value(t.Meta)
+		h.value(t.Perm)
+		if t.IsEnum {
+			h.value(f.b.opts.EnumValues[q])
+		}
+	} else {
+		h.byte('-')
+	}
+	k := h.sum()
+	f.self[q] = k
+	return k
+}
+
+// of returns the fingerprint of t (a tracked table of this Build).
+func (f *fingerprints) of(t *Table) fpKey {
+	if k, ok := f.tables[t]; ok {
+		return k
+	}
+	h := &f.h
+	h.buf = append(h.buf[:0], f.global...)
+	h.key(f.selfState(t.Name))
+	neighbour := func(q catalog.QName) {
+		h.qname(q)
+		h.key(f.selfState(q))
+	}
+	for _, fk := range t.Catalog.ForeignKeys {
+		neighbour(fk.RefTable)
+	}
+	for _, r := range t.Meta.ObjectRelationships {
+		if mc := r.Using.ManualConfiguration; mc != nil {
+			neighbour(qname(mc.RemoteTable))
+		}
+		if target, ok := remoteFKTarget(r.Using.ForeignKeyConstraintOn); ok {
+			neighbour(target)
+		}
+	}
+	for _, r := range t.Meta.ArrayRelationships {
+		if mc := r.Using.ManualConfiguration; mc != nil {
+			neighbour(qname(mc.RemoteTable))
+		}
+		if fk := r.Using.ForeignKeyConstraintOn; fk != nil {
+			neighbour(qname(fk.Table))
+		}
+	}
+	for _, cf := range t.Meta.ComputedFields {
+		fq := qname(cf.Definition.Function)
+		h.byte('c')
+		h.qname(fq)
+		fn := f.b.function(fq)
+		h.value(fn)
+		if fn != nil && fn.ReturnsTable {
+			neighbour(fn.ReturnType)
+		}
+	}
+	k := h.sum()
+	f.tables[t] = k
+	return k
+}
+
+// remoteFKTarget returns the table of an object relationship defined by a
+// foreign key on another table ({"table": ..., "columns": ...}).
+func remoteFKTarget(raw metadata.BoolExp) (catalog.QName, bool) {
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '{':
+			var remote metadata.RemoteFK
+			if json.Unmarshal(raw, &remote) != nil {
+				return catalog.QName{}, false
+			}
+			return qname(remote.Table), true
+		}
+		return catalog.QName{}, false
+	}
+	return catalog.QName{}, false
+}
