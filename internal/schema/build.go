@@ -86,7 +86,7 @@ type builder struct {
 	cache    *Cache
 	rec      *recorder
 	fps      *fingerprints
-	entries  map[*Table]*cacheEntry
+	entries  map[tableSide]*cacheEntry
 	recorded []recorded
 	uses     uint8
 	diverged bool
@@ -158,7 +158,7 @@ func buildSchema(cat *catalog.Catalog, src *metadata.Source, inherited []*metada
 	if cache != nil && src != nil {
 		b.cache = cache
 		b.fps = newFingerprints(b)
-		b.entries = map[*Table]*cacheEntry{}
+		b.entries = map[tableSide]*cacheEntry{}
 	}
 	if src != nil {
 		b.resolveTables()

@@ -189,12 +189,41 @@ func (h *hasher) reflect(v reflect.Value, depth int) {
 	}
 }
 
+// A table has two fingerprints: one for the frames of its select side
+// (object type, select column enum, bool_exp, order_by, aggregate types,
+// stream cursor, query and subscription root fields), which depends on the
+// select permissions only, and one for the frames of its mutations, which
+// depends on every permission and on the options only mutations use. Roles
+// that differ only by their mutation permissions (and a role's ordinary
+// and backend-only schemas) share the select side.
+
+// tableSide names one of a table's fingerprints.
+type tableSide struct {
+	t        *Table
+	mutation bool
+}
+
+type qnameSide struct {
+	q        catalog.QName
+	mutation bool
+}
+
+// mutationSide reports whether frames of kind k belong to the mutation side.
+func mutationSide(k frameKind) bool {
+	switch k {
+	case fMutationResponse, fInsertInput, fObjRelInsert, fArrRelInsert, fOnConflict, fPKColumns, fMutationRoots:
+		return true
+	}
+	return false
+}
+
 // fingerprints computes and remembers, for one Build, table fingerprints.
 type fingerprints struct {
-	b      *builder
-	global []byte
-	self   map[catalog.QName]fpKey
-	tables map[*Table]fpKey
+	b *builder
+	// global and globalMutation hash the options of each side.
+	global, globalMutation []byte
+	self                   map[qnameSide]fpKey
+	tables                 map[tableSide]fpKey
 	// h and scratch are the buffers of of and selfState.
 	h, scratch hasher
 }
@@ -206,16 +235,18 @@ func newFingerprints(b *builder) *fingerprints {
 	for _, s := range []string{c.namespace, c.rootPrefix, c.rootSuffix, c.typePrefix, c.typeSuffix} {
 		g.str(s)
 	}
-	for _, f := range []bool{b.opts.NoStreaming, b.opts.BackendOnly, b.opts.HideUpdateMany} {
-		g.reflect(reflect.ValueOf(f), 0)
-	}
-	return &fingerprints{b: b, global: g.buf, self: map[catalog.QName]fpKey{}, tables: map[*Table]fpKey{}}
+	g.value(b.opts.NoStreaming)
+	global := append([]byte(nil), g.buf...)
+	g.byte('M')
+	g.value(b.opts.BackendOnly)
+	g.value(b.opts.HideUpdateMany)
+	return &fingerprints{b: b, global: global, globalMutation: g.buf, self: map[qnameSide]fpKey{}, tables: map[tableSide]fpKey{}}
 }
 
 // selfState is the hash of the state of the relation named q (see the
 // package comment above).
-func (f *fingerprints) selfState(q catalog.QName) fpKey {
-	if k, ok := f.self[q]; ok {
+func (f *fingerprints) selfState(q catalog.QName, mutation bool) fpKey {
+	if k, ok := f.self[qnameSide{q, mutation}]; ok {
 		return k
 	}
 	h := &f.scratch
@@ -226,7 +257,11 @@ func (f *fingerprints) selfState(q catalog.QName) fpKey {
 		h.byte('t')
 		h.str(t.GQLName)
 		h.value(t.Meta)
-		h.value(t.Perm)
+		if mutation {
+			h.value(t.Perm)
+		} else {
+			h.value(t.Perm.Select)
+		}
 		if t.IsEnum {
 			h.value(f.b.opts.EnumValues[q])
 		}
@@ -234,21 +269,26 @@ func (f *fingerprints) selfState(q catalog.QName) fpKey {
 		h.byte('-')
 	}
 	k := h.sum()
-	f.self[q] = k
+	f.self[qnameSide{q, mutation}] = k
 	return k
 }
 
-// of returns the fingerprint of t (a tracked table of this Build).
-func (f *fingerprints) of(t *Table) fpKey {
-	if k, ok := f.tables[t]; ok {
+// of returns the fingerprint of one side of t (a tracked table of this
+// Build).
+func (f *fingerprints) of(t *Table, mutation bool) fpKey {
+	if k, ok := f.tables[tableSide{t, mutation}]; ok {
 		return k
 	}
 	h := &f.h
-	h.buf = append(h.buf[:0], f.global...)
-	h.key(f.selfState(t.Name))
+	if mutation {
+		h.buf = append(h.buf[:0], f.globalMutation...)
+	} else {
+		h.buf = append(h.buf[:0], f.global...)
+	}
+	h.key(f.selfState(t.Name, mutation))
 	neighbour := func(q catalog.QName) {
 		h.qname(q)
-		h.key(f.selfState(q))
+		h.key(f.selfState(q, mutation))
 	}
 	for _, fk := range t.Catalog.ForeignKeys {
 		neighbour(fk.RefTable)
@@ -280,7 +320,7 @@ func (f *fingerprints) of(t *Table) fpKey {
 		}
 	}
 	k := h.sum()
-	f.tables[t] = k
+	f.tables[tableSide{t, mutation}] = k
 	return k
 }
 

@@ -84,7 +84,7 @@ func (c *Cache) lookup(k fpKey) *cacheEntry {
 }
 
 // publish stores the frames a Build recorded and marks the entries it used.
-func (c *Cache) publish(used map[*Table]fpKey, rec []recorded) {
+func (c *Cache) publish(used map[tableSide]fpKey, rec []recorded) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
@@ -217,7 +217,7 @@ func (b *builder) runFrame(k frameKind, t *Table, top string, body func() string
 	}
 	saved := b.rec
 	defer func() { b.rec = saved }()
-	e, key := b.entry(t)
+	e, key := b.entry(t, mutationSide(k))
 	if e != nil {
 		if fr := e.frames[k].Load(); fr != nil {
 			b.rec = nil
@@ -236,14 +236,15 @@ func (b *builder) runFrame(k frameKind, t *Table, top string, body func() string
 	return res
 }
 
-// entry returns t's cache entry (nil when the cache has none yet) and
-// fingerprint.
-func (b *builder) entry(t *Table) (*cacheEntry, fpKey) {
-	key := b.fps.of(t)
-	e, ok := b.entries[t]
+// entry returns the cache entry (nil when the cache has none yet) and
+// fingerprint of one side of t.
+func (b *builder) entry(t *Table, mutation bool) (*cacheEntry, fpKey) {
+	key := b.fps.of(t, mutation)
+	ts := tableSide{t, mutation}
+	e, ok := b.entries[ts]
 	if !ok {
 		e = b.cache.lookup(key)
-		b.entries[t] = e
+		b.entries[ts] = e
 	}
 	return e, key
 }
