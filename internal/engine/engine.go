@@ -75,6 +75,10 @@ type Engine struct {
 	queryLog bool
 	// flights shares executions between identical concurrent queries.
 	flights flights
+	// schemas keeps the role schemas' definitions across metadata
+	// generations, so that a change rebuilds only the definitions of the
+	// tables it affects (shared by the roles with the same permissions).
+	schemas schema.Cache
 }
 
 // counters count what requests cost; tests and metrics read them.
@@ -132,7 +136,9 @@ func (e *Engine) Update(cat *catalog.Catalog, src *metadata.Source, inherited []
 // UpdateWith is Update with schema options for this generation, such as the
 // current rows of the enum tables.
 func (e *Engine) UpdateWith(cat *catalog.Catalog, src *metadata.Source, inherited []*metadata.InheritedRole, opts schema.Options) {
-	e.state.Store(&state{gen: e.gen.Add(1), cat: cat, src: src, inherited: inherited, opts: opts, roles: map[roleKey]*role{}})
+	// Definitions no role used in the previous generation are dropped.
+	e.schemas.Advance()
+	e.state.Store(&state{gen: e.gen.Add(1), cat: cat, src: src, inherited: inherited, opts: opts, roles: map[roleKey]*role{}, schemas: &e.schemas})
 	e.cache.clear()
 }
 
@@ -146,6 +152,9 @@ type state struct {
 	src       *metadata.Source
 	inherited []*metadata.InheritedRole
 	opts      schema.Options
+	// schemas is the engine's schema cache (nil for the initial empty
+	// state): role schemas reuse the definitions of unchanged tables.
+	schemas *schema.Cache
 
 	mu    sync.Mutex
 	roles map[roleKey]*role
@@ -206,6 +215,9 @@ func (s *state) roleFor(name string, backendOnly bool) (*role, error) {
 		}
 		opts := s.opts
 		opts.BackendOnly = k.backendOnly
+		if opts.Cache == nil {
+			opts.Cache = s.schemas
+		}
 		r.schema, r.err = schema.Build(cat, s.src, s.inherited, name, opts)
 	})
 	return r, r.err
