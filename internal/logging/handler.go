@@ -9,7 +9,6 @@
 package logging
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -111,35 +110,53 @@ type line struct {
 
 // Handle writes r as one JSON line unless its type is disabled.
 func (h *Handler) Handle(_ context.Context, r slog.Record) error {
+	// The type is found first, so that records of a disabled type cost
+	// nothing more. Attributes of a handler with a group are qualified
+	// ("group.key") and so never name the type or the detail.
 	typ := "unstructured"
-	var detail any
+	var detailValue slog.Value
 	hasDetail := false
-	extra := map[string]any{}
-	take := func(a slog.Attr) {
+	for _, a := range h.attrs {
 		switch a.Key {
 		case KeyType:
 			typ = a.Value.String()
 		case KeyDetail:
-			detail, hasDetail = valueOf(a.Value), true
-		default:
-			if a.Key != "" {
-				extra[a.Key] = valueOf(a.Value)
+			detailValue, hasDetail = a.Value, true
+		}
+	}
+	if h.group == "" {
+		r.Attrs(func(a slog.Attr) bool {
+			switch a.Key {
+			case KeyType:
+				typ = a.Value.String()
+			case KeyDetail:
+				detailValue, hasDetail = a.Value, true
 			}
-		}
+			return true
+		})
 	}
-	for _, a := range h.attrs {
-		take(a)
-	}
-	r.Attrs(func(a slog.Attr) bool {
-		for _, q := range h.qualify([]slog.Attr{a}) {
-			take(q)
-		}
-		return true
-	})
 	if !h.TypeEnabled(typ) {
 		return nil
 	}
-	if !hasDetail {
+	var detail any
+	if hasDetail {
+		detail = valueOf(detailValue)
+	} else {
+		extra := map[string]any{}
+		take := func(a slog.Attr) {
+			if a.Key != "" && a.Key != KeyType && a.Key != KeyDetail {
+				extra[a.Key] = valueOf(a.Value)
+			}
+		}
+		for _, a := range h.attrs {
+			take(a)
+		}
+		r.Attrs(func(a slog.Attr) bool {
+			for _, q := range h.qualify([]slog.Attr{a}) {
+				take(q)
+			}
+			return true
+		})
 		if len(extra) == 0 {
 			detail = r.Message
 		} else {
@@ -153,22 +170,36 @@ func (h *Handler) Handle(_ context.Context, r slog.Record) error {
 	if ts.IsZero() {
 		ts = time.Now()
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	err := enc.Encode(line{
-		Timestamp: ts.UTC().Format("2006-01-02T15:04:05.000-0700"),
-		Level:     levelName(r.Level),
-		Type:      typ,
-		Detail:    detail,
-	})
-	if err != nil {
-		buf.Reset()
-		_ = enc.Encode(line{Timestamp: ts.UTC().Format("2006-01-02T15:04:05.000-0700"), Level: levelName(r.Level), Type: typ, Detail: r.Message})
+	return h.write(ts, r.Level, typ, detail, r.Message)
+}
+
+// write writes one line; a detail that cannot be encoded is replaced by
+// the record's message.
+func (h *Handler) write(ts time.Time, level slog.Level, typ string, detail any, message string) error {
+	lb := linePool.Get().(*lineBuffer)
+	defer lb.free()
+	if !lb.encodeLine(ts, levelName(level), typ, detail) {
+		lb.buf.Reset()
+		lb.encodeLine(ts, levelName(level), typ, message)
 	}
+	return h.flush(lb)
+}
+
+// writeHTTP writes an http-log line of detail d.
+func (h *Handler) writeHTTP(ts time.Time, level slog.Level, d *HTTP) error {
+	lb := linePool.Get().(*lineBuffer)
+	defer lb.free()
+	if !lb.encodeHTTPLine(ts, levelName(level), d) {
+		lb.buf.Reset()
+		lb.encodeLine(ts, levelName(level), "http-log", "")
+	}
+	return h.flush(lb)
+}
+
+func (h *Handler) flush(lb *lineBuffer) error {
 	h.out.mu.Lock()
 	defer h.out.mu.Unlock()
-	_, err = h.out.w.Write(buf.Bytes())
+	_, err := h.out.w.Write(lb.buf.Bytes())
 	return err
 }
 

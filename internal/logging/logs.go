@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"time"
 )
 
 // Startup logs a "startup" line: {"kind": kind, "info": info}.
@@ -64,6 +65,15 @@ func Request(l *slog.Logger, d HTTP) {
 	level := slog.LevelInfo
 	if d.HTTPInfo.Status >= 400 {
 		level = slog.LevelError
+	}
+	if h, ok := l.Handler().(*Handler); ok && h.group == "" {
+		// The line depends on the level, type and detail alone: written
+		// directly, without building a slog.Record (and its caller's pc).
+		if !h.Enabled(context.Background(), level) || !h.TypeEnabled("http-log") {
+			return
+		}
+		_ = h.writeHTTP(time.Now(), level, &d)
+		return
 	}
 	l.LogAttrs(context.Background(), level, "", slog.String(KeyType, "http-log"), slog.Any(KeyDetail, d))
 }
