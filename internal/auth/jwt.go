@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/postgate/postgate/internal/apierr"
 	"github.com/postgate/postgate/internal/session"
@@ -61,18 +62,18 @@ func (a *Authenticator) authenticateJWT(r *http.Request) (session.Session, error
 }
 
 func (a *Authenticator) sessionFromToken(ctx context.Context, r *http.Request, m foundToken) (session.Session, error) {
-	var claims map[string]any
+	var tok *verifiedToken
 	var exp time.Time
 	var err *apierr.Error
 	if m.hashed {
-		claims, exp, err = m.v.verifyKeyed(ctx, m.token, m.key)
+		tok, exp, err = m.v.verifyKeyed(ctx, m.token, m.key)
 	} else {
-		claims, exp, err = m.v.verify(ctx, m.token)
+		tok, exp, err = m.v.verify(ctx, m.token)
 	}
 	if err != nil {
 		return session.Session{}, err
 	}
-	hc, err := extractClaims(m.v.spec.claims, claims)
+	hc, err := tok.hasura(m.v.spec.claims)
 	if err != nil {
 		return session.Session{}, err
 	}
@@ -83,9 +84,13 @@ func (a *Authenticator) sessionFromToken(ctx context.Context, r *http.Request, m
 	if !slices.Contains(hc.allowedRoles, role) {
 		return session.Session{}, accessDenied(msgRoleNotAllowed)
 	}
-	vars := hc.vars
-	delete(vars, headerAdminSecret)
-	delete(vars, headerAccessKey)
+	// hc is shared by every request with this token: copy its variables.
+	vars := make(map[string]string, len(hc.vars)+1)
+	for k, v := range hc.vars {
+		if k != headerAdminSecret && k != headerAccessKey {
+			vars[k] = v
+		}
+	}
 	vars["x-hasura-role"] = role
 	return session.Session{Role: role, Vars: vars, Expires: exp}, nil
 }
@@ -97,12 +102,12 @@ func tokensAt(r *http.Request, loc tokenLocation) ([]string, *apierr.Error) {
 	var out []string
 	switch loc.kind {
 	case headerAuthorization:
-		for _, h := range r.Header.Values("Authorization") {
-			f := strings.Fields(h)
-			if len(f) != 2 || f[0] != "Bearer" {
+		for _, h := range r.Header["Authorization"] {
+			tok, ok := bearerToken(h)
+			if !ok {
 				return nil, invalidHeaders(msgMalformedAuthHeader)
 			}
-			out = append(out, f[1])
+			out = append(out, tok)
 		}
 	case headerCookie:
 		for _, c := range r.Cookies() {
@@ -162,3 +167,41 @@ func unverifiedIssuer(token string) (string, bool) {
 	}
 	return *c.Iss, true
 }
+
+// bearerToken returns the token of an Authorization header value made of
+// exactly two fields, "Bearer" and the token, as strings.Fields splits it.
+// ASCII values (the usual) are split without allocating.
+func bearerToken(h string) (string, bool) {
+	i, n := 0, len(h)
+	var fields [2]string
+	for k := 0; ; k++ {
+		for i < n && asciiSpace[h[i]] {
+			i++
+		}
+		if i == n {
+			return fields[1], k == 2 && fields[0] == "Bearer"
+		}
+		if k == 2 {
+			if h[i] >= utf8.RuneSelf {
+				break // Unicode spaces: strings.Fields decides
+			}
+			return "", false // a third field
+		}
+		start := i
+		for i < n && !asciiSpace[h[i]] && h[i] < utf8.RuneSelf {
+			i++
+		}
+		if i < n && h[i] >= utf8.RuneSelf {
+			break
+		}
+		fields[k] = h[start:i]
+	}
+	f := strings.Fields(h)
+	if len(f) != 2 || f[0] != "Bearer" {
+		return "", false
+	}
+	return f[1], true
+}
+
+// asciiSpace marks the ASCII bytes strings.Fields splits at.
+var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}

@@ -398,3 +398,18 @@ func TestJWTIssuerFromCache(t *testing.T) {
 		wantError(t, err, 400, "invalid-headers", "Could not verify JWT: Multiple JWTs found")
 	}
 }
+
+func TestBearerTokenSplitsLikeFields(t *testing.T) {
+	for _, h := range []string{
+		"Bearer abc", "  Bearer\tabc  ", "Bearer", "Bearer ", "bearer abc", "Bearer a b", "Bearer a\u00a0b",
+		"Bearer\u00a0abc", "Bearer abc\u2003", "Bearer é", "", " ", "Bearer\x00abc", "Bearer  abc\v", "Basic abc",
+		"Bearer abc\xff", "\xffBearer abc",
+	} {
+		tok, ok := bearerToken(h)
+		f := strings.Fields(h)
+		wantOK := len(f) == 2 && f[0] == "Bearer"
+		if ok != wantOK || ok && tok != f[1] {
+			t.Errorf("bearerToken(%q) = %q, %v; strings.Fields gives %q", h, tok, ok, f)
+		}
+	}
+}

@@ -16,7 +16,7 @@ type sigCache struct {
 }
 
 type sigEntry struct {
-	claims  map[string]any // never modified once stored
+	tok     *verifiedToken // never modified once stored (but for its memo)
 	kid     string
 	version uint64
 	// iss and hasIss are unverifiedIssuer's answer for the token, which

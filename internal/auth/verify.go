@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v3/jws"
@@ -30,9 +31,33 @@ type verifier struct {
 	verified  *sigCache
 }
 
+// verifiedToken is a token whose signature verified: its claims, its
+// registered claims read once, and its Hasura claims extracted once (on
+// first use). It is shared by the requests reusing the token (sig cache)
+// and never modified but for setting hasuraClaims.
+type verifiedToken struct {
+	claims map[string]any
+	reg    registered
+	hc     atomic.Pointer[hasuraClaims]
+}
+
+// hasura returns the token's Hasura claims under spec (its verifier's),
+// extracted on first use; the result must not be modified.
+func (t *verifiedToken) hasura(spec claimsSpec) (hasuraClaims, *apierr.Error) {
+	if hc := t.hc.Load(); hc != nil {
+		return *hc, nil
+	}
+	hc, err := extractClaims(spec, t.claims)
+	if err != nil {
+		return hc, err // errors are not kept: they are built afresh each time
+	}
+	t.hc.Store(&hc)
+	return hc, nil
+}
+
 // verify checks the signature and registered claims of token and returns
-// its claims and expiry.
-func (v *verifier) verify(ctx context.Context, token string) (map[string]any, time.Time, *apierr.Error) {
+// it verified, and its expiry.
+func (v *verifier) verify(ctx context.Context, token string) (*verifiedToken, time.Time, *apierr.Error) {
 	if len(token) > maxTokenBytes {
 		return nil, time.Time{}, invalidJWT("JWSError (CompactDecodeError token too large)")
 	}
@@ -41,18 +66,18 @@ func (v *verifier) verify(ctx context.Context, token string) (map[string]any, ti
 
 // verifyKeyed is verify for a token whose cache key, tokenKey(token), is
 // already known.
-func (v *verifier) verifyKeyed(ctx context.Context, token string, cacheKey [32]byte) (map[string]any, time.Time, *apierr.Error) {
+func (v *verifier) verifyKeyed(ctx context.Context, token string, cacheKey [32]byte) (*verifiedToken, time.Time, *apierr.Error) {
 	if len(token) > maxTokenBytes {
 		return nil, time.Time{}, invalidJWT("JWSError (CompactDecodeError token too large)")
 	}
 	if e, ok := v.verified.get(cacheKey); ok {
 		// Keep the key set maintained (expiry, reloads) as a full check would.
 		if ver := v.store.version(); len(v.store.keys(ctx, e.kid)) > 0 && ver == e.version && ver == v.store.version() {
-			exp, aerr := v.checkClaims(ctx, e.claims)
+			exp, aerr := v.checkRegistered(ctx, e.tok.reg)
 			if aerr != nil {
 				return nil, time.Time{}, aerr
 			}
-			return e.claims, exp, nil
+			return e.tok, exp, nil
 		}
 	}
 	version := v.store.version()
@@ -104,13 +129,15 @@ func (v *verifier) verifyKeyed(ctx context.Context, token string, cacheKey [32]b
 	if err != nil {
 		return nil, time.Time{}, invalidJWT(fmt.Sprintf("JWTClaimsSetDecodeError %q", err.Error()))
 	}
+	tok := &verifiedToken{claims: claims}
+	tok.reg, _ = readRegistered(claims) // decodeClaims checked it reads
 	iss, hasIss := unverifiedIssuer(token)
-	v.verified.put(cacheKey, sigEntry{claims: claims, kid: hdr.Kid, version: version, iss: iss, hasIss: hasIss})
-	exp, aerr := v.checkClaims(ctx, claims)
+	v.verified.put(cacheKey, sigEntry{tok: tok, kid: hdr.Kid, version: version, iss: iss, hasIss: hasIss})
+	exp, aerr := v.checkRegistered(ctx, tok.reg)
 	if aerr != nil {
 		return nil, time.Time{}, aerr
 	}
-	return claims, exp, nil
+	return tok, exp, nil
 }
 
 type registered struct {
@@ -190,10 +217,9 @@ func readRegistered(c map[string]any) (registered, error) {
 	return r, nil
 }
 
-// checkClaims validates exp, iat, nbf, iss and aud in that order, with the
+// checkRegistered validates exp, iat, nbf, iss and aud in that order, with the
 // configured skew.
-func (v *verifier) checkClaims(ctx context.Context, c map[string]any) (time.Time, *apierr.Error) {
-	r, _ := readRegistered(c)
+func (v *verifier) checkRegistered(ctx context.Context, r registered) (time.Time, *apierr.Error) {
 	now, skew := v.now(), v.spec.skew
 	if r.hasExp && now.After(r.exp.Add(skew)) {
 		return time.Time{}, invalidJWT(reasonExpired)
