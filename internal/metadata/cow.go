@@ -21,6 +21,9 @@ var sharingOps = func() map[string]bool {
 		"export_metadata": true, "get_inconsistent_metadata": true, "get_catalog_state": true, "set_catalog_state": true,
 		"bulk": true, "bulk_atomic": true, "bulk_keep_going": true, "concurrent_bulk": true,
 	}
+	for _, k := range dmlTypes {
+		m[k] = true
+	}
 	for _, k := range permKinds {
 		m["create_"+k+"_permission"] = true
 		m["drop_"+k+"_permission"] = true

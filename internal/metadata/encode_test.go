@@ -224,6 +224,8 @@ func TestChangesLeaveSnapshotsUnchanged(t *testing.T) {
 		want = append(want, encodings(s))
 		mu.Unlock()
 	}
+	e.ok(e.svc.QueryV2, `{"type":"insert","args":{"table":"tag","objects":[{"id":1,"name":"a"}]}}`)
+	e.ok(e.svc.QueryV2, `{"type":"select","args":{"table":"tag","columns":["id","name"]}}`)
 	e.ok(e.svc.QueryV2, `{"type":"run_sql","args":{"sql":"ALTER TABLE tag RENAME COLUMN name TO label"}}`)
 	e.meta(`{"type":"pg_create_select_permission","args":{"table":"article","role":"viewer","permission":{"columns":"*","filter":{}}}}`)
 	close(stop)
