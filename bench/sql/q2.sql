@@ -1,5 +1,6 @@
-SELECT coalesce(json_agg(json_build_object('album_id', al.album_id, 'title', al.title, 'artist', ar.o, 'tracks', tr.o) ORDER BY al.album_id), '[]')
-FROM (SELECT album_id, title, artist_id FROM album ORDER BY album_id LIMIT 50) al
-LEFT JOIN LATERAL (SELECT json_build_object('artist_id', artist_id, 'name', name) AS o FROM artist WHERE artist.artist_id = al.artist_id) ar ON true
-LEFT JOIN LATERAL (SELECT coalesce(json_agg(json_build_object('track_id', track_id, 'name', name, 'milliseconds', milliseconds) ORDER BY track_id), '[]') AS o
-                   FROM track WHERE track.album_id = al.album_id) tr ON true;
+SELECT coalesce(json_agg(r), '[]') FROM (
+  SELECT al.album_id, al.title,
+    (SELECT ar FROM (SELECT artist.artist_id, artist.name FROM artist WHERE artist.artist_id = al.artist_id) ar) AS artist,
+    (SELECT coalesce(json_agg(t), '[]') FROM (SELECT track_id, name, milliseconds FROM track WHERE track.album_id = al.album_id ORDER BY track_id) t) AS tracks
+  FROM (SELECT album_id, title, artist_id FROM album ORDER BY album_id LIMIT 50) al
+  ORDER BY al.album_id) r;
