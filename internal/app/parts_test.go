@@ -47,7 +47,7 @@ func TestAssembledServerServesEnumTables(t *testing.T) {
 	}
 	got := post(t, srv.URL+"/v1/graphql", `{"query":"{ shirt(where:{color:{_eq:red}}) { id color } __type(name:\"color_enum\") { enumValues { name description } } }"}`)
 	want := `"enumValues":[{"name":"blue","description":null},{"name":"red","description":"Red"}]`
-	if !strings.Contains(got, want) || !strings.Contains(got, `"color" : "red"`) || strings.Contains(got, `"blue"}]`) && strings.Contains(got, `"id" : 2`) {
+	if !strings.Contains(got, want) || !strings.Contains(got, `"color":"red"`) || strings.Contains(got, `"blue"}]`) && strings.Contains(got, `"id":2`) {
 		t.Fatalf("got %s", got)
 	}
 }
@@ -77,7 +77,7 @@ func TestMetadataChangesReachOtherInstances(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		got := post(t, urls[1]+"/v1/graphql", `{"query":"{ note { id } }"}`)
-		if strings.Contains(got, `"id" : 7`) {
+		if strings.Contains(got, `"id":7`) {
 			return
 		}
 		if time.Now().After(deadline) {
@@ -194,7 +194,7 @@ func TestInferFunctionPermissionsSetting(t *testing.T) {
 		resp.Body.Close()
 		srv.Close()
 		a.Close()
-		visible := strings.Contains(string(b), `"id" : 1`)
+		visible := strings.Contains(string(b), `"id":1`)
 		if visible != infer {
 			t.Errorf("infer=%v: %s", infer, b)
 		}
