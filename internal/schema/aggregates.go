@@ -8,7 +8,7 @@ var numericAggregates = []string{"avg", "stddev", "stddev_pop", "stddev_samp", "
 
 // orderByEnum declares the order_by enum.
 func (b *builder) orderByEnum() string {
-	defer b.shared(op{kind: opOrderByEnum})()
+	defer b.shared(opOrderByEnum, "", nil)()
 	if b.types["order_by"] == nil {
 		b.add(&ast.Definition{Kind: ast.Enum, Name: "order_by", Description: "column ordering options",
 			EnumValues: ast.EnumValueList{

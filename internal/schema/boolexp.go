@@ -63,7 +63,7 @@ func (b *builder) comparisonExp(f *Field) string {
 // enumComparisonExp declares the comparison input of the enum of enum
 // table et.
 func (b *builder) enumComparisonExp(et *Table) string {
-	defer b.shared(op{kind: opEnumCmp, q: et.Name})()
+	defer b.shared(opEnumCmp, "", &et.Name)()
 	en := b.enumType(et)
 	name := en + "_comparison_exp"
 	if b.types[name] == nil {
@@ -92,7 +92,7 @@ func equalityOps(t string) ast.FieldList {
 // scalarComparisonExp declares <Scalar>_comparison_exp with Hasura's
 // operators for the scalar.
 func (b *builder) scalarComparisonExp(s string) string {
-	defer b.shared(op{kind: opScalarCmp, name: s})()
+	defer b.shared(opScalarCmp, s, nil)()
 	name := s + "_comparison_exp"
 	if b.types[name] != nil {
 		return name

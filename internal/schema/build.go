@@ -87,6 +87,7 @@ type builder struct {
 	rec      *recorder
 	fps      *fingerprints
 	entries  map[tableSide]*cacheEntry
+	qnames   map[catalog.QName]*catalog.QName
 	recorded []recorded
 	uses     uint8
 	diverged bool
@@ -159,6 +160,7 @@ func buildSchema(cat *catalog.Catalog, src *metadata.Source, inherited []*metada
 		b.cache = cache
 		b.fps = newFingerprints(b)
 		b.entries = map[tableSide]*cacheEntry{}
+		b.qnames = map[catalog.QName]*catalog.QName{}
 	}
 	if src != nil {
 		b.resolveTables()
@@ -252,11 +254,8 @@ func (b *builder) addRaw(d *ast.Definition) {
 
 // scalar makes sure the scalar name is declared and returns it.
 func (b *builder) scalar(name string) string {
-	if r := b.rec; r != nil && !r.scalars[name] {
-		if r.scalars == nil {
-			r.scalars = map[string]bool{}
-		}
-		r.scalars[name] = true
+	// Built-in scalars are never declared: nothing to record.
+	if r := b.rec; r != nil && !builtinScalars[name] && r.once(seenKey{kind: opScalar, name: name}) {
 		r.add(op{kind: opScalar, name: name})
 	}
 	if !builtinScalars[name] && b.types[name] == nil {

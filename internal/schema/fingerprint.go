@@ -157,6 +157,9 @@ func (h *hasher) reflect(v reflect.Value, depth int) {
 		if v.Len() == 0 {
 			return
 		}
+		if v.CanInterface() && h.stringMap(v.Interface(), depth) {
+			return
+		}
 		if v.Len() == 1 {
 			it := v.MapRange()
 			it.Next()
@@ -217,6 +220,42 @@ func mutationSide(k frameKind) bool {
 	return false
 }
 
+// stringMap writes the common maps with string keys without reflection
+// (entries in key order), and reports whether m was one. The map's type
+// decides the encoding, so equal maps always hash alike.
+func (h *hasher) stringMap(m any, depth int) bool {
+	switch m := m.(type) {
+	case map[string]bool:
+		keys := sortedKeys(m)
+		for _, k := range keys {
+			h.str(k)
+			h.value(m[k])
+		}
+	case map[string]string:
+		for _, k := range sortedKeys(m) {
+			h.str(k)
+			h.str(m[k])
+		}
+	case map[string]any:
+		for _, k := range sortedKeys(m) {
+			h.str(k)
+			h.reflect(reflect.ValueOf(m[k]), depth+1)
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // fingerprints computes and remembers, for one Build, table fingerprints.
 type fingerprints struct {
 	b *builder
@@ -249,28 +288,35 @@ func (f *fingerprints) selfState(q catalog.QName, mutation bool) fpKey {
 	if k, ok := f.self[qnameSide{q, mutation}]; ok {
 		return k
 	}
+	// Both sides at once: the mutation side hashes the select side's
+	// input followed by the other permissions.
 	h := &f.scratch
 	h.buf = h.buf[:0]
 	h.qname(q)
 	h.value(f.b.cat.Tables[q])
-	if t := f.b.all[q]; t != nil {
+	t := f.b.all[q]
+	if t != nil {
 		h.byte('t')
 		h.str(t.GQLName)
 		h.value(t.Meta)
-		if mutation {
-			h.value(t.Perm)
-		} else {
-			h.value(t.Perm.Select)
-		}
+		h.value(t.Perm.Select)
 		if t.IsEnum {
 			h.value(f.b.opts.EnumValues[q])
 		}
 	} else {
 		h.byte('-')
 	}
-	k := h.sum()
-	f.self[qnameSide{q, mutation}] = k
-	return k
+	sel := h.sum()
+	if t != nil {
+		h.value(t.Perm)
+	}
+	mut := h.sum()
+	f.self[qnameSide{q, false}] = sel
+	f.self[qnameSide{q, true}] = mut
+	if mutation {
+		return mut
+	}
+	return sel
 }
 
 // of returns the fingerprint of one side of t (a tracked table of this

@@ -171,14 +171,15 @@ const (
 	rootMutation
 )
 
-// op is one recorded effect of a frame.
+// op is one recorded effect of a frame (48 bytes: a cache holds one per
+// definition, root field and call).
 type op struct {
 	kind opKind
 	fk   frameKind
 	aux  uint8
-	rk   RootKind
+	rk   uint8 // RootKind of opRoot
 	name string
-	q    catalog.QName
+	q    *catalog.QName
 	def  *ast.Definition
 	fd   *ast.FieldDefinition
 }
@@ -187,11 +188,45 @@ type op struct {
 type recorder struct {
 	ops    []op
 	poison bool
-	// scalars are the scalars already recorded (asking again is a no-op).
-	scalars map[string]bool
+	// seen are the idempotent calls already recorded: shared helpers,
+	// and frames that declared their type (calling them again only finds
+	// it declared).
+	seen map[seenKey]bool
+}
+
+type seenKey struct {
+	kind opKind
+	fk   frameKind
+	name string
+	q    catalog.QName
 }
 
 func (r *recorder) add(o op) { r.ops = append(r.ops, o) }
+
+// once reports whether the idempotent call k is recorded for the first
+// time, and remembers it.
+func (r *recorder) once(k seenKey) bool {
+	if r.seen[k] {
+		return false
+	}
+	if r.seen == nil {
+		r.seen = map[seenKey]bool{}
+	}
+	r.seen[k] = true
+	return true
+}
+
+// qname returns a copy of q for ops: ops must not point into the tables
+// of the Build that recorded them, which would keep its whole generation
+// alive.
+func (b *builder) qname(q catalog.QName) *catalog.QName {
+	p := b.qnames[q]
+	if p == nil {
+		p = &catalog.QName{Schema: q.Schema, Name: q.Name}
+		b.qnames[q] = p
+	}
+	return p
+}
 
 // frame runs frame kind k of table t: body, unless top (the name of the
 // type the frame declares) is already declared or a recording of the frame
@@ -201,10 +236,18 @@ func (b *builder) frame(k frameKind, t *Table, top string, body func() string) s
 	if parent == nil {
 		return b.runFrame(k, t, top, body)
 	}
+	key := seenKey{kind: opCall, fk: k, q: t.Name}
+	if parent.seen[key] {
+		// The frame declared top when this frame called it before.
+		return b.runFrame(k, t, top, body)
+	}
 	i := len(parent.ops)
-	parent.add(op{kind: opCall, fk: k, q: t.Name})
+	parent.add(op{kind: opCall, fk: k, q: b.qname(t.Name)})
 	res := b.runFrame(k, t, top, body)
 	parent.ops[i].name = res
+	if res == top && top != "" {
+		parent.once(key)
+	}
 	return res
 }
 
@@ -231,7 +274,9 @@ func (b *builder) runFrame(k frameKind, t *Table, top string, body func() string
 	b.rec = r
 	res := body()
 	if !r.poison {
-		b.recorded = append(b.recorded, recorded{key: key, kind: k, frame: &frame{ops: r.ops, result: res}})
+		ops := make([]op, len(r.ops))
+		copy(ops, r.ops)
+		b.recorded = append(b.recorded, recorded{key: key, kind: k, frame: &frame{ops: ops, result: res}})
 	}
 	return res
 }
@@ -262,7 +307,7 @@ func (b *builder) replay(t *Table, fr *frame) {
 				b.diverged = true
 			}
 		case opCall:
-			tt := b.all[o.q]
+			tt := b.all[*o.q]
 			if tt == nil {
 				b.diverged = true
 				continue
@@ -275,7 +320,7 @@ func (b *builder) replay(t *Table, fr *frame) {
 		case opScalarCmp:
 			b.scalarComparisonExp(o.name)
 		case opEnumType, opEnumCmp:
-			et := b.enumTables[o.q]
+			et := b.enumTables[*o.q]
 			if et == nil {
 				b.diverged = true
 				continue
@@ -294,7 +339,7 @@ func (b *builder) replay(t *Table, fr *frame) {
 		case opField:
 			b.appendRoot(o.aux, o.fd)
 		case opRoot:
-			b.register(o.aux, o.name, o.rk, t)
+			b.register(o.aux, o.name, RootKind(o.rk), t)
 		}
 	}
 }
@@ -338,15 +383,26 @@ func (b *builder) callFrame(k frameKind, t *Table) string {
 	return ""
 }
 
-// shared records, within a recording frame, a call to a shared helper and
-// stops recording until the returned function is called: the helper's own
-// definitions belong to no table.
-func (b *builder) shared(o op) (restore func()) {
+// shared records, within a recording frame, a call to a shared helper
+// (kind, with the name or table q it takes) and stops recording until the
+// returned function is called: the helper's own definitions belong to no
+// table. The helpers are idempotent: a frame records each call once.
+func (b *builder) shared(kind opKind, name string, q *catalog.QName) (restore func()) {
 	r := b.rec
 	if r == nil {
 		return func() {}
 	}
-	r.add(o)
+	k := seenKey{kind: kind, name: name}
+	if q != nil {
+		k.q = *q
+	}
+	if r.once(k) {
+		o := op{kind: kind, name: name}
+		if q != nil {
+			o.q = b.qname(*q)
+		}
+		r.add(o)
+	}
 	b.rec = nil
 	return func() { b.rec = r }
 }
@@ -404,7 +460,7 @@ func (b *builder) register(roots uint8, name string, kind RootKind, t *Table) {
 		b.out.Mutation[name] = rf
 	}
 	if b.rec != nil {
-		b.rec.add(op{kind: opRoot, aux: roots, name: name, rk: kind})
+		b.rec.add(op{kind: opRoot, aux: roots, name: name, rk: uint8(kind)})
 	}
 }
 

@@ -427,15 +427,17 @@ func TestThreeRolesHeap(t *testing.T) {
 			cache = &Cache{}
 		}
 		var schemas []*Schema
+		var steps []string
 		for _, role := range []string{"user", "reader", AdminRole} {
 			s, err := Build(cat, src, nil, role, Options{Cache: cache})
 			if err != nil {
 				t.Fatal(err)
 			}
 			schemas = append(schemas, s)
+			steps = append(steps, fmt.Sprintf("+%s %.1f MB", role, float64(heap()-base)/(1<<20)))
 		}
 		used := heap() - base
-		t.Logf("3 roles at 1,000 tables, cache %v: %.1f MB heap in use", withCache, float64(used)/(1<<20))
+		t.Logf("3 roles at 1,000 tables, cache %v: %.1f MB heap in use (%s)", withCache, float64(used)/(1<<20), strings.Join(steps, ", "))
 		runtime.KeepAlive(schemas)
 		runtime.KeepAlive(cache)
 	}

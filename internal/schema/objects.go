@@ -158,7 +158,7 @@ func (b *builder) enumReference(t *Table, c *catalog.Column) *Table {
 
 // enumType declares the GraphQL enum of an enum table.
 func (b *builder) enumType(et *Table) string {
-	defer b.shared(op{kind: opEnumType, q: et.Name})()
+	defer b.shared(opEnumType, "", &et.Name)()
 	if b.types[et.EnumType] == nil {
 		d := b.add(&ast.Definition{Kind: ast.Enum, Name: et.EnumType})
 		for _, v := range b.opts.EnumValues[et.Name] {

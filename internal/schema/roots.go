@@ -113,7 +113,7 @@ func (b *builder) streamCursorType(t *Table) string {
 
 // cursorOrdering declares the cursor_ordering enum.
 func (b *builder) cursorOrdering() string {
-	defer b.shared(op{kind: opCursorOrdering})()
+	defer b.shared(opCursorOrdering, "", nil)()
 	if b.types["cursor_ordering"] == nil {
 		b.add(&ast.Definition{Kind: ast.Enum, Name: "cursor_ordering", Description: "ordering argument of a cursor",
 			EnumValues: ast.EnumValueList{
