@@ -1,10 +1,13 @@
 package sqlgen
 
 import (
+	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/postgate/postgate/internal/ir"
+	"github.com/postgate/postgate/internal/pgtest"
 )
 
 func TestRowKeys(t *testing.T) {
@@ -66,6 +69,57 @@ func TestObjectFallback(t *testing.T) {
 		composite := strings.Contains(st.SQL, "row_to_json(") && !strings.Contains(st.SQL, "json_build_object(")
 		if composite != c.composite {
 			t.Errorf("keys %q: %s", c.keys, st.SQL)
+		}
+	}
+}
+
+// TestHostileKeys runs objects whose keys are hostile strings (quotes,
+// backslashes, NUL, newlines, 63 and 64 bytes): each comes back as the
+// JSON key it names, with its value, both as a composite row and through
+// the json_build_object fallback.
+func TestHostileKeys(t *testing.T) {
+	pool := pgtest.Pool(t)
+	ctx := context.Background()
+	if _, err := pool.Exec(ctx, `CREATE TABLE t (id int PRIMARY KEY); INSERT INTO t VALUES (1), (2)`); err != nil {
+		t.Fatal(err)
+	}
+	keys := append([]string{strings.Repeat("é", 31) + "x", strings.Repeat("é", 32)}, hostile...)
+	for _, h := range keys {
+		name := strings.ReplaceAll(h, "\x00", "")
+		for _, single := range []bool{false, true} {
+			sel := &ir.Select{From: ir.From{Table: ir.Table{Schema: "public", Name: "t"}}, OrderBy: []ir.OrderBy{{Expr: ir.OrderColumn{Name: "id"}}},
+				Single: single, Fields: []ir.Field{{Alias: h, Value: ir.ColumnField{Name: "id"}}, {Alias: "k", Value: ir.ConstField{Value: h}}}}
+			if single {
+				sel.Where = ir.Compare{Left: ir.ColumnOp{Name: "id"}, Op: ir.OpEq, Right: ir.Literal{Val: json.Number("2"), Type: "integer"}}
+			}
+			st, err := Query(&ir.Root{Alias: "r", Select: sel})
+			if err != nil {
+				t.Fatal(err)
+			}
+			args, err := Args(st.Params, nil, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var raw []byte
+			if err := pool.QueryRow(ctx, st.SQL, args...).Scan(&raw); err != nil {
+				t.Fatalf("%q: %v\n%s", h, err, st.SQL)
+			}
+			var rows []map[string]any
+			if single {
+				raw = append(append([]byte{'['}, raw...), ']')
+			}
+			if err := json.Unmarshal(raw, &rows); err != nil {
+				t.Fatalf("%q: %v: %s", h, err, raw)
+			}
+			for i, r := range rows {
+				id := float64(i + 1)
+				if single {
+					id = 2
+				}
+				if len(r) != 2 || r[name] != id || r["k"] != name {
+					t.Errorf("key %q (single %v): got %s", h, single, raw)
+				}
+			}
 		}
 	}
 }
