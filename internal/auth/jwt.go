@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -172,6 +173,24 @@ func unverifiedIssuer(token string) (string, bool) {
 // exactly two fields, "Bearer" and the token, as strings.Fields splits it.
 // ASCII values (the usual) are split without allocating.
 func bearerToken(h string) (string, bool) {
+	if rest, ok := strings.CutPrefix(h, "Bearer "); ok {
+		// The usual form: "Bearer <token>", the token of printable ASCII.
+		j := 0
+		for j < len(rest) && asciiSpace[rest[j]] {
+			j++
+		}
+		k := j + printableRun(rest[j:])
+		for k < len(rest) && rest[k] < utf8.RuneSelf && !asciiSpace[rest[k]] {
+			k++
+		}
+		m := k
+		for m < len(rest) && asciiSpace[rest[m]] {
+			m++
+		}
+		if m == len(rest) && k > j {
+			return rest[j:k], true
+		}
+	}
 	i, n := 0, len(h)
 	var fields [2]string
 	for k := 0; ; k++ {
@@ -205,3 +224,19 @@ func bearerToken(h string) (string, bool) {
 
 // asciiSpace marks the ASCII bytes strings.Fields splits at.
 var asciiSpace = [256]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
+// printableRun returns the length of the prefix of s made of whole 8-byte
+// words of bytes 0x21-0x7f (none of them a space or beyond ASCII).
+func printableRun(s string) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	n := 0
+	for len(s)-n >= 8 {
+		w := binary.LittleEndian.Uint64([]byte(s[n : n+8]))
+		// A byte ≥ 0x80, or one < 0x21 (all below 0x80 here).
+		if w&highs != 0 || (w-ones*0x21)&^w&highs != 0 {
+			break
+		}
+		n += 8
+	}
+	return n
+}

@@ -404,6 +404,9 @@ func TestBearerTokenSplitsLikeFields(t *testing.T) {
 		"Bearer abc", "  Bearer\tabc  ", "Bearer", "Bearer ", "bearer abc", "Bearer a b", "Bearer a\u00a0b",
 		"Bearer\u00a0abc", "Bearer abc\u2003", "Bearer é", "", " ", "Bearer\x00abc", "Bearer  abc\v", "Basic abc",
 		"Bearer abc\xff", "\xffBearer abc",
+		"Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlX2J5dGVz", "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIi OiIxIn0",
+		"Bearer eyJhbGciOiJSUzI1NiJ9\x01eyJzdWIiOiIxIn0", "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzd\u00a0WIiOiIxIn0  ",
+		"Bearer  \teyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0\t", "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0\x7f\x7f\x7f\x7f\x7f\x7f\x7f\x7f",
 	} {
 		tok, ok := bearerToken(h)
 		f := strings.Fields(h)
@@ -412,4 +415,17 @@ func TestBearerTokenSplitsLikeFields(t *testing.T) {
 			t.Errorf("bearerToken(%q) = %q, %v; strings.Fields gives %q", h, tok, ok, f)
 		}
 	}
+}
+
+func FuzzBearerToken(f *testing.F) {
+	f.Add("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlX2J5dGVz")
+	f.Add("Bearer  a\u00a0b ")
+	f.Fuzz(func(t *testing.T, h string) {
+		tok, ok := bearerToken(h)
+		fields := strings.Fields(h)
+		wantOK := len(fields) == 2 && fields[0] == "Bearer"
+		if ok != wantOK || ok && tok != fields[1] {
+			t.Errorf("bearerToken(%q) = %q, %v; strings.Fields gives %q", h, tok, ok, fields)
+		}
+	})
 }
