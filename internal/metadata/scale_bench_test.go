@@ -48,6 +48,19 @@ func newScaleEnv(tb testing.TB, n int) *scaleEnv {
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
+	body, _ := json.Marshal(map[string]any{"type": "replace_metadata", "args": json.RawMessage(scaleDocument(n))})
+	if _, err := svc.Metadata(context.Background(), body); err != nil {
+		tb.Fatalf("replace_metadata: %v", err)
+	}
+	if bad := svc.Current().Inconsistent; len(bad) > 0 {
+		tb.Fatalf("scale metadata is inconsistent: %v", bad[0])
+	}
+	return &scaleEnv{n: n, svc: svc}
+}
+
+// scaleDocument is bench/scale.py's metadata document with n tables.
+func scaleDocument(n int) []byte {
+	name := func(p string, i int) string { return fmt.Sprintf("%s%04d", p, i) }
 	roles := []map[string]any{
 		{"role": "user", "permission": map[string]any{"columns": []string{"id", "name", "owner_id", "parent_id"}, "filter": map[string]any{"owner_id": map[string]any{"_eq": "X-Hasura-User-Id"}}}},
 		{"role": "editor", "permission": map[string]any{"columns": []string{"id", "name", "owner_id", "parent_id"}, "filter": map[string]any{}, "allow_aggregations": true}},
@@ -66,15 +79,9 @@ func newScaleEnv(tb testing.TB, n int) *scaleEnv {
 		tables = append(tables, tab)
 	}
 	src := DefaultSource()
-	body, _ := json.Marshal(map[string]any{"type": "replace_metadata", "args": map[string]any{"version": 3, "sources": []any{
-		map[string]any{"name": src.Name, "kind": src.Kind, "configuration": src.Configuration, "tables": tables}}}})
-	if _, err := svc.Metadata(context.Background(), body); err != nil {
-		tb.Fatalf("replace_metadata: %v", err)
-	}
-	if bad := svc.Current().Inconsistent; len(bad) > 0 {
-		tb.Fatalf("scale metadata is inconsistent: %v", bad[0])
-	}
-	return &scaleEnv{n: n, svc: svc}
+	doc, _ := json.Marshal(map[string]any{"version": 3, "sources": []any{
+		map[string]any{"name": src.Name, "kind": src.Kind, "configuration": src.Configuration, "tables": tables}}})
+	return doc
 }
 
 // change runs one metadata request and fails on error.
@@ -156,4 +163,39 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkEncodeDocument compares encoding the stored document whole
+// (json.Marshal, as every change did) with assembling it from cached table
+// encodings after a change to one table (docEncoder), at 100 and 1,000
+// tables. No database needed.
+func BenchmarkEncodeDocument(b *testing.B) {
+	for _, n := range []int{100, 1000} {
+		md, err := Parse(scaleDocument(n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("marshal/tables=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := json.Marshal(md); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(fmt.Sprintf("one-table-changed/tables=%d", n), func(b *testing.B) {
+			var e docEncoder
+			enc, _ := e.encode(context.Background(), md)
+			e.commit(enc)
+			b.ReportAllocs()
+			for b.Loop() {
+				o := &opCtx{md: md.share()}
+				s := o.md.Sources[0]
+				o.own(s, s.Tables[n/2])
+				if _, err := e.encode(context.Background(), o.md); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
