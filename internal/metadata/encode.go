@@ -20,6 +20,8 @@ type docEncoder struct {
 	// tables holds the encoding of every table of the last stored
 	// document (and only those, so that replaced tables are let go).
 	tables map[*Table][]byte
+	// gen counts commits, so that warm does not replace a newer cache.
+	gen uint64
 }
 
 // encodeCountKey is the context key of a counter of tables encoded (tests).
@@ -77,6 +79,27 @@ func (e *docEncoder) encode(ctx context.Context, md *Metadata) (encoding, error)
 func (e *docEncoder) commit(enc encoding) {
 	e.mu.Lock()
 	e.tables = enc.tables
+	e.gen++
+	e.mu.Unlock()
+}
+
+// warm encodes md, the metadata just loaded from the database (whose table
+// values are new), so that the first change after start-up or after another
+// instance's change re-encodes one table, not all. It keeps the result
+// unless a change was stored meanwhile.
+func (e *docEncoder) warm(md *Metadata) {
+	e.mu.Lock()
+	g := e.gen
+	e.mu.Unlock()
+	enc, err := e.encode(context.Background(), md)
+	if err != nil {
+		return
+	}
+	e.mu.Lock()
+	if e.gen == g {
+		e.tables = enc.tables
+		e.gen++
+	}
 	e.mu.Unlock()
 }
 

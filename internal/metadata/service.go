@@ -60,8 +60,10 @@ type Service struct {
 
 	mu  sync.Mutex // serialises writers within this instance
 	cur atomic.Pointer[Snapshot]
-	// enc encodes the stored document, re-encoding only changed tables.
-	enc docEncoder
+	// enc encodes the stored document, re-encoding only changed tables;
+	// warming fills it in the background after a load.
+	enc     docEncoder
+	warming sync.WaitGroup
 
 	lmu       sync.Mutex
 	listeners []func(*Snapshot)
@@ -142,6 +144,13 @@ func (s *Service) reload(ctx context.Context) error {
 			Reason: "the stored metadata could not be read: " + unreadable.Error(), Definition: json.RawMessage("null")})
 	}
 	s.publish(snap)
+	if unreadable == nil {
+		s.warming.Add(1)
+		go func() {
+			defer s.warming.Done()
+			s.enc.warm(md)
+		}()
+	}
 	return nil
 }
 
