@@ -3,13 +3,18 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"sync"
 )
 
 // Fingerprint summarises the database's schema cheaply: a hash per
 // relation, per function name (all overloads) and per user type. Taking one
 // before and after arbitrary DDL and comparing them with Diff tells which
 // objects need reloading. It needs no superuser rights.
+//
+// The maps of a fingerprint returned by TakeFingerprint may be shared with
+// other fingerprints of the same schema and must not be modified.
 type Fingerprint struct {
 	Relations map[QName]string
 	Functions map[QName]string
@@ -17,6 +22,11 @@ type Fingerprint struct {
 	// The oids of relations, functions (when not overloaded) and types
 	// identify them across renames.
 	RelationOIDs, FunctionOIDs, TypeOIDs map[QName]uint32
+
+	// sum is a hash of all the entries above, computed by the database
+	// ("" when unknown, as in a Fingerprint built by hand): two
+	// fingerprints with the same sum are equal.
+	sum string
 }
 
 // Changes names the objects that were created, altered or dropped between
@@ -37,49 +47,168 @@ func (c Changes) Empty() bool {
 
 // TakeFingerprint reads the current fingerprint of the database behind q
 // (one query). Pass the same options as to Load.
+//
+// The query sends back one row when the schema is one whose fingerprint
+// was taken recently (by any caller, on any database): the common case of a
+// metadata change made through Postgate, which compares the fingerprint
+// with the last one. Only when the schema changed does it send a row per
+// relation, function and type.
 func TakeFingerprint(ctx context.Context, q Querier, opts ...Option) (Fingerprint, error) {
 	var fp Fingerprint
 	err := inSnapshot(ctx, q, func(q Querier) error {
 		var err error
-		fp, err = fingerprint(ctx, q, newOptions(opts))
+		fp, _, err = fingerprint(ctx, q, newOptions(opts), &recentFingerprints)
 		return err
 	})
 	return fp, err
 }
 
-func fingerprint(ctx context.Context, q Querier, o options) (Fingerprint, error) {
-	fp := Fingerprint{Relations: map[QName]string{}, Functions: map[QName]string{}, Types: map[QName]string{},
-		RelationOIDs: map[QName]uint32{}, FunctionOIDs: map[QName]uint32{}, TypeOIDs: map[QName]uint32{}}
-	rows, err := q.Query(ctx, query("fingerprint"), o.exclude)
+// fingerprintCache remembers the fingerprints last taken, by sum. Equal
+// sums mean equal fingerprints whatever the database or options they were
+// taken with, so one cache serves all.
+type fingerprintCache struct {
+	mu   sync.Mutex
+	last []Fingerprint // most recent first
+}
+
+// recentFingerprintsSize is how many fingerprints recentFingerprints keeps:
+// a few, for processes serving several databases, each with a few states
+// in flight (before and after run_sql).
+const recentFingerprintsSize = 4
+
+var recentFingerprints fingerprintCache
+
+// sums returns the sums of the cached fingerprints.
+func (c *fingerprintCache) sums() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]string, len(c.last))
+	for i, fp := range c.last {
+		out[i] = fp.sum
+	}
+	return out
+}
+
+// get returns the cached fingerprint with this sum, moving it first.
+func (c *fingerprintCache) get(sum string) (Fingerprint, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, fp := range c.last {
+		if fp.sum == sum {
+			copy(c.last[1:i+1], c.last[:i])
+			c.last[0] = fp
+			return fp, true
+		}
+	}
+	return Fingerprint{}, false
+}
+
+// put adds fp first, dropping the oldest beyond recentFingerprintsSize.
+func (c *fingerprintCache) put(fp Fingerprint) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, old := range c.last {
+		if old.sum == fp.sum {
+			c.last = append(c.last[:i], c.last[i+1:]...)
+			break
+		}
+	}
+	if len(c.last) < recentFingerprintsSize {
+		c.last = append(c.last, Fingerprint{})
+	}
+	copy(c.last[1:], c.last[:len(c.last)-1])
+	c.last[0] = fp
+}
+
+// fingerprint runs the fingerprint query, sending the sums cached in c,
+// and returns the fingerprint and the number of per-object rows received
+// (0 when it was cached).
+func fingerprint(ctx context.Context, q Querier, o options, c *fingerprintCache) (Fingerprint, int, error) {
+	known := c.sums()
+	fp, n, err := fingerprintQuery(ctx, q, o, known)
+	if err != nil || !slices.Contains(known, fp.sum) {
+		if err == nil {
+			c.put(fp)
+		}
+		return fp, n, err
+	}
+	// The database has not changed since that fingerprint was taken.
+	if cached, ok := c.get(fp.sum); ok {
+		return cached, 0, nil
+	}
+	// It was dropped from the cache meanwhile (by other callers).
+	fp, n, err = fingerprintQuery(ctx, q, o, nil)
+	if err == nil {
+		c.put(fp)
+	}
+	return fp, n, err
+}
+
+// fingerprintQuery runs the fingerprint query. It returns a fingerprint
+// with only its sum set when the sum is one of known.
+func fingerprintQuery(ctx context.Context, q Querier, o options, known []string) (Fingerprint, int, error) {
+	var fp Fingerprint
+	if known == nil {
+		known = []string{}
+	}
+	rows, err := q.Query(ctx, query("fingerprint"), o.exclude, known)
 	if err != nil {
-		return fp, fmt.Errorf("catalog: fingerprint: %w", err)
+		return fp, 0, fmt.Errorf("catalog: fingerprint: %w", err)
 	}
 	defer rows.Close()
+	// The first row is the sum.
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return fp, 0, fmt.Errorf("catalog: fingerprint: %w", err)
+		}
+		return fp, 0, fmt.Errorf("catalog: fingerprint: no rows")
+	}
+	{
+		var kind, schema, name string
+		var oid uint32
+		if err := rows.Scan(&kind, &schema, &name, &oid, &fp.sum); err != nil {
+			return fp, 0, fmt.Errorf("catalog: fingerprint: %w", err)
+		}
+		if kind != "*" || fp.sum == "" {
+			return fp, 0, fmt.Errorf("catalog: fingerprint: first row %q %q", kind, fp.sum)
+		}
+	}
+	if slices.Contains(known, fp.sum) {
+		rows.Close()
+		return fp, 0, rows.Err()
+	}
+	fp.Relations, fp.Functions, fp.Types = map[QName]string{}, map[QName]string{}, map[QName]string{}
+	fp.RelationOIDs, fp.FunctionOIDs, fp.TypeOIDs = map[QName]uint32{}, map[QName]uint32{}, map[QName]uint32{}
+	n := 0
 	for rows.Next() {
 		var kind, hash string
-		var n QName
+		var name QName
 		var oid uint32
-		if err := rows.Scan(&kind, &n.Schema, &n.Name, &oid, &hash); err != nil {
-			return fp, fmt.Errorf("catalog: fingerprint: %w", err)
+		if err := rows.Scan(&kind, &name.Schema, &name.Name, &oid, &hash); err != nil {
+			return fp, n, fmt.Errorf("catalog: fingerprint: %w", err)
 		}
+		n++
 		switch kind {
 		case "r":
-			fp.Relations[n], fp.RelationOIDs[n] = hash, oid
+			fp.Relations[name], fp.RelationOIDs[name] = hash, oid
 		case "f":
-			fp.Functions[n], fp.FunctionOIDs[n] = hash, oid
+			fp.Functions[name], fp.FunctionOIDs[name] = hash, oid
 		case "t":
-			fp.Types[n], fp.TypeOIDs[n] = hash, oid
+			fp.Types[name], fp.TypeOIDs[name] = hash, oid
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fp, fmt.Errorf("catalog: fingerprint: %w", err)
+		return fp, n, fmt.Errorf("catalog: fingerprint: %w", err)
 	}
-	return fp, nil
+	return fp, n, nil
 }
 
 // Diff returns the objects whose hash differs between a and b, including
 // those present in only one of them.
 func Diff(a, b Fingerprint) Changes {
+	if a.sum != "" && a.sum == b.sum {
+		return Changes{}
+	}
 	ch := Changes{
 		Relations: diffMap(a.Relations, b.Relations),
 		Functions: diffMap(a.Functions, b.Functions),

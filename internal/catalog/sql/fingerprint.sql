@@ -4,54 +4,83 @@
 -- relation's own pg_class row contributes its relevant columns rather than
 -- its xmin, which TRUNCATE, CLUSTER and VACUUM FULL also change. Readable
 -- without superuser rights.
--- $1 text[]: schemas to skip.
+--
+-- A first row of kind '*' carries a hash of all the others (the sum of a
+-- hash of each); the others are sent only when it is not one of $2, the
+-- sums of the fingerprints the caller already has, so that the common case,
+-- nothing changed, sends one row.
+--
+-- Each catalog is joined once with the relations (hash joins) rather than
+-- queried per relation, and each object's hash is the sum of a 64-bit hash
+-- of each of its catalog rows (tagged with the catalog), which needs neither
+-- sorting nor string aggregation.
+-- $1 text[]: schemas to skip; $2 text[]: sums already known.
 WITH ns AS (
   SELECT oid, nspname FROM pg_catalog.pg_namespace
    WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema' AND nspname <> ALL ($1::text[])
-), refs AS (
-  -- foreign keys by referenced relation (pg_constraint has no index on confrelid)
-  SELECT confrelid, string_agg(oid || ':' || xmin, ',' ORDER BY oid) AS h
-    FROM pg_catalog.pg_constraint WHERE confrelid <> 0 GROUP BY confrelid
+), rel AS (
+  SELECT c.oid, ns.nspname, c.relname,
+         hashtextextended(concat_ws('|', c.oid, c.relkind, c.relnatts, c.relispartition, c.relhasrules, c.reloftype), 0) AS h
+    FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
+   WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p')
+), relparts(oid, h) AS (
+  SELECT a.attrelid, hashtextextended('a' || a.attnum || ':' || a.xmin, 0)
+    FROM pg_catalog.pg_attribute a JOIN rel ON rel.oid = a.attrelid WHERE a.attnum > 0
+  UNION ALL
+  SELECT k.conrelid, hashtextextended('k' || k.oid || ':' || k.xmin, 0)
+    FROM pg_catalog.pg_constraint k JOIN rel ON rel.oid = k.conrelid
+  UNION ALL
+  -- foreign keys by referenced relation
+  SELECT k.confrelid, hashtextextended('f' || k.oid || ':' || k.xmin, 0)
+    FROM pg_catalog.pg_constraint k JOIN rel ON rel.oid = k.confrelid
+  UNION ALL
+  SELECT i.indrelid, hashtextextended('i' || i.indexrelid || ':' || i.xmin, 0)
+    FROM pg_catalog.pg_index i JOIN rel ON rel.oid = i.indrelid
+  UNION ALL
+  SELECT ad.adrelid, hashtextextended('d' || ad.adnum || ':' || ad.xmin, 0)
+    FROM pg_catalog.pg_attrdef ad JOIN rel ON rel.oid = ad.adrelid
+  UNION ALL
+  SELECT d.objoid, hashtextextended('c' || d.objsubid || ':' || d.xmin, 0)
+    FROM pg_catalog.pg_description d JOIN rel ON rel.oid = d.objoid
+   WHERE d.classoid = 'pg_catalog.pg_class'::regclass
+  UNION ALL
+  SELECT tg.tgrelid, hashtextextended('t' || tg.oid || ':' || tg.xmin, 0)
+    FROM pg_catalog.pg_trigger tg JOIN rel ON rel.oid = tg.tgrelid
+  UNION ALL
+  SELECT rw.ev_class, hashtextextended('w' || rw.oid || ':' || rw.xmin, 0)
+    FROM pg_catalog.pg_rewrite rw JOIN rel ON rel.oid = rw.ev_class
+), relsum AS (
+  SELECT oid, sum(h) AS h FROM relparts GROUP BY oid
+), obj(kind, nspname, name, oid, h) AS (
+  SELECT 'r', rel.nspname, rel.relname, rel.oid, (rel.h + coalesce(relsum.h, 0))::text
+    FROM rel LEFT JOIN relsum ON relsum.oid = rel.oid
+  UNION ALL
+  SELECT 'f', ns.nspname, p.proname, CASE WHEN count(*) = 1 THEN min(p.oid::int8) ELSE 0 END::oid,
+         sum(hashtextextended(concat_ws(':', p.oid, p.xmin, d.xmin), 0))::text
+    FROM pg_catalog.pg_proc p JOIN ns ON ns.oid = p.pronamespace
+    LEFT JOIN pg_catalog.pg_description d
+      ON d.objoid = p.oid AND d.classoid = 'pg_catalog.pg_proc'::regclass AND d.objsubid = 0
+   WHERE p.prokind = 'f'
+   GROUP BY ns.nspname, p.proname
+  UNION ALL
+  SELECT 't', ns.nspname, t.typname, t.oid, (hashtextextended(t.oid || ':' || t.xmin, 0) +
+         coalesce((SELECT sum(hashtextextended('e' || l.oid || ':' || l.xmin, 0))
+            FROM pg_catalog.pg_enum l WHERE t.typtype = 'e' AND l.enumtypid = t.oid), 0) +
+         coalesce((SELECT sum(hashtextextended('a' || a.attnum || ':' || a.xmin, 0))
+            FROM pg_catalog.pg_attribute a WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0), 0) +
+         coalesce((SELECT sum(hashtextextended('c' || d.objsubid || ':' || d.xmin, 0))
+            FROM pg_catalog.pg_description d
+           WHERE d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_type'::regclass), 0))::text
+    FROM pg_catalog.pg_type t JOIN ns ON ns.oid = t.typnamespace
+    LEFT JOIN pg_catalog.pg_class rc ON rc.oid = t.typrelid
+    LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem
+   WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r', 'm')
+     AND (t.typrelid = 0 OR rc.relkind = 'c')
+     AND NOT (t.typelem <> 0 AND e.typarray = t.oid)
+), total AS (
+  SELECT coalesce(sum(hashtextextended(ROW(kind, nspname, name, oid, h)::text, 0)), 0)::text AS h FROM obj
 )
-SELECT 'r', ns.nspname, c.relname, c.oid, md5(concat_ws('|', c.oid, c.relkind, c.relnatts, c.relispartition, c.relhasrules, c.reloftype,
-         (SELECT string_agg(a.attnum || ':' || a.xmin, ',' ORDER BY a.attnum)
-            FROM pg_catalog.pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0),
-         (SELECT string_agg(k.oid || ':' || k.xmin, ',' ORDER BY k.oid)
-            FROM pg_catalog.pg_constraint k WHERE k.conrelid = c.oid),
-         refs.h,
-         (SELECT string_agg(i.indexrelid || ':' || i.xmin, ',' ORDER BY i.indexrelid)
-            FROM pg_catalog.pg_index i WHERE i.indrelid = c.oid),
-         (SELECT string_agg(ad.adnum || ':' || ad.xmin, ',' ORDER BY ad.adnum)
-            FROM pg_catalog.pg_attrdef ad WHERE ad.adrelid = c.oid),
-         (SELECT string_agg(d.objsubid || ':' || d.xmin, ',' ORDER BY d.objsubid)
-            FROM pg_catalog.pg_description d
-           WHERE d.objoid = c.oid AND d.classoid = 'pg_catalog.pg_class'::regclass),
-         (SELECT string_agg(tg.oid || ':' || tg.xmin, ',' ORDER BY tg.oid)
-            FROM pg_catalog.pg_trigger tg WHERE tg.tgrelid = c.oid),
-         (SELECT string_agg(rw.oid || ':' || rw.xmin, ',' ORDER BY rw.oid)
-            FROM pg_catalog.pg_rewrite rw WHERE rw.ev_class = c.oid)))
-  FROM pg_catalog.pg_class c JOIN ns ON ns.oid = c.relnamespace
-  LEFT JOIN refs ON refs.confrelid = c.oid
- WHERE c.relkind IN ('r', 'v', 'm', 'f', 'p')
+SELECT '*', '', '', 0::oid, total.h FROM total
 UNION ALL
-SELECT 'f', ns.nspname, p.proname, CASE WHEN count(*) = 1 THEN min(p.oid::int8) ELSE 0 END::oid, md5(string_agg(concat_ws(':', p.oid, p.xmin,
-         (SELECT d.xmin FROM pg_catalog.pg_description d
-           WHERE d.objoid = p.oid AND d.classoid = 'pg_catalog.pg_proc'::regclass AND d.objsubid = 0)), ',' ORDER BY p.oid))
-  FROM pg_catalog.pg_proc p JOIN ns ON ns.oid = p.pronamespace
- WHERE p.prokind = 'f'
- GROUP BY ns.nspname, p.proname
-UNION ALL
-SELECT 't', ns.nspname, t.typname, t.oid, md5(concat_ws('|', t.oid, t.xmin,
-         (SELECT string_agg(l.oid || ':' || l.xmin, ',' ORDER BY l.oid)
-            FROM pg_catalog.pg_enum l WHERE l.enumtypid = t.oid),
-         (SELECT string_agg(a.attnum || ':' || a.xmin, ',' ORDER BY a.attnum)
-            FROM pg_catalog.pg_attribute a WHERE t.typtype = 'c' AND a.attrelid = t.typrelid AND a.attnum > 0),
-         (SELECT string_agg(d.xmin::text, ',')
-            FROM pg_catalog.pg_description d
-           WHERE d.objoid = t.oid AND d.classoid = 'pg_catalog.pg_type'::regclass)))
-  FROM pg_catalog.pg_type t JOIN ns ON ns.oid = t.typnamespace
-  LEFT JOIN pg_catalog.pg_class rc ON rc.oid = t.typrelid
-  LEFT JOIN pg_catalog.pg_type e ON e.oid = t.typelem
- WHERE t.typtype IN ('b', 'c', 'd', 'e', 'r', 'm')
-   AND (t.typrelid = 0 OR rc.relkind = 'c')
-   AND NOT (t.typelem <> 0 AND e.typarray = t.oid)
+SELECT obj.kind, obj.nspname, obj.name, obj.oid, obj.h FROM obj, total
+ WHERE total.h <> ALL ($2::text[])
