@@ -31,36 +31,30 @@ func applyDDL(t *testing.T, pool *pgxpool.Pool, c *Catalog, ddl string) (Changes
 	return ch, n
 }
 
-func TestRefreshAfterDDL(t *testing.T) {
-	pool := pgtest.Pool(t)
-	ctx := context.Background()
-	pgtest.Exec(t, pool, `
+// refreshSchema is the schema the refreshCases start from.
+const refreshSchema = `
 CREATE TYPE color AS ENUM ('red');
 CREATE TABLE author (id int PRIMARY KEY, name text);
 CREATE TABLE article (id int PRIMARY KEY, author_id int REFERENCES author(id), c color);
 CREATE TABLE other (id int);
 CREATE FUNCTION f(x int) RETURNS int LANGUAGE sql AS 'SELECT x';
 CREATE FUNCTION authors() RETURNS SETOF author LANGUAGE sql STABLE AS 'SELECT * FROM author';
-`)
-	c, err := Load(ctx, pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	names := func(ns []QName) []string {
-		var out []string
-		for _, n := range ns {
-			out = append(out, n.Name)
-		}
-		return out
-	}
+`
 
-	tests := []struct {
-		name               string
-		ddl                string
-		rels, funcs, types []string
-		renamed            map[string]string
-		check              func(t *testing.T, c *Catalog)
-	}{
+// refreshCase is DDL applied after the previous cases, with the objects
+// the fingerprints must see changed (by name) and a check of the refreshed
+// catalog.
+type refreshCase struct {
+	name               string
+	ddl                string
+	rels, funcs, types []string
+	renamed            map[string]string
+	check              func(t *testing.T, c *Catalog)
+}
+
+// refreshCases are the DDL cases, in order, from refreshSchema.
+func refreshCases() []refreshCase {
+	return []refreshCase{
 		{
 			name: "no change",
 			ddl:  "SELECT 1",
@@ -219,6 +213,27 @@ CREATE FUNCTION authors() RETURNS SETOF author LANGUAGE sql STABLE AS 'SELECT * 
 			},
 		},
 	}
+}
+
+// changedNames returns the names in ns.
+func changedNames(ns []QName) []string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, n.Name)
+	}
+	return out
+}
+
+func TestRefreshAfterDDL(t *testing.T) {
+	pool := pgtest.Pool(t)
+	ctx := context.Background()
+	pgtest.Exec(t, pool, refreshSchema)
+	c, err := Load(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := changedNames
+	tests := refreshCases()
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			ch, next := applyDDL(t, pool, c, tc.ddl)
