@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -27,6 +28,29 @@ type Fingerprint struct {
 	// ("" when unknown, as in a Fingerprint built by hand): two
 	// fingerprints with the same sum are equal.
 	sum string
+	// buckets spreads the entries over fingerprintBuckets buckets by name
+	// (nil when unknown), so that the next fingerprint can be read as the
+	// buckets that changed.
+	buckets *fpBuckets
+}
+
+// fingerprintBuckets is the number of buckets of the fingerprint query.
+const fingerprintBuckets = 64
+
+// fpBuckets are the buckets of a fingerprint: the sum of each (computed by
+// the database) and the entries in each. A fingerprint shares the key
+// slices of the buckets that did not change with the one it was read
+// from; they are never modified.
+type fpBuckets struct {
+	sums [fingerprintBuckets]string
+	keys [fingerprintBuckets][]fpKey
+}
+
+// fpKey names an entry of a fingerprint: its kind ('r', 'f' or 't') and
+// name.
+type fpKey struct {
+	kind byte
+	name QName
 }
 
 // Changes names the objects that were created, altered or dropped between
@@ -80,13 +104,24 @@ var recentFingerprints fingerprintCache
 
 // sums returns the sums of the cached fingerprints.
 func (c *fingerprintCache) sums() []string {
+	s, _ := c.known()
+	return s
+}
+
+// known returns the sums of the cached fingerprints and the most recent
+// one (nil when there is none).
+func (c *fingerprintCache) known() ([]string, *Fingerprint) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make([]string, len(c.last))
 	for i, fp := range c.last {
 		out[i] = fp.sum
 	}
-	return out
+	if len(c.last) == 0 {
+		return out, nil
+	}
+	last := c.last[0]
+	return out, &last
 }
 
 // get returns the cached fingerprint with this sum, moving it first.
@@ -120,12 +155,12 @@ func (c *fingerprintCache) put(fp Fingerprint) {
 	c.last[0] = fp
 }
 
-// fingerprint runs the fingerprint query, sending the sums cached in c,
-// and returns the fingerprint and the number of per-object rows received
-// (0 when it was cached).
+// fingerprint runs the fingerprint query, sending the sums cached in c
+// and the buckets of the most recent one, and returns the fingerprint and
+// the number of per-object rows received (0 when it was cached).
 func fingerprint(ctx context.Context, q Querier, o options, c *fingerprintCache) (Fingerprint, int, error) {
-	known := c.sums()
-	fp, n, err := fingerprintQuery(ctx, q, o, known)
+	known, base := c.known()
+	fp, n, err := fingerprintQuery(ctx, q, o, known, base)
 	if err != nil || !slices.Contains(known, fp.sum) {
 		if err == nil {
 			c.put(fp)
@@ -137,7 +172,7 @@ func fingerprint(ctx context.Context, q Querier, o options, c *fingerprintCache)
 		return cached, 0, nil
 	}
 	// It was dropped from the cache meanwhile (by other callers).
-	fp, n, err = fingerprintQuery(ctx, q, o, nil)
+	fp, n, err = fingerprintQuery(ctx, q, o, nil, nil)
 	if err == nil {
 		c.put(fp)
 	}
@@ -145,17 +180,39 @@ func fingerprint(ctx context.Context, q Querier, o options, c *fingerprintCache)
 }
 
 // fingerprintQuery runs the fingerprint query. It returns a fingerprint
-// with only its sum set when the sum is one of known.
-func fingerprintQuery(ctx context.Context, q Querier, o options, known []string) (Fingerprint, int, error) {
+// with only its sum set when the sum is one of known. Otherwise the
+// entries of the buckets whose sum is that of base are taken from base,
+// the others read.
+func fingerprintQuery(ctx context.Context, q Querier, o options, known []string, base *Fingerprint) (Fingerprint, int, error) {
 	var fp Fingerprint
 	if known == nil {
 		known = []string{}
 	}
-	rows, err := q.Query(ctx, query("fingerprint"), o.exclude, known)
+	if base != nil && base.buckets == nil {
+		base = nil
+	}
+	baseSums := []string{}
+	if base != nil {
+		baseSums = base.buckets.sums[:]
+	}
+	rows, err := q.Query(ctx, query("fingerprint"), o.exclude, known, baseSums)
 	if err != nil {
 		return fp, 0, fmt.Errorf("catalog: fingerprint: %w", err)
 	}
 	defer rows.Close()
+	var kind, hash string
+	var name QName
+	var oid uint32
+	var bucket int32
+	scan := func() error {
+		if err := rows.Scan(&kind, &name.Schema, &name.Name, &oid, &hash, &bucket); err != nil {
+			return fmt.Errorf("catalog: fingerprint: %w", err)
+		}
+		if bucket < 0 || bucket >= fingerprintBuckets {
+			return fmt.Errorf("catalog: fingerprint: bucket %d", bucket)
+		}
+		return nil
+	}
 	// The first row is the sum.
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
@@ -163,44 +220,78 @@ func fingerprintQuery(ctx context.Context, q Querier, o options, known []string)
 		}
 		return fp, 0, fmt.Errorf("catalog: fingerprint: no rows")
 	}
-	{
-		var kind, schema, name string
-		var oid uint32
-		if err := rows.Scan(&kind, &schema, &name, &oid, &fp.sum); err != nil {
-			return fp, 0, fmt.Errorf("catalog: fingerprint: %w", err)
-		}
-		if kind != "*" || fp.sum == "" {
-			return fp, 0, fmt.Errorf("catalog: fingerprint: first row %q %q", kind, fp.sum)
-		}
+	if err := scan(); err != nil {
+		return fp, 0, err
 	}
+	if kind != "*" || hash == "" {
+		return fp, 0, fmt.Errorf("catalog: fingerprint: first row %q %q", kind, hash)
+	}
+	fp.sum = hash
 	if slices.Contains(known, fp.sum) {
 		rows.Close()
 		return fp, 0, rows.Err()
 	}
-	fp.Relations, fp.Functions, fp.Types = map[QName]string{}, map[QName]string{}, map[QName]string{}
-	fp.RelationOIDs, fp.FunctionOIDs, fp.TypeOIDs = map[QName]uint32{}, map[QName]uint32{}, map[QName]uint32{}
+	b := &fpBuckets{}
+	if base != nil {
+		*b = *base.buckets
+		fp.Relations, fp.Functions, fp.Types = maps.Clone(base.Relations), maps.Clone(base.Functions), maps.Clone(base.Types)
+		fp.RelationOIDs, fp.FunctionOIDs, fp.TypeOIDs = maps.Clone(base.RelationOIDs), maps.Clone(base.FunctionOIDs), maps.Clone(base.TypeOIDs)
+	} else {
+		fp.Relations, fp.Functions, fp.Types = map[QName]string{}, map[QName]string{}, map[QName]string{}
+		fp.RelationOIDs, fp.FunctionOIDs, fp.TypeOIDs = map[QName]uint32{}, map[QName]uint32{}, map[QName]uint32{}
+	}
+	fp.buckets = b
+	var changed [fingerprintBuckets]bool
 	n := 0
 	for rows.Next() {
-		var kind, hash string
-		var name QName
-		var oid uint32
-		if err := rows.Scan(&kind, &name.Schema, &name.Name, &oid, &hash); err != nil {
-			return fp, n, fmt.Errorf("catalog: fingerprint: %w", err)
+		if err := scan(); err != nil {
+			return fp, n, err
 		}
-		n++
 		switch kind {
+		case "b":
+			// A changed bucket (before its entries): drop its old ones.
+			for _, k := range b.keys[bucket] {
+				fp.delete(k)
+			}
+			b.sums[bucket], b.keys[bucket] = hash, nil
+			changed[bucket] = true
+			continue
 		case "r":
 			fp.Relations[name], fp.RelationOIDs[name] = hash, oid
 		case "f":
 			fp.Functions[name], fp.FunctionOIDs[name] = hash, oid
 		case "t":
 			fp.Types[name], fp.TypeOIDs[name] = hash, oid
+		default:
+			return fp, n, fmt.Errorf("catalog: fingerprint: row of kind %q", kind)
 		}
+		if !changed[bucket] {
+			// (The buckets' rows come first; the entries of a bucket that
+			// did not change are base's.)
+			return fp, n, fmt.Errorf("catalog: fingerprint: %s in unchanged bucket %d", name, bucket)
+		}
+		n++
+		b.keys[bucket] = append(b.keys[bucket], fpKey{kind: kind[0], name: name})
 	}
 	if err := rows.Err(); err != nil {
 		return fp, n, fmt.Errorf("catalog: fingerprint: %w", err)
 	}
 	return fp, n, nil
+}
+
+// delete removes the entry named k.
+func (fp *Fingerprint) delete(k fpKey) {
+	switch k.kind {
+	case 'r':
+		delete(fp.Relations, k.name)
+		delete(fp.RelationOIDs, k.name)
+	case 'f':
+		delete(fp.Functions, k.name)
+		delete(fp.FunctionOIDs, k.name)
+	case 't':
+		delete(fp.Types, k.name)
+		delete(fp.TypeOIDs, k.name)
+	}
 }
 
 // Diff returns the objects whose hash differs between a and b, including

@@ -128,6 +128,8 @@ func TestFingerprintQuickCheck(t *testing.T) {
 				t.Errorf("objects %v %v %v, the query before the sum finds %v %v %v", fp.RelationOIDs, fp.FunctionOIDs, fp.TypeOIDs,
 					before.RelationOIDs, before.FunctionOIDs, before.TypeOIDs)
 			}
+			// Read from the buckets that changed, it equals one read whole.
+			assertFullEqual(t, pool, fp)
 			// Taken again, unchanged: the sum alone.
 			again, n := takeCounted(t, pool, cache)
 			if n != 0 || again.sum != fp.sum || !Diff(fp, again).Empty() {
@@ -135,6 +137,70 @@ func TestFingerprintQuickCheck(t *testing.T) {
 			}
 			prev, prevBefore = fp, before
 		})
+	}
+}
+
+// assertFullEqual checks that fp has the entries of a fingerprint read
+// whole (without cache), and the same sum and bucket sums.
+func assertFullEqual(t *testing.T, q Querier, fp Fingerprint) {
+	t.Helper()
+	var full Fingerprint
+	err := inSnapshot(context.Background(), q, func(q Querier) error {
+		var err error
+		full, _, err = fingerprintQuery(context.Background(), q, newOptions(nil), nil, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if full.sum != fp.sum || !reflect.DeepEqual(full.Relations, fp.Relations) || !reflect.DeepEqual(full.Functions, fp.Functions) ||
+		!reflect.DeepEqual(full.Types, fp.Types) || !reflect.DeepEqual(full.RelationOIDs, fp.RelationOIDs) ||
+		!reflect.DeepEqual(full.FunctionOIDs, fp.FunctionOIDs) || !reflect.DeepEqual(full.TypeOIDs, fp.TypeOIDs) {
+		t.Errorf("fingerprint differs from one read whole:\n%+v\n%+v", fp, full)
+	}
+	if full.buckets == nil || fp.buckets == nil || full.buckets.sums != fp.buckets.sums {
+		t.Errorf("bucket sums differ from those read whole")
+		return
+	}
+	for i := range full.buckets.keys {
+		a, b := map[fpKey]bool{}, map[fpKey]bool{}
+		for _, k := range full.buckets.keys[i] {
+			a[k] = true
+		}
+		for _, k := range fp.buckets.keys[i] {
+			b[k] = true
+		}
+		if !reflect.DeepEqual(a, b) {
+			t.Errorf("bucket %d: %v, read whole %v", i, fp.buckets.keys[i], full.buckets.keys[i])
+		}
+	}
+}
+
+// TestFingerprintChangedBuckets checks that after DDL on one of 300
+// tables the fingerprint reads only the objects of the changed buckets,
+// and equals one read whole.
+func TestFingerprintChangedBuckets(t *testing.T) {
+	pool := scaleSchema(t, 300)
+	cache := &fingerprintCache{}
+	base, n := takeCounted(t, pool, cache)
+	if n != 300 {
+		t.Fatalf("first fingerprint: %d rows", n)
+	}
+	for _, ddl := range []string{
+		"ALTER TABLE t0150 ADD COLUMN x int",
+		"COMMENT ON TABLE t0007 IS 'c'",
+		"CREATE TABLE created (id int); DROP TABLE t0300",
+		"ALTER TABLE t0010 RENAME TO renamed",
+	} {
+		pgtest.Exec(t, pool, ddl)
+		fp, n := takeCounted(t, pool, cache)
+		// 300 objects in 64 buckets: about 5 a bucket.
+		if n == 0 || n > 40 {
+			t.Errorf("%s: %d rows read", ddl, n)
+		}
+		assertFullEqual(t, pool, fp)
+		t.Logf("%s: %d rows, %s", ddl, n, changesString(Diff(base, fp)))
+		base = fp
 	}
 }
 

@@ -8,13 +8,18 @@
 -- A first row of kind '*' carries a hash of all the others (the sum of a
 -- hash of each); the others are sent only when it is not one of $2, the
 -- sums of the fingerprints the caller already has, so that the common case,
--- nothing changed, sends one row.
+-- nothing changed, sends one row. Objects are spread over 64 buckets by
+-- name; when the sum differs, a row of kind 'b' gives the sum of each
+-- bucket that differs from $3 (the bucket sums of a fingerprint the caller
+-- has, or none), and only those buckets' objects are sent: a change to
+-- one object sends a few rows. The last column is the bucket.
 --
 -- Each catalog is joined once with the relations (hash joins) rather than
 -- queried per relation, and each object's hash is the sum of a 64-bit hash
 -- of each of its catalog rows (tagged with the catalog), which needs neither
 -- sorting nor string aggregation.
--- $1 text[]: schemas to skip; $2 text[]: sums already known.
+-- $1 text[]: schemas to skip; $2 text[]: sums already known; $3 text[]:
+-- the 64 bucket sums of a fingerprint already known, or empty.
 WITH ns AS (
   SELECT oid, nspname FROM pg_catalog.pg_namespace
    WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema' AND nspname <> ALL ($1::text[])
@@ -79,8 +84,27 @@ WITH ns AS (
      AND NOT (t.typelem <> 0 AND e.typarray = t.oid)
 ), total AS (
   SELECT coalesce(sum(hashtextextended(ROW(kind, nspname, name, oid, h)::text, 0)), 0)::text AS h FROM obj
+), sent AS (
+  -- the objects, with their bucket (one of 64, by name), only when the
+  -- sum is not one of $2
+  SELECT obj.*, hashtext(ROW(kind, nspname, name)::text) & 63 AS b,
+         hashtextextended(ROW(kind, nspname, name, oid, h)::text, 0) AS rh
+    FROM obj WHERE (SELECT h FROM total) <> ALL ($2::text[])
+), changed AS (
+  -- the buckets whose sum is not the one at the same index in $3 (all
+  -- when $3 is empty)
+  SELECT g.b, coalesce(sum(sent.rh), 0)::text AS h
+    FROM generate_series(0, 63) g(b) LEFT JOIN sent ON sent.b = g.b
+   WHERE (SELECT h FROM total) <> ALL ($2::text[])
+   GROUP BY g.b
+  HAVING coalesce(sum(sent.rh), 0)::text IS DISTINCT FROM ($3::text[])[g.b + 1]
 )
-SELECT '*', '', '', 0::oid, total.h FROM total
-UNION ALL
-SELECT obj.kind, obj.nspname, obj.name, obj.oid, obj.h FROM obj, total
- WHERE total.h <> ALL ($2::text[])
+SELECT kind, nspname, name, oid, h, b FROM (
+  SELECT 0 AS ord, '*' AS kind, '' AS nspname, '' AS name, 0::oid AS oid, total.h, 0 AS b FROM total
+  UNION ALL
+  SELECT 1, 'b', '', '', 0::oid, changed.h, changed.b FROM changed
+  UNION ALL
+  SELECT 2, sent.kind, sent.nspname, sent.name, sent.oid, sent.h, sent.b FROM sent JOIN changed ON changed.b = sent.b
+) r
+ -- the sum first, then each changed bucket's sum before any object
+ ORDER BY ord
