@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 )
 
@@ -44,6 +45,8 @@ const fingerprintBuckets = 64
 type fpBuckets struct {
 	sums [fingerprintBuckets]string
 	keys [fingerprintBuckets][]fpKey
+	// joined is sums separated by commas, as the query takes them.
+	joined string
 }
 
 // fpKey names an entry of a fingerprint: its kind ('r', 'f' or 't') and
@@ -191,9 +194,9 @@ func fingerprintQuery(ctx context.Context, q Querier, o options, known []string,
 	if base != nil && base.buckets == nil {
 		base = nil
 	}
-	baseSums := []string{}
+	baseSums := ""
 	if base != nil {
-		baseSums = base.buckets.sums[:]
+		baseSums = base.buckets.joined
 	}
 	rows, err := q.Query(ctx, query("fingerprint"), o.exclude, known, baseSums)
 	if err != nil {
@@ -276,6 +279,7 @@ func fingerprintQuery(ctx context.Context, q Querier, o options, known []string,
 	if err := rows.Err(); err != nil {
 		return fp, n, fmt.Errorf("catalog: fingerprint: %w", err)
 	}
+	b.joined = strings.Join(b.sums[:], ",")
 	return fp, n, nil
 }
 

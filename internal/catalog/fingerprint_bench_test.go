@@ -75,6 +75,36 @@ func BenchmarkFingerprint(b *testing.B) {
 				b.ReportMetric(float64((backendCPU(pid)-pg0).Microseconds())/1000/float64(b.N), "pg-cpu-ms/op")
 			}
 		})
+		// After DDL on one table (as run_sql does), from the fingerprint
+		// before it. The DDL is not timed.
+		mid := fmt.Sprintf("t%04d", n/2)
+		b.Run(fmt.Sprintf("changed/tables=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			var cpu, pg time.Duration
+			for k := 0; k < b.N; k++ {
+				b.StopTimer()
+				if _, err := conn.Exec(ctx, fmt.Sprintf("COMMENT ON TABLE %s IS 'c%d'", mid, k)); err != nil {
+					b.Fatal(err)
+				}
+				cpu0, pg0 := processCPU(), backendCPU(pid)
+				b.StartTimer()
+				fp, err := TakeFingerprint(ctx, conn)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if ch := Diff(prev, fp); len(ch.Relations) != 1 {
+					b.Fatalf("changes %+v", ch)
+				}
+				b.StopTimer()
+				cpu += processCPU() - cpu0
+				pg += backendCPU(pid) - pg0
+				prev = fp
+			}
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			if backendCPU(pid) >= 0 {
+				b.ReportMetric(float64(pg.Microseconds())/1000/float64(b.N), "pg-cpu-ms/op")
+			}
+		})
 	}
 }
 

@@ -18,8 +18,9 @@
 -- queried per relation, and each object's hash is the sum of a 64-bit hash
 -- of each of its catalog rows (tagged with the catalog), which needs neither
 -- sorting nor string aggregation.
--- $1 text[]: schemas to skip; $2 text[]: sums already known; $3 text[]:
--- the 64 bucket sums of a fingerprint already known, or empty.
+-- $1 text[]: schemas to skip; $2 text[]: sums already known; $3 text: the
+-- 64 bucket sums of a fingerprint already known, separated by commas, or
+-- empty (one string rather than an array: cheaper to send).
 WITH ns AS (
   SELECT oid, nspname FROM pg_catalog.pg_namespace
    WHERE nspname NOT LIKE 'pg\_%' AND nspname <> 'information_schema' AND nspname <> ALL ($1::text[])
@@ -97,7 +98,7 @@ WITH ns AS (
     FROM generate_series(0, 63) g(b) LEFT JOIN sent ON sent.b = g.b
    WHERE (SELECT h FROM total) <> ALL ($2::text[])
    GROUP BY g.b
-  HAVING coalesce(sum(sent.rh), 0)::text IS DISTINCT FROM ($3::text[])[g.b + 1]
+  HAVING coalesce(sum(sent.rh), 0)::text IS DISTINCT FROM (string_to_array($3::text, ','))[g.b + 1]
 )
 SELECT kind, nspname, name, oid, h, b FROM (
   SELECT 0 AS ord, '*' AS kind, '' AS nspname, '' AS name, 0::oid AS oid, total.h, 0 AS b FROM total
