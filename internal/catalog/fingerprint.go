@@ -78,8 +78,10 @@ func (c Changes) Empty() bool {
 // The query sends back one row when the schema is one whose fingerprint
 // was taken recently (by any caller, on any database): the common case of a
 // metadata change made through Postgate, which compares the fingerprint
-// with the last one. Only when the schema changed does it send a row per
-// relation, function and type.
+// with the last one. When the schema changed, it sends the rows of the
+// objects in the buckets (1/64th of the objects each, by name) that differ
+// from the last fingerprint taken, whose other entries are kept; the first
+// fingerprint a process takes reads every object.
 func TakeFingerprint(ctx context.Context, q Querier, opts ...Option) (Fingerprint, error) {
 	var fp Fingerprint
 	err := inSnapshot(ctx, q, func(q Querier) error {
