@@ -62,7 +62,7 @@ func (s *server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 // checkJSON returns Hasura's invalid-json error when body is not one JSON
 // value, worded like Hasura's parser.
 func checkJSON(body []byte) error {
-	if validJSON(body) {
+	if json.Valid(body) {
 		return nil
 	}
 	trimmed := bytes.TrimSpace(body)
