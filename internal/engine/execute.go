@@ -13,6 +13,7 @@ import (
 
 	"github.com/postgate/postgate/internal/apierr"
 	"github.com/postgate/postgate/internal/ir"
+	"github.com/postgate/postgate/internal/optype"
 	"github.com/postgate/postgate/internal/plan"
 	"github.com/postgate/postgate/internal/schema"
 	"github.com/postgate/postgate/internal/session"
@@ -24,13 +25,17 @@ import (
 // Execute answers a GraphQL request body (one request or a JSON array of
 // them) for session s. It returns the HTTP status and the JSON response.
 // Errors follow Hasura: HTTP 200 with {"errors": [...]}, or the error's own
-// status when legacy is set (/v1alpha1/graphql).
+// status when legacy is set (/v1alpha1/graphql). The type of each
+// operation is recorded in ctx's optype.Recorder, if any: one per response,
+// in order ("" for a body or document whose operation is unknown).
 func (e *Engine) Execute(ctx context.Context, s session.Session, body []byte, legacy bool) (int, []byte) {
 	if len(body) > e.o.MaxBodyBytes {
+		optype.Record(ctx, "")
 		return e.fail(apierr.From(apierr.ErrBodyTooLarge), legacy, s)
 	}
 	reqs, batch, err := decodeRequests(body, e.o.MaxBatch)
 	if err != nil {
+		optype.Record(ctx, "")
 		return e.fail(err, legacy, s)
 	}
 	if !batch {
@@ -50,14 +55,16 @@ func (e *Engine) Execute(ctx context.Context, s session.Session, body []byte, le
 }
 
 func (e *Engine) one(ctx context.Context, s session.Session, r *request, legacy bool) (status int, resp []byte) {
+	var op ast.Operation // set by run once the operation is selected
 	defer func() {
 		// A bug must cost one request, not the server.
 		if v := recover(); v != nil {
 			e.o.Logger.Error("graphql request panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			status, resp = e.fail(apierr.From(fmt.Errorf("panic: %v", v)), legacy, s)
 		}
+		optype.Record(ctx, string(op))
 	}()
-	b, err := e.run(ctx, s, r)
+	b, err := e.run(ctx, s, r, &op)
 	if err != nil {
 		return e.fail(err, legacy, s)
 	}
@@ -102,7 +109,9 @@ type prepared struct {
 }
 
 // prepare finds or builds the validated operation and the compiled plan
-// for r.
+// for r. On an error, p is nil or its op is the operation r selects (nil
+// when it selects none; the rest is not to be used), for the error to be
+// reported under its type.
 func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
 	st := e.state.Load()
 	rk := st.roleKey(s.Role, s.BackendOnly)
@@ -116,19 +125,20 @@ func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
 		ent = e.parse(rl.schema, key)
 		ent = e.cache.put(ent)
 	}
+	p := &prepared{schema: rl.schema, op: ent.op}
 	if ent.err != nil {
-		return nil, ent.err
+		return p, ent.err
 	}
 	vars, err := e.variables(rl.schema, ent, r.Variables)
 	if err != nil {
-		return nil, err
+		return p, err
 	}
-	p := &prepared{schema: rl.schema, op: ent.op, vars: vars}
+	p.vars = vars
 	switch ent.op.Operation {
 	case ast.Query:
 	case ast.Mutation:
 		if p.c, err = e.compileMutation(st, rl, ent, r); err != nil {
-			return nil, err
+			return p, err
 		}
 		return p, nil
 	default:
@@ -151,7 +161,7 @@ func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
 		Options: plan.Options{StringifyNumeric: e.o.StringifyNumeric},
 	})
 	if err != nil {
-		return nil, err
+		return p, err
 	}
 	c := &compiled{plan: pl, stmts: make([]*sqlgen.Statement, len(pl.Fields))}
 	for i, f := range pl.Fields {
@@ -160,7 +170,7 @@ func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
 		}
 		stmt, err := sqlgen.Query(f.Root)
 		if err != nil {
-			return nil, apierr.Internalf("compile %s: %w", f.Alias, err)
+			return p, apierr.Internalf("compile %s: %w", f.Alias, err)
 		}
 		c.stmts[i] = &stmt
 	}
@@ -184,15 +194,18 @@ func (e *Engine) parse(sc *schema.Schema, key cacheKey) *entry {
 		ent.err = perr
 		return ent
 	}
-	if err := checkLimits(doc, e.o.MaxDepth, e.o.MaxFields); err != nil {
-		ent.err = err
+	// The operation is selected before the document is checked so that,
+	// as in Hasura's metrics, a rejected document's error is reported
+	// under its operation's type; the document's errors come first.
+	op, err := selectOperation(doc, key.op)
+	if lerr := checkLimits(doc, e.o.MaxDepth, e.o.MaxFields); lerr != nil {
+		ent.op, ent.err = typeOnly(op), lerr
 		return ent
 	}
 	if errs := validator.ValidateWithRules(sc.AST, doc, validationRules()); len(errs) > 0 {
-		ent.err = validationError(doc, firstError(errs))
+		ent.op, ent.err = typeOnly(op), validationError(doc, firstError(errs))
 		return ent
 	}
-	op, err := selectOperation(doc, key.op)
 	if err != nil {
 		ent.err = err
 		return ent
@@ -253,6 +266,15 @@ func usedVariables(doc *ast.QueryDocument, op *ast.OperationDefinition) map[stri
 	directives(op.Directives)
 	set(op.SelectionSet)
 	return used
+}
+
+// typeOnly returns an operation holding only op's type, for the entry of a
+// rejected document (which is not kept), or nil when op is nil.
+func typeOnly(op *ast.OperationDefinition) *ast.OperationDefinition {
+	if op == nil {
+		return nil
+	}
+	return &ast.OperationDefinition{Operation: op.Operation}
 }
 
 func selectOperation(doc *ast.QueryDocument, name string) (*ast.OperationDefinition, error) {
@@ -342,9 +364,13 @@ func withoutVariable(defs ast.VariableDefinitionList, name string) ast.VariableD
 	return out
 }
 
-// run executes one request.
-func (e *Engine) run(ctx context.Context, s session.Session, r *request) ([]byte, error) {
+// run executes one request; it sets *op to the type of the operation it
+// selects.
+func (e *Engine) run(ctx context.Context, s session.Session, r *request, op *ast.Operation) ([]byte, error) {
 	p, err := e.prepare(s, r)
+	if p != nil && p.op != nil {
+		*op = p.op.Operation
+	}
 	if err != nil {
 		return nil, err
 	}

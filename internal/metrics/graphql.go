@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/postgate/postgate/internal/optype"
 	"github.com/postgate/postgate/internal/session"
 )
 
@@ -36,9 +37,11 @@ type GraphQL interface {
 
 // GraphQL wraps g so that each operation it executes is counted in
 // hasura_graphql_requests_total and, when it succeeds, timed in
-// hasura_graphql_execution_time_seconds. The operation type is read from the
-// request's document; an operation the document does not define is
-// "unknown". A nil Metrics or g returns g.
+// hasura_graphql_execution_time_seconds. The operation types are those g
+// records in the request's context (see optype; the engine records them
+// once it has selected each operation, "unknown" before); for an executor
+// that records none they are read from the request's documents with
+// OperationType. A nil Metrics or g returns g.
 func (m *Metrics) GraphQL(g GraphQL) GraphQL {
 	if m == nil || g == nil {
 		return g
@@ -62,29 +65,67 @@ type gqlRequest struct {
 // Execute runs the request and records one sample per operation (a batch
 // shares its time equally among its operations).
 func (i *instrumented) Execute(ctx context.Context, s session.Session, body []byte, legacy bool) (int, []byte) {
+	ctx, rec := optype.WithRecorder(ctx)
 	start := time.Now()
 	status, resp := i.GraphQL.Execute(ctx, s, body, legacy)
 	d := time.Since(start)
 
+	ops := rec.Types()
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	if len(trimmed) > 0 && trimmed[0] == '[' {
-		var reqs []gqlRequest
-		var resps []json.RawMessage
-		if json.Unmarshal(trimmed, &reqs) != nil || json.Unmarshal(resp, &resps) != nil || len(resps) != len(reqs) {
-			i.m.record(OpUnknown, false, d)
-			return status, resp
+	if len(trimmed) == 0 || trimmed[0] != '[' {
+		op := OpUnknown
+		switch {
+		case len(ops) == 1:
+			op = ops[0]
+		case ops == nil:
+			op = requestOperation(trimmed)
 		}
-		share := d / time.Duration(max(len(reqs), 1))
-		for k, r := range reqs {
-			i.m.record(OperationType(r.Query, r.OperationName), succeeded(http.StatusOK, resps[k]), share)
-		}
+		i.m.record(op, succeeded(status, resp), d)
 		return status, resp
 	}
-	i.m.record(requestOperation(trimmed), succeeded(status, resp), d)
+	if ops == nil {
+		ops = batchOperations(trimmed)
+	}
+	var resps []json.RawMessage
+	if ops == nil || json.Unmarshal(resp, &resps) != nil || len(resps) != len(ops) {
+		i.m.record(OpUnknown, false, d)
+		return status, resp
+	}
+	share := d / time.Duration(max(len(ops), 1))
+	for k, op := range ops {
+		i.m.record(op, succeeded(http.StatusOK, resps[k]), share)
+	}
 	return status, resp
 }
 
-// opIndex numbers the operation types for the pre-resolved instruments.
+// requestOperation returns the operation type of a single request body
+// read from the body itself, for an executor that does not record it:
+// "unknown" when the body does not decode.
+func requestOperation(body []byte) string {
+	var r gqlRequest
+	if json.Unmarshal(body, &r) != nil {
+		return OpUnknown
+	}
+	return OperationType(r.Query, r.OperationName)
+}
+
+// batchOperations is requestOperation for each request of a batch body; it
+// returns nil when the body does not decode.
+func batchOperations(body []byte) []string {
+	var reqs []gqlRequest
+	if json.Unmarshal(body, &reqs) != nil {
+		return nil
+	}
+	ops := make([]string, len(reqs))
+	for k, r := range reqs {
+		ops[k] = OperationType(r.Query, r.OperationName)
+	}
+	return ops
+}
+
+// opIndex numbers the operation types for the pre-resolved instruments;
+// any type but query, mutation and subscription (the engine's "" included)
+// is "unknown".
 func opIndex(op string) int {
 	switch op {
 	case OpQuery:
