@@ -82,12 +82,7 @@ func (g *gen) object(b, joins *strings.Builder, fields []ir.Field, a string) {
 // asJSON row_to_json of it; a row nested in another row is rendered as an
 // object by row_to_json and json_agg. Otherwise it writes a json_build_object.
 func (g *gen) rowObject(b, joins *strings.Builder, n int, key func(i int) string, val func(b *strings.Builder, i int), asJSON bool) {
-	if !rowKeys(n, key) {
-		jsonObject(b, n, func(i int) {
-			writeLiteral(b, key(i))
-			b.WriteString(", ")
-			val(b, i)
-		})
+	if buildObject(b, n, key, val) {
 		return
 	}
 	e := g.alias()
@@ -113,18 +108,28 @@ func (g *gen) rowObject(b, joins *strings.Builder, n int, key func(i int) string
 	}
 }
 
+// buildObject writes the object of n pairs as a json_build_object and
+// returns true when its keys cannot be the column names of a row (see
+// rowKeys); otherwise it writes nothing and returns false.
+func buildObject(b *strings.Builder, n int, key func(i int) string, val func(b *strings.Builder, i int)) bool {
+	if rowKeys(n, key) {
+		return false
+	}
+	jsonObject(b, n, func(i int) {
+		writeLiteral(b, key(i))
+		b.WriteString(", ")
+		val(b, i)
+	})
+	return true
+}
+
 // jsonRow writes the JSON object of n pairs whose values read no row of the
 // enclosing query (no aggregate, no column): a scalar subquery turning the
 // composite row (SELECT value AS "key", ...) into JSON, or json_build_object
 // when the keys cannot be column names (see rowKeys). val(b, i) writes the
 // i-th value into b.
 func (g *gen) jsonRow(b *strings.Builder, n int, key func(i int) string, val func(b *strings.Builder, i int)) {
-	if !rowKeys(n, key) {
-		jsonObject(b, n, func(i int) {
-			writeLiteral(b, key(i))
-			b.WriteString(", ")
-			val(b, i)
-		})
+	if buildObject(b, n, key, val) {
 		return
 	}
 	e := g.alias()
