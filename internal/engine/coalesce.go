@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,9 +109,10 @@ func (f *flights) do(ctx context.Context, key flightKey, run func(context.Contex
 	if sl.next == nil && sl.running < f.max() {
 		sl.running++
 		f.mu.Unlock()
-		out, err := run(ctx)
-		f.finish(key, sl)
-		return out, err
+		// A panic in run (recovered by the request's caller) must still
+		// end this execution, or the key would stay busy.
+		defer f.finish(key, sl)
+		return run(ctx)
 	}
 	fl := sl.next
 	if fl == nil {
@@ -147,8 +149,15 @@ func (f *flights) finish(key flightKey, sl *slot) {
 	sl.next = nil
 	f.mu.Unlock()
 	go func() {
+		defer f.finish(key, sl)
+		defer close(fl.done)
+		// No request's recovery covers this goroutine: a panic becomes the
+		// waiters' error instead of ending the process.
+		defer func() {
+			if v := recover(); v != nil {
+				fl.out, fl.err = nil, apierr.Internalf("panic in a shared query execution: %v\n%s", v, debug.Stack())
+			}
+		}()
 		fl.out, fl.err = fl.run(fl.ctx)
-		close(fl.done)
-		f.finish(key, sl)
 	}()
 }

@@ -134,6 +134,45 @@ func TestFlightsCancelledWaiter(t *testing.T) {
 	}
 }
 
+// A panicking execution ends: the key is free again, and the requests
+// waiting for a shared execution that panics get an error instead of the
+// process ending.
+func TestFlightsPanickingExecution(t *testing.T) {
+	f := &flights{limit: 1}
+	key := flightKey{args: "k"}
+	func() {
+		defer func() { _ = recover() }()
+		_, _ = f.do(context.Background(), key, func(context.Context) ([]byte, error) { panic("boom") })
+	}()
+	f.mu.Lock()
+	left := len(f.m)
+	f.mu.Unlock()
+	if left != 0 {
+		t.Fatal("a panicking execution kept its key busy")
+	}
+	gate := make(chan struct{})
+	var runs atomic.Int64
+	go func() {
+		_, _ = f.do(context.Background(), key, func(context.Context) ([]byte, error) {
+			runs.Add(1)
+			<-gate
+			return []byte("ok"), nil
+		})
+	}()
+	waitFor(t, func() bool { return runs.Load() == 1 })
+	errc := make(chan error)
+	go func() {
+		_, err := f.do(context.Background(), key, func(context.Context) ([]byte, error) { panic("boom") })
+		errc <- err
+	}()
+	waitFor(t, func() bool { return f.waited.Load() == 1 })
+	close(gate)
+	if err := <-errc; err == nil || !strings.Contains(err.Error(), "panic") {
+		t.Fatalf("waiter of a panicking shared execution: %v", err)
+	}
+	waitFor(t, func() bool { f.mu.Lock(); defer f.mu.Unlock(); return len(f.m) == 0 })
+}
+
 func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
