@@ -407,21 +407,17 @@ func (h *handler) deleteAction(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) deploy(w http.ResponseWriter, r *http.Request) {
 	v, err := h.st.Deploy(r.Context(), r.PathValue("id"))
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	a, err := h.st.Get(r.Context(), v.ActionID)
-	if err != nil {
-		h.fail(w, err)
-		return
-	}
-	// Auth0 answers 202 Accepted: the version is built and deployed.
-	writeJSON(w, http.StatusAccepted, toVersionJSON(v, a))
+	h.deployed(w, r, v, err)
 }
 
 func (h *handler) rollback(w http.ResponseWriter, r *http.Request) {
 	v, err := h.st.Rollback(r.Context(), r.PathValue("id"), r.PathValue("vid"))
+	h.deployed(w, r, v, err)
+}
+
+// deployed answers a deploy or rollback that made v the deployed version
+// (or failed with err).
+func (h *handler) deployed(w http.ResponseWriter, r *http.Request, v *VersionRecord, err error) {
 	if err != nil {
 		h.fail(w, err)
 		return
