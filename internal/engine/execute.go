@@ -150,16 +150,8 @@ func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
 		return p, nil
 	}
 	e.stats.plans.Add(1)
-	pl, err := plan.Build(&plan.Input{
-		Schema: rl.schema,
-		Op:     ent.op,
-		Vars:   r.Variables,
-		Filter: func(t *schema.Table) (ir.BoolExp, error) { return st.filter(rl, t) },
-		Visible: func(t *schema.Table, name string, computed bool) (ir.BoolExp, error) {
-			return st.visible(rl, t, name, computed)
-		},
-		Options: plan.Options{StringifyNumeric: e.o.StringifyNumeric},
-	})
+	in := e.planInput(st, rl, ent, r)
+	pl, err := plan.Build(&in)
 	if err != nil {
 		return p, err
 	}
@@ -179,6 +171,21 @@ func (e *Engine) prepare(s session.Session, r *request) (*prepared, error) {
 	ent.add(c)
 	p.c = c
 	return p, nil
+}
+
+// planInput is what the planners need to plan operation ent of request r
+// for role rl: its schema and the role's permissions in state st.
+func (e *Engine) planInput(st *state, rl *role, ent *entry, r *request) plan.Input {
+	return plan.Input{
+		Schema: rl.schema,
+		Op:     ent.op,
+		Vars:   r.Variables,
+		Filter: func(t *schema.Table) (ir.BoolExp, error) { return st.filter(rl, t) },
+		Visible: func(t *schema.Table, name string, computed bool) (ir.BoolExp, error) {
+			return st.visible(rl, t, name, computed)
+		},
+		Options: plan.Options{StringifyNumeric: e.o.StringifyNumeric},
+	}
 }
 
 // parse parses and validates a query document and picks its operation.

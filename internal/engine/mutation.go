@@ -42,16 +42,7 @@ func (e *Engine) compileMutation(st *state, rl *role, ent *entry, r *request) (*
 		lookup = func(q catalog.QName) *schema.Table { return admin.schema.Tables[q] }
 	}
 	mp, err := plan.Mutation(&plan.MutationInput{
-		Input: plan.Input{
-			Schema: rl.schema,
-			Op:     ent.op,
-			Vars:   r.Variables,
-			Filter: func(t *schema.Table) (ir.BoolExp, error) { return st.filter(rl, t) },
-			Visible: func(t *schema.Table, name string, computed bool) (ir.BoolExp, error) {
-				return st.visible(rl, t, name, computed)
-			},
-			Options: plan.Options{StringifyNumeric: e.o.StringifyNumeric},
-		},
+		Input:  e.planInput(st, rl, ent, r),
 		Rule:   func(t *schema.Table, raw metadata.BoolExp) (ir.BoolExp, error) { return st.mutationRule(t, raw) },
 		Lookup: lookup,
 	})
